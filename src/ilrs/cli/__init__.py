@@ -1,0 +1,64 @@
+"""The ``ilrs`` command: one typer app, with a sub-app per layer registered below.
+
+Every command turns an :class:`ilrs.errors.IlrsError` into one clear line on stderr and a
+non-zero exit status (no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from ilrs import __version__
+from ilrs.cli import run as _run
+from ilrs.cli import sky as _sky
+from ilrs.errors import IlrsError
+
+app = typer.Typer(
+    name="ilrs",
+    help="Digital twin and operations platform for the International Lunar Research Station.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Sub-apps and commands, one module each (keep this list sorted by layer: sky → ops).
+app.add_typer(_sky.app, name="sky")
+app.command("run")(_run.run)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except IlrsError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 1
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        Console(stderr=True).print("aborted")
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""``ilrs sky``: Sun, Earth and relay positions from a lunar site, and their events."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ilrs.errors import InputError
+from ilrs.sky import Epochs, RelayOrbit, Site, Sky
+from ilrs.sky.almanac import eclipse_contacts, rise_set
+
+app = typer.Typer(
+    help="Where the Sun, the Earth and relay satellites are, seen from a lunar site.",
+    invoke_without_command=True,
+)
+
+COLUMNS = ("utc", "azimuth_deg", "elevation_deg", "distance_km", "angular_radius_deg")
+
+
+class Body(StrEnum):
+    sun = "sun"
+    earth = "earth"
+    relay = "relay"
+
+
+class EventBody(StrEnum):
+    sun = "sun"
+    earth = "earth"
+    relay = "relay"
+    eclipse = "eclipse"
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+LAT = typer.Option(None, "--lat", help="Site latitude, degrees (planetocentric, ME frame).")
+LON = typer.Option(None, "--lon", help="Site east longitude, degrees.")
+HEIGHT = typer.Option(0.0, "--height", help="Ground height above the 1737.4 km sphere, m.")
+START = typer.Option(None, "--start", help="First instant, UTC ISO-8601.")
+STOP = typer.Option(None, "--stop", help="Last instant, UTC ISO-8601 (inclusive).")
+
+
+def _site(lat: float | None, lon: float | None, height_m: float) -> Site:
+    if lat is None or lon is None:
+        raise InputError("site", "missing --lat/--lon", "both --lat and --lon in degrees")
+    return Site("site", lat, lon, height_m=height_m)
+
+
+def _require(value: str | None, option: str) -> str:
+    if value is None:
+        raise InputError(option, "missing", f"{option} as a UTC ISO-8601 instant")
+    return value
+
+
+def _epochs(start: str | None, stop: str | None, step_s: float, times: Path | None) -> Epochs:
+    if times is not None:
+        try:
+            lines = [ln.strip() for ln in times.read_text().splitlines()]
+        except OSError as exc:
+            raise InputError("--times", str(times), f"a readable file ({exc.strerror})") from exc
+        return Epochs.from_utc([ln for ln in lines if ln and not ln.startswith("#")])
+    return Epochs.from_range(_require(start, "--start"), _require(stop, "--stop"), step_s)
+
+
+def _target(body: str) -> str | RelayOrbit:
+    return RelayOrbit.queqiao2() if body == "relay" else body
+
+
+@app.callback()
+def positions(
+    ctx: typer.Context,
+    lat: float | None = LAT,
+    lon: float | None = LON,
+    height: float = HEIGHT,
+    start: str | None = START,
+    stop: str | None = STOP,
+    step: float = typer.Option(60.0, "--step", help="Step between instants, s."),
+    times: Path | None = typer.Option(None, "--times", help="File of UTC instants, one a line."),
+    body: Body = typer.Option(Body.sun, "--body", help="sun, earth or relay (Queqiao-2)."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    geometric: bool = typer.Option(False, "--geometric", help="No light time or aberration."),
+) -> None:
+    """Azimuth (from north through east), elevation, distance and angular radius per instant."""
+    if ctx.invoked_subcommand is not None:
+        return
+    site = _site(lat, lon, height)
+    epochs = _epochs(start, stop, step, times)
+    top = Sky().topocentric(_target(body.value), site, epochs, apparent=not geometric)
+    columns = (
+        epochs.utc_iso(3), top.azimuth_deg, top.elevation_deg, top.distance_km,
+        top.angular_radius_deg,
+    )
+    if fmt is Format.csv:
+        out = sys.stdout
+        out.write(",".join(COLUMNS) + "\n")
+        for utc, az, el, dist, rad in zip(*columns, strict=True):
+            out.write(f"{utc},{az!r},{el!r},{dist!r},{rad!r}\n")
+    elif fmt is Format.json:
+        rows = [dict(zip(COLUMNS, (u, *map(float, r)), strict=True))
+                for u, *r in zip(*columns, strict=True)]
+        typer.echo(json.dumps(rows, indent=1))
+    else:
+        table = Table(*COLUMNS, title=f"{body.value} from {lat}°, {lon}°")
+        for utc, *rest in zip(*columns, strict=True):
+            table.add_row(utc, *(f"{x:.6f}" for x in rest))
+        Console().print(table)
+
+
+@app.command("events")
+def events(
+    lat: float | None = LAT,
+    lon: float | None = LON,
+    height: float = HEIGHT,
+    start: str | None = START,
+    stop: str | None = STOP,
+    body: EventBody = typer.Option(EventBody.sun, "--body", help="sun, earth, relay or eclipse."),
+    limb: str = typer.Option(
+        "center", "--limb", help="Rise/set of the disk 'center' or its 'upper' limb."
+    ),
+    mask: float = typer.Option(0.0, "--mask", help="Elevation mask, degrees."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+) -> None:
+    """Rise/set, relay AOS/LOS or eclipse contacts, to better than a second."""
+    site = _site(lat, lon, height)
+    first = Epochs.from_utc(_require(start, "--start"))
+    last = Epochs.from_utc(_require(stop, "--stop"))
+    if last.tdb_s[0] < first.tdb_s[0]:
+        raise InputError("--stop", stop, f"an instant not before --start {start}")
+    sky = Sky()
+    sky.kernels.check_coverage(np.concatenate([first.tdb_s, last.tdb_s]), margin_s=1000.0)
+    if body is EventBody.eclipse:
+        found = eclipse_contacts(sky, site, first, last)
+    else:
+        found = rise_set(sky, _target(body.value), site, first, last, limb=limb, mask_deg=mask)
+    rows = [(e.utc, e.body, e.kind) for e in found]
+    if fmt is Format.csv:
+        typer.echo("utc,body,event")
+        for row in rows:
+            typer.echo(",".join(row))
+    elif fmt is Format.json:
+        typer.echo(json.dumps([dict(zip(("utc", "body", "event"), r, strict=True)) for r in rows]))
+    else:
+        table = Table("utc", "body", "event", title=f"{len(rows)} events")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
