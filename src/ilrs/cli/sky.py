@@ -96,9 +96,9 @@ def positions(
     site = _site(lat, lon, height)
     epochs = _epochs(start, stop, step, times)
     top = Sky().topocentric(_target(body.value), site, epochs, apparent=not geometric)
-    columns = (
-        epochs.utc_iso(3), top.azimuth_deg, top.elevation_deg, top.distance_km,
-        top.angular_radius_deg,
+    columns = (  # Python floats: repr gives the shortest string that round-trips
+        epochs.utc_iso(3), top.azimuth_deg.tolist(), top.elevation_deg.tolist(),
+        top.distance_km.tolist(), top.angular_radius_deg.tolist(),
     )
     if fmt is Format.csv:
         out = sys.stdout
@@ -106,8 +106,7 @@ def positions(
         for utc, az, el, dist, rad in zip(*columns, strict=True):
             out.write(f"{utc},{az!r},{el!r},{dist!r},{rad!r}\n")
     elif fmt is Format.json:
-        rows = [dict(zip(COLUMNS, (u, *map(float, r)), strict=True))
-                for u, *r in zip(*columns, strict=True)]
+        rows = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
         typer.echo(json.dumps(rows, indent=1))
     else:
         table = Table(*COLUMNS, title=f"{body.value} from {lat}°, {lon}°")

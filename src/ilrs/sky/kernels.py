@@ -179,6 +179,19 @@ def frame_chain(variables: dict[str, list], name: str) -> tuple[np.ndarray, int]
         name = tk("RELATIVE")[0]
 
 
+def _open_daf(kind, path: Path, what: str):
+    """Open a DAF kernel (jplephem ``SPK`` or ``PCK``); the file is closed if it is bad."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (the kernel object owns it on success)
+    except OSError as exc:
+        raise KernelError(f"cannot read {what} {path}: {exc.strerror}") from exc
+    try:
+        return kind(DAF(handle))
+    except Exception as exc:
+        handle.close()
+        raise KernelError(f"cannot read {what} {path}: not a valid DAF file ({exc})") from exc
+
+
 def _package_file(package: str, *parts: str) -> Path:
     spec = importlib.util.find_spec(package)  # locates without importing the package
     if spec is None or not spec.submodule_search_locations:
@@ -232,10 +245,7 @@ class Kernels:
         spk_paths = [Path(spk)] if isinstance(spk, str | Path) else [Path(p) for p in spk]
         segments: list[ChebyshevSegment] = []
         for path in spk_paths:
-            try:
-                kernel = SPK.open(str(path))
-            except (OSError, ValueError) as exc:
-                raise KernelError(f"cannot read SPK {path}: {exc}") from exc
+            kernel = _open_daf(SPK, path, "SPK")
             try:
                 for seg in kernel.segments:
                     if seg.data_type != 2 or seg.frame != 1:
@@ -254,10 +264,7 @@ class Kernels:
         except OSError as exc:
             raise KernelError(f"cannot read frame kernel {fk}: {exc}") from exc
         me_from_pa, pck_body = frame_chain(variables, moon_frame)
-        try:
-            pck_kernel = PCK.open(str(pck))
-        except (OSError, ValueError) as exc:
-            raise KernelError(f"cannot read binary PCK {pck}: {exc}") from exc
+        pck_kernel = _open_daf(PCK, Path(pck), "binary PCK")
         try:
             candidates = [s for s in pck_kernel.segments if s.body == pck_body and s.data_type == 2]
             if not candidates:

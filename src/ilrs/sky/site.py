@@ -57,7 +57,7 @@ class Site:
         if abs(self.lat_deg) == 90.0:
             up = np.array([0.0, 0.0, math.copysign(1.0, self.lat_deg)])
             north = np.array([1.0, 0.0, 0.0])
-            east = np.cross(north, up)
+            east = np.cross(north, up) + 0.0  # + 0.0: no negative zeros
         else:
             east = np.array([-math.sin(lon), math.cos(lon), 0.0])
             north = np.cross(up, east)

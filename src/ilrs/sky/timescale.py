@@ -121,8 +121,8 @@ def _utc_fields_to_tai_s(fields: Sequence[tuple[int, int, int, int, int, float]]
 def utc_to_tdb_s(utc: Iterable[str]) -> np.ndarray:
     """TDB seconds past J2000 for UTC ISO-8601 strings.
 
-    >>> float(utc_to_tdb_s(["2000-01-01T11:58:55.816"])[0])  # doctest: +ELLIPSIS
-    -0.000...
+    >>> abs(float(utc_to_tdb_s(["2000-01-01T11:58:55.816"])[0])) < 1e-4  # J2000.0
+    True
     """
     fields = [_parse_iso(text) for text in utc]
     if not fields:

@@ -1,0 +1,96 @@
+"""The ``ilrs sky`` and ``ilrs run`` commands: output formats, errors as one line, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from ilrs.cli import main
+from ilrs.sky import Epochs, Site, Sky
+
+RIDGE = ["--lat", "-89.45", "--lon", "222.69"]
+
+
+def test_csv_has_the_documented_columns_and_full_precision(capsys):
+    code = main(["sky", *RIDGE, "--start", "2030-01-01T00:00:00", "--stop",
+                 "2030-01-02T00:00:00", "--step", "60", "--body", "sun", "--format", "csv"])
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["utc", "azimuth_deg", "elevation_deg", "distance_km",
+                       "angular_radius_deg"]
+    assert len(rows) == 1 + 1441
+    assert rows[1][0] == "2030-01-01T00:00:00.000" and rows[-1][0] == "2030-01-02T00:00:00.000"
+    ref = Sky().topocentric("sun", Site("s", -89.45, 222.69),
+                            Epochs.from_utc(["2030-01-01T00:00:00"]))
+    assert float(rows[1][2]) == ref.elevation_deg[0]  # repr: no precision lost
+
+
+def test_times_file_geometric_and_relay(capsys, tmp_path):
+    times = tmp_path / "t.txt"
+    times.write_text("# instants\n2030-03-01T00:00:00\n2030-03-01T06:00:00Z\n")
+    assert main(["sky", *RIDGE, "--times", str(times), "--body", "earth", "--geometric",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["utc"] for r in rows] == ["2030-03-01T00:00:00.000", "2030-03-01T06:00:00.000"]
+    assert all(350_000 < r["distance_km"] < 410_000 for r in rows)
+    assert main(["sky", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-01T01:00:00",
+                 "--body", "relay", "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 62
+
+
+def test_table_output(capsys):
+    assert main(["sky", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-01T00:02:00"]) == 0
+    assert "azimuth_deg" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--start", "2060-01-01", "--stop", "2060-01-02"], "outside the ephemeris"),
+        (["--start", "2030-01-32", "--stop", "2030-02-02"], "UTC time"),
+        (["--lat", "-95", "--start", "2030-01-01", "--stop", "2030-01-02"], "latitude"),
+        (["--start", "2030-01-01"], "--stop"),
+    ],
+)
+def test_bad_input_is_one_clear_line(capsys, args, message):
+    base = RIDGE if "--lat" not in args else ["--lon", "0"]
+    code = main(["sky", *base, *args])
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert message in err and err.startswith("error:") and "Traceback" not in err
+
+
+def test_unknown_body_is_a_usage_error(capsys):
+    code = main(["sky", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-02", "--body",
+                 "mars"])
+    assert code == 2 and "mars" in capsys.readouterr().err
+
+
+def test_events_json(capsys):
+    assert main(["sky", "events", *RIDGE, "--start", "2029-06-26", "--stop", "2029-06-27",
+                 "--body", "eclipse", "--format", "json"]) == 0
+    events = json.loads(capsys.readouterr().out)
+    assert [e["event"] for e in events] == ["partial_begin", "total_begin", "total_end",
+                                            "partial_end"]
+    assert main(["sky", "events", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-03",
+                 "--body", "relay", "--mask", "10", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "utc,body,event" and {ln.split(",")[2] for ln in lines[1:]} <= {
+        "aos", "los"}
+
+
+def test_run_writes_the_sky_report(capsys, tmp_path):
+    assert main(["run", "--out", str(tmp_path), "--year", "2029", "--step", "600"]) == 0
+    summary = json.loads((tmp_path / "sky-summary.json").read_text())
+    # At 89.45° S the Sun's centre stays within ~±2.1° of the horizon (1.54° + 0.55°).
+    assert -2.2 < summary["sun_elevation_min_deg"] < summary["sun_elevation_max_deg"] < 2.2
+    assert 0.3 < summary["sun_center_above_horizon_fraction"] < 0.7
+    assert len(summary["eclipses"]) >= 1
+    assert (tmp_path / "sky-tracks.png").stat().st_size > 10_000
+    assert "<img src='data:image/png;base64," in (tmp_path / "report.html").read_text()
+    assert "Sun centre above the mathematical horizon" in capsys.readouterr().out
+    assert np.isfinite(summary["earth_center_above_horizon_fraction"])
