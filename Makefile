@@ -28,7 +28,7 @@ test: $(STAMP_DEV)
 	$(BIN)/pytest
 
 bench: $(STAMP_DEV)
-	$(BIN)/python benchmarks/sky.py
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

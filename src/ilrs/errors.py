@@ -52,3 +52,38 @@ class KernelError(IlrsError):
 
 class UnknownBodyError(InputError):
     """A body name is not one the sky engine knows."""
+
+
+class ScenarioFileError(InputError):
+    """A campaign / scenario file is unreadable or does not match its schema.
+
+    ``file`` is the path of the file, ``path`` the place inside it (``missions[3].vehicle``),
+    ``line`` the 1-based line (``None`` when unknown), ``expected`` what was allowed and
+    ``value`` what was found.
+    """
+
+    def __init__(
+        self, file: str, path: str, line: int | None, expected: str, value: object = None
+    ):
+        self.file = file
+        self.path = path
+        self.line = line
+        self.what = f"{file}:{line}" if line is not None else file
+        self.value = value
+        self.expected = expected
+        where = f"{self.what}: {path}" if path else self.what
+        got = "" if value is None else f"got {value!r}, "
+        ValueError.__init__(self, f"{where}: {got}expected {expected}")
+
+
+class CampaignReferenceError(InputError):
+    """A campaign lookup names a mission, vehicle, facility or partner that does not exist."""
+
+
+class CampaignValidationError(IlrsError):
+    """A roadmap has error findings; ``n_errors`` counts them and ``file`` names the roadmap."""
+
+    def __init__(self, file: str, n_errors: int):
+        self.file = file
+        self.n_errors = n_errors
+        super().__init__(f"{file}: {n_errors} error finding(s)")

@@ -10,8 +10,10 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ilrs import __version__
+from ilrs.cli import campaign as _campaign
 from ilrs.cli import run as _run
 from ilrs.cli import sky as _sky
 from ilrs.errors import IlrsError
@@ -26,6 +28,7 @@ app = typer.Typer(
 
 # Sub-apps and commands, one module each (keep this list sorted by layer: sky → ops).
 app.add_typer(_sky.app, name="sky")
+app.add_typer(_campaign.app, name="campaign")
 app.command("run")(_run.run)
 
 
@@ -46,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="ilrs")
     except IlrsError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        message = Text("error: ", style="bold red") + Text(str(exc))  # no markup in messages
+        Console(stderr=True).print(message, highlight=False, soft_wrap=True)
         return 1
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)

@@ -1,0 +1,211 @@
+"""``ilrs campaign``: show, validate, chart and analyse the ILRS campaign roadmap."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ilrs.campaign import Roadmap, measures_of_effectiveness, schedule_risk, validate
+from ilrs.campaign.gantt import write_gantt
+from ilrs.campaign.riskplot import write_histogram
+from ilrs.errors import CampaignValidationError
+from ilrs.scale import INLINE
+
+app = typer.Typer(
+    help="The ILRS campaign: roadmap, vehicles, payloads, partners, capacity and schedule risk.",
+    no_args_is_help=True,
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FILE = typer.Option(
+    None, "--file", "-f", help="Roadmap or scenario YAML (default: the built-in roadmap)."
+)
+FORMAT = typer.Option(Format.table, "--format", help="table or json.")
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _load(path: Path | None) -> Roadmap:
+    return Roadmap.load_builtin() if path is None else Roadmap.load(path)
+
+
+def _echo_json(data: object) -> None:
+    typer.echo(json.dumps(data, indent=1, ensure_ascii=False))
+
+
+def mission_rows(roadmap: Roadmap) -> list[dict]:
+    """Missions as plain dicts (the ``--format json`` output of ``show``)."""
+    rows = []
+    for m in roadmap.missions:
+        rows.append({
+            "id": m.id,
+            "name": m.name,
+            "agency": m.agency,
+            "phase": m.phase,
+            "status": str(m.status),
+            "vehicle": m.vehicle,
+            "mass_kg": m.mass_kg.value if m.mass_kg else None,
+            "launch": m.launch_date,
+            "first_announced": m.first_announced_date,
+            "landing": roadmap.landing_date(m),
+            "dates": [d.model_dump(exclude_none=True) for d in m.dates],
+            "facilities": list(m.facilities),
+            "payloads": len(m.payloads),
+        })
+    return rows
+
+
+@app.command()
+def show(
+    file: Path | None = FILE,
+    phase: list[str] = typer.Option([], "--phase", help="Only these phases or stages."),
+    agency: list[str] = typer.Option([], "--agency", help="Only these agencies."),
+    fmt: Format = FORMAT,
+) -> None:
+    """List the missions of the roadmap."""
+    roadmap = _load(file)
+    rows = mission_rows(roadmap)
+    if phase:
+        rows = [r for r in rows if r["phase"] in phase or r["phase"].split("-")[0] in phase]
+    if agency:
+        wanted = {a.lower() for a in agency}
+        rows = [r for r in rows if wanted & {x.lower() for x in r["agency"].split("/")}]
+    if fmt is Format.json:
+        _echo_json(rows)
+        return
+    table = Table(title=roadmap.name)
+    for col in ("id", "agency", "phase", "vehicle", "mass kg", "launch", "first announced",
+                "landing", "status", "facilities"):
+        table.add_column(col)
+    for r in rows:
+        mass = f"{r['mass_kg']:,.0f}" if r["mass_kg"] is not None else "—"
+        slipped = r["first_announced"] != r["launch"]
+        table.add_row(r["id"], r["agency"], r["phase"], r["vehicle"], mass, r["launch"],
+                      f"[yellow]{r['first_announced']}[/]" if slipped else r["first_announced"],
+                      r["landing"], r["status"], ", ".join(r["facilities"]))
+    console = Console()
+    console.width = max(console.width, 150)
+    console.print(table)
+
+
+@app.command("validate")
+def validate_cmd(
+    file: Path | None = typer.Argument(None, help="Roadmap or scenario YAML (default: built-in)."),
+    fmt: Format = FORMAT,
+) -> None:
+    """Check the roadmap; exits 1 when there are error findings."""
+    findings = validate(_load(file))
+    if fmt is Format.json:
+        _echo_json([f.to_dict() for f in findings])
+    else:
+        table = Table(title="campaign findings")
+        for col in ("severity", "code", "mission", "message"):
+            table.add_column(col, overflow="fold")
+        for f in findings:
+            style = _SEVERITY_STYLE[f.severity]
+            table.add_row(f"[{style}]{f.severity}[/]", f.code, f.mission or "", f.message)
+        Console(width=140).print(table)
+        counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+        typer.echo(", ".join(f"{n} {s}(s)" for s, n in counts.items()))
+    n_errors = sum(f.severity == "error" for f in findings)
+    if n_errors:
+        # an IlrsError: ilrs.cli.main prints it as one line and exits 1
+        raise CampaignValidationError(str(file or "built-in roadmap"), n_errors)
+
+
+@app.command()
+def gantt(
+    file: Path | None = FILE,
+    out: Path = typer.Option(Path("gantt.png"), "--out", "-o", help="Output .png/.svg/.html."),
+) -> None:
+    """Draw the missions on a timeline (phase colours, status, slip arrows)."""
+    path = write_gantt(_load(file), out)
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def risk(
+    file: Path | None = FILE,
+    trials: int = typer.Option(100_000, "--trials", "-n", min=1, help="Monte Carlo trials."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
+    widen: float = typer.Option(1.0, "--widen", help="Multiply every fitted slip rate."),
+    scheduler: str = typer.Option(
+        INLINE, "--scheduler",
+        help="'inline' (this process), 'local' (a local Dask cluster) or a scheduler address.",
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Workers of a local cluster."),
+    hist: Path | None = typer.Option(
+        Path("campaign-risk.png"), "--hist", help="Histogram PNG of completion dates."
+    ),
+    fmt: Format = FORMAT,
+) -> None:
+    """Monte Carlo of launch slips: P10/P50/P90 dates and basic-model completion."""
+    result = schedule_risk(
+        _load(file), trials=trials, seed=seed, widen=widen, scheduler=scheduler,
+        progress=fmt is Format.table, n_workers=workers,
+    )
+    if hist is not None:
+        write_histogram(result, hist)
+    if fmt is Format.json:
+        _echo_json(result.to_dict())
+        return
+    table = Table(title=f"launch-slip Monte Carlo: {trials:,} trials, seed {seed}")
+    for col in ("mission", "status", "P10 launch", "P50 launch", "P90 launch", "P50 arrival"):
+        table.add_column(col)
+    for r in result.mission_percentiles():
+        table.add_row(r["mission"], r["status"], r["p10_launch"], r["p50_launch"],
+                      r["p90_launch"], r["p50_arrival"])
+    console = Console(width=120)
+    console.print("slip per day of lead time, fitted from the announcement history:")
+    for key, m in result.models.items():
+        console.print(f"  {'pooled' if key == '*' else key}: {m.n_observations} observations, "
+                      f"{m.p_on_time:.0%} on time, median {m.median_rate:.2f} d/d")
+    console.print(table)
+    for v in result.vehicle_percentiles():
+        console.print(f"{v['vehicle']} first flight: P10 {v['p10_first_flight']}, "
+                      f"P50 {v['p50_first_flight']}, P90 {v['p90_first_flight']}")
+    completion = ", ".join(f"{k} {v}" for k, v in result.completion_percentiles().items())
+    console.print(f"basic model complete: {completion}")
+    console.print(f"P(basic model complete by {result.due}) = {result.p_basic_by_due:.1%}")
+    if hist is not None:
+        console.print(f"histogram: {hist}")
+
+
+@app.command()
+def moe(file: Path | None = FILE, fmt: Format = FORMAT) -> None:
+    """Measures of effectiveness: surface mass, capacity use, partner payloads, facilities."""
+    measures = measures_of_effectiveness(_load(file))
+    if fmt is Format.json:
+        _echo_json(measures.to_dict())
+        return
+    console = Console(width=120)
+    table = Table(title="measures of effectiveness by year of arrival")
+    for col in ("year", "surface payload mass kg", "partner payloads", "facilities in place"):
+        table.add_column(col, justify="right")
+    years = sorted({*measures.surface_mass_kg_by_year, *measures.partner_payloads_by_year,
+                    *measures.facilities_by_year})
+    for y in years:
+        table.add_row(str(y), f"{measures.surface_mass_kg_by_year.get(y, 0.0):,.0f}",
+                      str(measures.partner_payloads_by_year.get(y, 0)),
+                      str(measures.facilities_by_year.get(y, "")))
+    console.print(table)
+    by_function = Table(title="surface payload mass by ILRS function, kg")
+    by_function.add_column("function")
+    by_function.add_column("total kg", justify="right")
+    for name, series in measures.surface_mass_kg_by_function.items():
+        by_function.add_row(name, f"{sum(series.values()):,.0f}")
+    console.print(by_function)
+    util = ", ".join(f"{k} {v:.0%}" for k, v in measures.utilization_by_mission.items())
+    overall = measures.utilization_overall
+    console.print(f"launch-capacity utilization: overall {overall:.0%} ({util})")
+    console.print(f"partner payloads: {measures.partner_payloads_total}; payloads without a "
+                  f"published mass: {measures.payloads_without_mass}")
