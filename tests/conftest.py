@@ -12,6 +12,19 @@ from ilrs.sky.kernels import default_kernel_paths
 
 #: ``../shared`` beside the repository: real LOLA data (CI has it; tests skip without it).
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+#: The shared LOLA GeoTIFFs, finest first (see ``shared/data/lunar-dem/SOURCE.md``).
+LUNAR_DEMS = [SHARED / "data" / "lunar-dem" / name for name in (
+    "pgda_site01_connecting_ridge_10m.tif", "ldem75s120m_southpole_240m.tif",
+    "ldem75s120m_southpole_far_1787m.tif")]
+
+
+@pytest.fixture(scope="session")
+def lunar_dems() -> list[Path]:
+    """Paths of the real LOLA DEMs (10 m ridge, 240 m, far field); skip if absent."""
+    missing = [p for p in LUNAR_DEMS if not p.exists()]
+    if missing:
+        pytest.skip(f"real LOLA DEMs not found: {missing[0]}")
+    return LUNAR_DEMS
 
 
 @pytest.fixture(scope="session")

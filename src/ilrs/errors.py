@@ -80,6 +80,19 @@ class CampaignReferenceError(InputError):
     """A campaign lookup names a mission, vehicle, facility or partner that does not exist."""
 
 
+class DemError(IlrsError):
+    """An elevation model cannot answer the question asked of it.
+
+    ``path`` is the file (or ``"<memory>"``), ``problem`` says what was wrong with it (no
+    CRS, not lunar, not covering the site, a hole under the site…).
+    """
+
+    def __init__(self, path: object, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"elevation model {self.path}: {problem}")
+
+
 class CampaignValidationError(IlrsError):
     """A roadmap has error findings; ``n_errors`` counts them and ``file`` names the roadmap."""
 

@@ -14,8 +14,10 @@ from rich.text import Text
 
 from ilrs import __version__
 from ilrs.cli import campaign as _campaign
+from ilrs.cli import lighting as _lighting
 from ilrs.cli import run as _run
 from ilrs.cli import sky as _sky
+from ilrs.cli import terrain as _terrain
 from ilrs.errors import IlrsError
 
 app = typer.Typer(
@@ -28,6 +30,9 @@ app = typer.Typer(
 
 # Sub-apps and commands, one module each (keep this list sorted by layer: sky → ops).
 app.add_typer(_sky.app, name="sky")
+app.add_typer(_terrain.app, name="terrain")
+app.command("horizon")(_terrain.horizon)
+app.add_typer(_lighting.app, name="lighting")
 app.add_typer(_campaign.app, name="campaign")
 app.command("run")(_run.run)
 

@@ -226,9 +226,25 @@ class Sky:
         horizon (terrain is applied by ``ilrs.lighting``).
         """
         seen = self.topocentric_many(("sun", "earth"), site, epochs)
-        sun, earth = seen["sun"], seen["earth"]
-        sep = separation_rad(sun.vector_km, earth.vector_km)
-        return hidden_fraction(sun.angular_radius_rad, earth.angular_radius_rad, sep)
+        return eclipse_hidden_fraction(seen["sun"], seen["earth"])
+
+
+def eclipse_hidden_fraction(sun: Topocentric, earth: Topocentric) -> np.ndarray:
+    """Fraction of the solar disk behind the Earth, from already computed positions.
+
+    Only epochs where the disks can touch (a cheap dot-product test) get the exact
+    separation and overlap; the rest are 0.
+    """
+    u, v = sun.vector_km, earth.vector_km
+    cos_sep = np.einsum("ij,ij->i", u, v) / (sun.distance_km * earth.distance_km)
+    reach = sun.angular_radius_rad + earth.angular_radius_rad
+    near = np.flatnonzero(cos_sep > np.cos(np.minimum(reach * 1.01, np.pi)))
+    out = np.zeros(u.shape[0])
+    if near.size:
+        sep = separation_rad(u[near], v[near])
+        out[near] = hidden_fraction(sun.angular_radius_rad[near],
+                                    earth.angular_radius_rad[near], sep)
+    return out
 
 
 def _resolve_body(body: str | RelayOrbit) -> tuple[str, float]:
