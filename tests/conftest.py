@@ -19,6 +19,15 @@ LUNAR_DEMS = [SHARED / "data" / "lunar-dem" / name for name in (
 
 
 @pytest.fixture(scope="session")
+def lunar_dem_dir() -> Path:
+    """``shared/data/lunar-dem`` (the real LOLA GeoTIFFs and SOURCE.md); skip if absent."""
+    folder = SHARED / "data" / "lunar-dem"
+    if not folder.is_dir():
+        pytest.skip(f"real LOLA DEMs not at {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def lunar_dems() -> list[Path]:
     """Paths of the real LOLA DEMs (10 m ridge, 240 m, far field); skip if absent."""
     missing = [p for p in LUNAR_DEMS if not p.exists()]

@@ -2,7 +2,6 @@
 terrain and on the real LOLA-derived DEMs (10 m + 240 m + far field) from ../shared."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +16,6 @@ from ilrs.terrain import (
 )
 from ilrs.terrain.synthetic import synthetic_terrain
 
-SHARED = Path(__file__).parents[1].parent / "shared" / "data" / "lunar-dem"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real LOLA DEMs not at {SHARED}")
 #: The issue's accuracy goal for the fast kernel: 0.02° of horizon elevation.
 GOAL_RAD = math.radians(0.02)
 
@@ -63,10 +60,9 @@ def test_with_default_step_growth_the_error_stays_under_the_goal(synthetic_dem):
         assert "SYNTHETIC terrain, not real lunar data" in profile.provenance
 
 
-@needs_shared
-def test_real_terrain_connecting_ridge_against_brute_force():
+def test_real_terrain_connecting_ridge_against_brute_force(lunar_dem_dir):
     dems = [
-        Dem(SHARED / name)
+        Dem(lunar_dem_dir / name)
         for name in (
             "pgda_site01_connecting_ridge_10m.tif",
             "ldem75s120m_southpole_240m.tif",

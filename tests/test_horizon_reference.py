@@ -1,7 +1,6 @@
 """The shipped reference horizon (Connecting Ridge, 89.45°S 222.69°E): complete, physical,
 traceable, and reproducible from the real DEMs in ../shared."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +13,6 @@ from ilrs.terrain.reference import (
     reference_horizon,
     reference_horizon_path,
 )
-
-SHARED = Path(__file__).parents[1].parent / "shared" / "data" / "lunar-dem"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real LOLA DEMs not at {SHARED}")
 
 
 def test_reference_file_is_complete_and_carries_its_provenance():
@@ -42,11 +38,10 @@ def test_reference_file_is_complete_and_carries_its_provenance():
         reference_horizon(5.0)
 
 
-@needs_shared
-def test_reference_file_regenerates_identically(tmp_path):
+def test_reference_file_regenerates_identically(lunar_dem_dir, tmp_path):
     from ilrs.terrain.make_reference_horizon import make
 
-    fresh = make(SHARED, tmp_path / "fresh.csv")
+    fresh = make(lunar_dem_dir, tmp_path / "fresh.csv")
     for column in ("elevation_deg_mast_2m", "elevation_deg_mast_10m"):
         a = HorizonProfile.from_csv(fresh, column)
         b = HorizonProfile.from_csv(reference_horizon_path(), column)

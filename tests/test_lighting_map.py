@@ -78,3 +78,12 @@ def test_region_outside_the_dem_is_refused(flat_dem):
     with pytest.raises(InputError, match="without DEM data"):
         lighting_map([flat_dem], MapSpec(-85.0, 0.0, 1.0, 500.0), START, STOP, 3600.0,
                      scheduler="inline", progress=False)
+
+
+def test_local_dask_cluster_gives_the_same_map(flat_dem, flat_map):
+    """The default scheduler (a local Dask cluster on 127.0.0.1) changes nothing."""
+    spec = MapSpec(-89.9, 45.0, size_km=1.5, resolution_m=500.0, mast_m=2.0,
+                   n_azimuths=360, max_range_m=15_000.0)
+    other = lighting_map([flat_dem], spec, START, STOP, 3600.0, scheduler="local",
+                         progress=False, tile_px=2)
+    xr.testing.assert_identical(other, flat_map)

@@ -23,8 +23,6 @@ from ilrs.terrain import (
     site_on_dem,
 )
 
-SHARED = Path(__file__).parents[1].parent / "shared" / "data" / "lunar-dem"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real LOLA DEMs not at {SHARED}")
 LOLA_SOUTH = PolarStereographic.south().proj4
 
 
@@ -202,11 +200,10 @@ def test_missing_file_and_point_outside(tmp_path):
         ground_height([], -90.0, 0.0)
 
 
-@needs_shared
-def test_shared_files_read_as_source_md_says():
+def test_shared_files_read_as_source_md_says(lunar_dem_dir):
     """SOURCE.md: file 1 reads 1292 m at the pole and 1948.8 m at 89.45°S 222.69°E;
     Shackleton's floor is about −2.84 km near X ≈ +7.7 km, Y ≈ −6.4 km."""
-    with Dem(SHARED / "ldem75s120m_southpole_240m.tif") as dem:
+    with Dem(lunar_dem_dir / "ldem75s120m_southpole_240m.tif") as dem:
         assert dem.pixel_m == 240.0 and dem.bounds_m == (
             -184_320.0,
             -184_320.0,
@@ -223,13 +220,12 @@ def test_shared_files_read_as_source_md_says():
         assert math.hypot(x_c - 7_700.0, y_c + 6_400.0) < 1_000.0
 
 
-@needs_shared
-def test_site01_agrees_with_ldem_as_source_md_says():
+def test_site01_agrees_with_ldem_as_source_md_says(lunar_dem_dir):
     """SOURCE.md: at 1024 common points file 3 − file 1 has mean +0.6 m and s.d. 5.4 m."""
     x, y = np.meshgrid(np.linspace(-18_500, -3_500, 32), np.linspace(-19_500, -4_500, 32))
     with (
-        Dem(SHARED / "pgda_site01_connecting_ridge_10m.tif") as fine,
-        Dem(SHARED / "ldem75s120m_southpole_240m.tif") as coarse,
+        Dem(lunar_dem_dir / "pgda_site01_connecting_ridge_10m.tif") as fine,
+        Dem(lunar_dem_dir / "ldem75s120m_southpole_240m.tif") as coarse,
     ):
         diff = fine.heights_xy(x.ravel(), y.ravel()) - coarse.heights_xy(x.ravel(), y.ravel())
         site = site_on_dem([fine, coarse], -89.45, 222.69, mast_m=2.0)
