@@ -50,6 +50,8 @@ META_FIELDS = 8
 AZIMUTH_CHUNK = 120
 #: Lattice samples taken on each side of the neighbour's horizon point.
 SEED_SAMPLES = 2
+#: Fast-math flags that keep NaN and infinity semantics (holes are NaN, bounds are ±inf).
+FASTMATH = {"contract", "arcp", "afn", "reassoc", "nsz"}
 L_BLOCK, L_OFFSET, L_NCOLS, L_NROWS, L_SEGMENT, L_COS, L_SIN = range(7)
 LEVEL_FIELDS = 7
 
@@ -179,7 +181,7 @@ def _segment_top(layer, lv, col, row, col2, row2, meta, maxes):
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _ray(
     ux,
     uy,
@@ -322,7 +324,7 @@ def _ray(
     return best, reach, d_best
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _seed(
     ux, uy, uz, tx, ty, tz, r_obs_m, radius_m, max_range_m, d_near, proj, meta, heights, n_side
 ):
