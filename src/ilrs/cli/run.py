@@ -1,4 +1,4 @@
-"""``ilrs run``: the main job on the built-in reference scenario (for now: the sky report)."""
+"""``ilrs run``: the main job — the station twin over a campaign, with its report."""
 
 from __future__ import annotations
 
@@ -6,35 +6,70 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ilrs.report import write_sky_report
-from ilrs.sky import REFERENCE_SITE
+from ilrs.errors import InputError
+from ilrs.report import write_twin_report
+from ilrs.station import Twin, load_scenario
 
 
 def run(
-    out: Path = typer.Option(Path("out/reference"), "--out", help="Output folder."),
-    year: int = typer.Option(2030, "--year", help="Calendar year of the sky report."),
-    step: float = typer.Option(60.0, "--step", help="Time step, s."),
+    scenario: Path | None = typer.Argument(
+        None, help="Scenario YAML (default: the built-in reference scenario)."),
+    dem: list[Path] = typer.Option(
+        [], "--dem", help="Elevation model for the horizons (repeatable, finest first)."),
+    until: str | None = typer.Option(None, "--until", help="Last day simulated (ISO date)."),
+    start: str | None = typer.Option(
+        None, "--start", help="First day simulated (ISO date; default: first landing)."),
+    step: float | None = typer.Option(None, "--step", help="Time step, s (default 60)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default out/<scenario name>)."),
 ) -> None:
-    """Run the reference scenario and write its report under ``--out``."""
+    """Simulate the station over its campaign and write report, figures, Parquet and KPIs."""
     console = Console()
-    with console.status(f"sky of {REFERENCE_SITE.name} over {year} at {step:g} s steps"):
-        summary = write_sky_report(REFERENCE_SITE, year, out, step)
-    console.print(f"[bold]{summary.site}[/] ({summary.lat_deg}°, {summary.lon_deg}°E), {year}:")
-    console.print(
-        f"  Sun centre above the mathematical horizon "
-        f"{100 * summary.sun_center_above_horizon_fraction:.1f} % of the time "
-        f"(elevation {summary.sun_elevation_min_deg:+.2f}° … {summary.sun_elevation_max_deg:+.2f}°)"
-    )
-    console.print(
-        "  Earth centre above the horizon "
-        f"{100 * summary.earth_center_above_horizon_fraction:.1f} %"
-        f" (elevation {summary.earth_elevation_min_deg:+.2f}° … "
-        f"{summary.earth_elevation_max_deg:+.2f}°)"
-    )
-    for eclipse in summary.eclipses:
-        console.print(
-            "  eclipse: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in eclipse.items())
-        )
-    console.print(f"  wrote {out / 'report.html'}, {out / 'sky-tracks.png'}, "
-                  f"{out / 'sky-summary.json'}")
+    sc = load_scenario(scenario)
+    period = {}
+    if until is not None:
+        period["stop"] = until
+    if start is not None:
+        period["start"] = start
+    if step is not None:
+        if not 0 < step <= 3600:
+            raise InputError("--step", step, "seconds in (0, 3600]")
+        period["step_s"] = step
+    if period:
+        data = {**sc.period.model_dump(), **period}
+        sc = sc.model_copy(update={"period": type(sc.period).model_validate(data)})
+    out = out or Path("out") / sc.name
+    twin = Twin.from_scenario(sc, dems=tuple(str(d) for d in dem))
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>5.1f} %"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(f"station twin: {sc.name}", total=1.0)
+        result = twin.run(progress=lambda f: bar.update(task, completed=f))
+        bar.update(task, description="report")
+        report = write_twin_report(result, out)
+    k = result.kpis
+    t = result.timings_s
+    console.print(f"[bold]{sc.name}[/]: {k['start_utc'][:10]} … {k['stop_utc'][:10]}, "
+                  f"{k['steps']:,} steps of {k['step_s']:g} s "
+                  f"(geometry {t['geometry']:.1f} s, loop {t['inputs'] + t['kernel']:.1f} s)")
+    surv = k["survival"]
+    if surv["ok"]:
+        console.print("  survival: [green]all survival loads powered at every step[/]")
+    else:
+        first = surv["brownouts"][0] if surv["brownouts"] else {}
+        console.print(f"  survival: [red]BROWN-OUT[/] first at {surv['first_brownout_utc']} "
+                      f"({first.get('cause', '')}); {surv['brownout_hours']:.1f} h in all")
+    e = k["energy_not_served_kwh"]
+    console.print(f"  min SOC {100 * (k['min_soc'] or 0):.1f} % ({k['min_soc_utc']}); "
+                  f"energy not served: survival {e['survival']:.1f} kWh, "
+                  f"science shed by FDIR {e['science_shed_by_fdir']:,.0f} kWh")
+    c = k["contact_availability"]
+    console.print(f"  data returned {k['data_returned_gb']:,.0f} GB, lost "
+                  f"{k['data_lost_gb']:,.0f} GB; contact {100 * c['any']:.1f} % "
+                  f"(DTE {100 * c['direct_to_earth']:.1f} %, relay {100 * c['relay']:.1f} %)")
+    console.print(f"  O2 produced {k['o2_produced_kg']:,.0f} kg; crew-days supported "
+                  f"{k['crew_days_supported']:.0f} of {k['crew_person_days']:.0f}; "
+                  f"{k['faults']} faults, {k['events']} events")
+    console.print(f"  wrote {report} (+ figures, timeseries.parquet, events.json, kpis.json)")

@@ -2,6 +2,7 @@
 
 from ilrs.report.lighting import plot_horizon_tracks, plot_lighting_map, plot_lighting_timeline
 from ilrs.report.sky import SkySummary, sky_summary, write_sky_report
+from ilrs.report.twin import twin_figures, write_twin_report
 
 __all__ = [
     "SkySummary",
@@ -9,5 +10,7 @@ __all__ = [
     "plot_lighting_map",
     "plot_lighting_timeline",
     "sky_summary",
+    "twin_figures",
     "write_sky_report",
+    "write_twin_report",
 ]

@@ -87,7 +87,8 @@ class Site:
 
 
 #: The reference site of the built-in scenario: a point on the Shackleton–de Gerlache
-#: Connecting Ridge, 89.45° S 222.69° E, ground 1948.8 m above the sphere (LOLA
-#: LDEM_75S_120M as decoded in ``shared/data/lunar-dem/SOURCE.md``, "File 1 gives
-#: 1948.8 m there").
-REFERENCE_SITE = Site("Connecting Ridge", -89.45, 222.69, height_m=1948.8)
+#: Connecting Ridge, 89.45° S 222.69° E, ground 1954.66 m above the sphere: the height in
+#: the finest shared LOLA product there (PGDA Site01 10 m, Barker et al. 2021), the same
+#: ground as the shipped reference horizon (``ilrs/terrain/data``); LDEM_75S_120M at 240 m
+#: reads 1948.8 m (``shared/data/lunar-dem/SOURCE.md``).
+REFERENCE_SITE = Site("Connecting Ridge", -89.45, 222.69, height_m=1954.66)

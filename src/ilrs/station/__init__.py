@@ -1,0 +1,20 @@
+"""The station twin: the ILRS built up mission by mission and simulated for years.
+
+``Twin.from_campaign(roadmap, site, scenario)`` (or ``Twin.from_scenario(path)``) builds
+the station; ``.run()`` simulates it and returns :class:`Results` (time series, events,
+KPIs). Scenarios are YAML (:func:`load_scenario`; ``None`` is the built-in reference).
+"""
+
+from ilrs.station.config import Scenario, load_scenario, reference_scenario_path
+from ilrs.station.results import Results, energy_balance
+from ilrs.station.twin import Twin, load_roadmap_for
+
+__all__ = [
+    "Results",
+    "Scenario",
+    "Twin",
+    "energy_balance",
+    "load_roadmap_for",
+    "load_scenario",
+    "reference_scenario_path",
+]

@@ -1,0 +1,313 @@
+"""The station's configuration over time: what has arrived when, and the per-step inputs.
+
+:func:`build_up` reads the campaign: every mission that builds the station (its
+destination is the scenario's base, or it is listed) brings its payloads and the scenario
+components that ``arrive_with`` it on its landing date; failed or cancelled missions bring
+nothing. :class:`BlockInputs` turns the configuration and the geometry into the per-step
+arrays the compiled loop reads (generation, loads by priority class, data rates, capacities).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ilrs.campaign import Roadmap, deliveries
+from ilrs.campaign.model import IlrsFunction
+from ilrs.errors import ScenarioFileError
+from ilrs.sky.timescale import utc_to_tdb_s
+from ilrs.station import components as comp
+from ilrs.station import faults as flt
+from ilrs.station.config import Scenario
+from ilrs.station.geometry import Geometry
+
+__all__ = ["BlockInputs", "BuildUp", "PayloadLoad", "block_inputs", "build_up"]
+
+#: Priority class of each ILRS function's payloads: 0 survival, 1 communications,
+#: 2 science; ISRU payloads are modelled by the scenario's ISRU plants and transport
+#: payloads by its rovers, so they add no load of their own (None).
+CLASS_OF_FUNCTION = {
+    IlrsFunction.command_center: 0,
+    IlrsFunction.energy: 0,
+    IlrsFunction.communications: 1,
+    IlrsFunction.research: 2,
+    IlrsFunction.biomedical: 2,
+    IlrsFunction.astronomy_earth_observation: 2,
+    IlrsFunction.isru: None,
+    IlrsFunction.transport: None,
+}
+
+
+def _v(x) -> float:
+    return 0.0 if x is None else float(x.value)
+
+
+@dataclass(frozen=True)
+class PayloadLoad:
+    """A campaign payload as a load: class, powers (W), data rate, run rule."""
+
+    name: str
+    mission_id: str
+    function: str
+    priority: int
+    arrival_tdb_s: float
+    power_day_w: float
+    power_night_w: float
+    data_rate_bit_s: float
+    condition: str
+    duty: float
+
+
+@dataclass(frozen=True)
+class BuildUp:
+    """Arrival time (TDB s, ``inf`` if never) of each station mission and the payloads."""
+
+    arrivals_tdb_s: dict[str, float]
+    landing_dates: dict[str, str]
+    payloads: tuple[PayloadLoad, ...]
+    relay_arrival_tdb_s: float
+    station_missions: tuple[str, ...]
+    skipped: tuple[str, ...]                # station missions that failed or were cancelled
+
+    def arrival(self, mission_id: str) -> float:
+        return self.arrivals_tdb_s.get(mission_id, math.inf)
+
+    @property
+    def first_landing_tdb_s(self) -> float:
+        times = [self.arrivals_tdb_s[m] for m in self.station_missions]
+        return min(times) if times else math.inf
+
+
+def _tdb(iso: str) -> float:
+    text = iso if "T" in iso else iso + "T00:00:00"
+    return float(utc_to_tdb_s([text])[0])
+
+
+COMPONENT_GROUPS = ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs", "thermal",
+                    "isru", "rovers")
+
+
+def check_arrivals(roadmap: Roadmap, scenario: Scenario) -> None:
+    """Every component must arrive with a mission of the campaign (failed ones included:
+    they simply bring nothing)."""
+    known = {m.id for m in roadmap.missions}
+    expected = "a mission id of the campaign (" + ", ".join(sorted(known)) + ")"
+    for group in COMPONENT_GROUPS:
+        for c in getattr(scenario, group):
+            if c.arrives_with not in known:
+                raise ScenarioFileError(scenario.file, f"{group}['{c.id}'].arrives_with", None,
+                                        expected, c.arrives_with)
+    comms = scenario.comms
+    if comms is not None:
+        for where, value in (("comms.arrives_with", comms.arrives_with),
+                             ("comms.relay_mission", comms.relay_mission)):
+            if value not in known:
+                raise ScenarioFileError(scenario.file, where, None, expected, value)
+
+
+def build_up(roadmap: Roadmap, scenario: Scenario) -> BuildUp:
+    """Which missions build the station, when they land, and what their payloads draw."""
+    check_arrivals(roadmap, scenario)
+    cfg = scenario.campaign
+    delivered = deliveries(roadmap)
+    all_missions = deliveries(roadmap, include_failed=True)
+    listed = set(cfg.missions)
+
+    def is_station(d) -> bool:
+        dest = d.destination
+        return d.mission_id in listed or (
+            dest is not None and dest.kind == "surface" and dest.name == cfg.base)
+
+    station = [d for d in delivered if is_station(d)]
+    skipped = tuple(d.mission_id for d in all_missions
+                    if is_station(d) and d not in station)
+    arrivals = {d.mission_id: _tdb(d.landing_date) for d in delivered}
+    dates = {d.mission_id: d.landing_date for d in delivered}
+    rules = scenario.payloads
+    payloads = []
+    for d in station:
+        for p in d.payloads:
+            cls = CLASS_OF_FUNCTION.get(IlrsFunction(p.function))
+            if cls is None:
+                continue
+            rule = rules.get(p.name)
+            payloads.append(PayloadLoad(
+                p.name, d.mission_id, str(p.function), cls, arrivals[d.mission_id],
+                _v(p.power_day_w), _v(p.power_night_w), _v(p.data_rate_bit_s),
+                rule.condition if rule else "any", rule.duty if rule else 1.0))
+    relay_id = scenario.comms.relay_mission if scenario.comms else ""
+    return BuildUp(
+        arrivals_tdb_s={m: arrivals[m] for m in arrivals},
+        landing_dates=dates,
+        payloads=tuple(payloads),
+        relay_arrival_tdb_s=arrivals.get(relay_id, math.inf),
+        station_missions=tuple(d.mission_id for d in station),
+        skipped=skipped,
+    )
+
+
+@dataclass
+class BlockInputs:
+    """Per-step input arrays of one block of the time loop (see ``_kernels.run_block``)."""
+
+    gen_w: np.ndarray
+    solar_w: np.ndarray
+    load0_w: np.ndarray
+    load1_w: np.ndarray
+    load2_w: np.ndarray
+    sci_bit_s: np.ndarray
+    hk_bit_s: np.ndarray
+    isru_max_w: np.ndarray
+    dl_bit_s: np.ndarray
+    cap_j: np.ndarray
+    charge_max_w: np.ndarray
+    heatcap_j_per_k: np.ndarray
+    o2_in_kg: np.ndarray
+    o2_demand_kg: np.ndarray
+    rfc_cap_j: np.ndarray
+    dte_ok: np.ndarray
+    relay_ok: np.ndarray
+    payload_running: np.ndarray          # (n_payloads, n) bool: wants to run
+    rover_driving: np.ndarray            # (n_rovers, n) bool: wants to drive
+    crew_present: np.ndarray             # number of crew at each step
+
+    def as_kernel_args(self):
+        return (self.gen_w, self.load0_w, self.load1_w, self.load2_w, self.sci_bit_s,
+                self.hk_bit_s, self.isru_max_w, self.dl_bit_s, self.cap_j, self.charge_max_w,
+                self.heatcap_j_per_k, self.o2_in_kg, self.o2_demand_kg, self.rfc_cap_j)
+
+
+def _arrived(t: np.ndarray, arrival: float) -> np.ndarray:
+    return t >= arrival
+
+
+def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: Geometry,
+                 occurrences, rover_km_done: np.ndarray, visits_tdb) -> BlockInputs:
+    """Inputs for the steps at TDB seconds ``t`` (``rover_km_done`` is updated in place
+    with the planned distance of each rover)."""
+    n = t.size
+    elem_mast = float(scenario.site.element_mast_m)
+    sun_elem = geo.at("sun_fraction", t, elem_mast)
+    # -- generation ----------------------------------------------------------------------
+    el = geo.at("sun_elevation_rad", t)
+    az = geo.at("sun_azimuth_rad", t)
+    dist = geo.at("sun_distance_m", t)
+    solar = np.zeros(n)
+    for a in scenario.solar_arrays:
+        arrival = up.arrival(a.arrives_with)
+        if not (t[-1] >= arrival):
+            continue
+        years = (t - arrival) / comp.SECONDS_PER_YEAR
+        p = comp.solar_array_power_w(geo.at("sun_fraction", t, float(a.mast_m)), el, az, dist,
+                                     area_m2=a.area_m2, efficiency=a.efficiency, mount=a.mount,
+                                     azimuth_deg=a.azimuth_deg)
+        solar += p * comp.degradation_factor(years, a.degradation_per_yr) * flt.factor(
+            occurrences, "array-degradation", a.id, t)
+    gen = solar.copy()
+    for r in scenario.rtgs:
+        gen += comp.rtg_power_w(r.power_w, r.decay_per_yr,
+                                (t - up.arrival(r.arrives_with)) / comp.SECONDS_PER_YEAR)
+    for f in scenario.fission_units:
+        gen += np.where(_arrived(t, up.arrival(f.arrives_with)), f.power_w, 0.0)
+    # -- survival: heaters, command center, habitat -----------------------------------------
+    load0 = np.zeros(n)
+    heatcap = np.zeros(n)
+    for th in scenario.thermal:
+        here = _arrived(t, up.arrival(th.arrives_with))
+        if not here.any():
+            continue
+        load0 += here * comp.heater_demand_w(
+            sun_elem, conductance_w_per_k=th.conductance_w_per_k, setpoint_k=th.setpoint_k,
+            internal_w=th.internal_w, sink_sun_k=th.sink_sun_k, sink_dark_k=th.sink_dark_k,
+            heater_max_w=th.heater_max_w)
+        heatcap += here * th.heat_capacity_j_per_k
+    load1 = np.zeros(n)
+    load2 = np.zeros(n)
+    sci = np.zeros(n)
+    hk = np.zeros(n)
+    comms = scenario.comms
+    comms_here = (_arrived(t, up.arrival(comms.arrives_with)) if comms
+                  else np.zeros(n, bool))
+    earth_ok = geo.at("earth_margin_rad", t) > 0.0
+    relay_ok = (geo.at("relay_margin_rad", t) > 0.0) & (t >= up.relay_arrival_tdb_s)
+    relay_ok &= ~flt.blocked(occurrences, "relay-outage", None, t)
+    running = np.zeros((len(up.payloads), n), bool)
+    lit = sun_elem > 0.5
+    for k, p in enumerate(up.payloads):
+        here = _arrived(t, p.arrival_tdb_s)
+        power = p.power_night_w + sun_elem * (p.power_day_w - p.power_night_w)
+        if p.priority == 0:
+            load0 += here * power
+            hk += here * p.data_rate_bit_s
+            running[k] = here
+        elif p.priority == 1:
+            load1 += here * power
+            running[k] = here
+        else:
+            cond = {"any": here, "earth_in_view": here & earth_ok, "dark": here & ~lit,
+                    "sunlit": here & lit}[p.condition]
+            running[k] = cond
+            load2 += cond * power * p.duty
+            sci += cond * p.data_rate_bit_s * p.duty
+    if comms:
+        load1 += comms_here * comms.receiver_w
+    # -- rovers ------------------------------------------------------------------------------
+    in_contact = comms_here & (earth_ok | relay_ok)
+    driving = np.zeros((len(scenario.rovers), n), bool)
+    day_s = np.mod(t, 86400.0)
+    for k, r in enumerate(scenario.rovers):
+        start = up.arrival(r.arrives_with) + r.start_days_after_arrival * 86400.0
+        want = (t >= start) & lit & in_contact & (day_s < r.duty_hours_per_day * 3600.0)
+        want &= ~flt.blocked(occurrences, "rover-fault", r.id, t)
+        km_step = r.speed_m_s * step_s / 1000.0
+        left_steps = max(0, math.floor((r.campaign_km - rover_km_done[k]) / km_step + 1e-9))
+        idx = np.flatnonzero(want)
+        if idx.size > left_steps:
+            want[idx[left_steps:]] = False
+        rover_km_done[k] += want.sum() * km_step
+        driving[k] = want
+        load2 += want * (r.energy_wh_per_km * r.speed_m_s * 3.6)
+    # -- ISRU ----------------------------------------------------------------------------------
+    isru_max = np.zeros(n)
+    for plant in scenario.isru:
+        ok = _arrived(t, up.arrival(plant.arrives_with))
+        ok &= ~flt.blocked(occurrences, "isru-stuck", plant.id, t)
+        isru_max += ok * plant.max_power_w
+    # -- communications ------------------------------------------------------------------------
+    dl = np.zeros(n)
+    if comms:
+        dte_rate = comp.link_rate_bit_s(geo.at("earth_range_m", t), **comms.dte.model_dump())
+        relay_rate = comp.link_rate_bit_s(geo.at("relay_range_m", t),
+                                          **comms.relay.model_dump())
+        dl = comms_here * np.maximum(np.where(earth_ok, dte_rate, 0.0),
+                                     np.where(relay_ok, relay_rate, 0.0))
+    # -- storage -------------------------------------------------------------------------------
+    cap = np.zeros(n)
+    charge_max = np.zeros(n)
+    for b in scenario.batteries:
+        here = _arrived(t, up.arrival(b.arrives_with))
+        f = flt.factor(occurrences, "battery-cell-loss", b.id, t)
+        cap += here * b.capacity_wh * comp.J_PER_WH * f
+        charge_max += here * b.max_charge_w
+    rfc_cap = np.zeros(n)
+    for r in scenario.rfcs:
+        rfc_cap += _arrived(t, up.arrival(r.arrives_with)) * r.tank_wh * comp.J_PER_WH
+    # -- crew ----------------------------------------------------------------------------------
+    crew = np.zeros(n)
+    o2_in = np.zeros(n)
+    if scenario.crew:
+        for (t0, t1, size, store) in visits_tdb:
+            present = (t >= t0) & (t < t1) & comms_here
+            crew += present * size
+            first = np.flatnonzero((t >= t0) & (t < t0 + step_s))
+            if first.size:
+                o2_in[first[0]] += store
+        load0 += (crew > 0) * scenario.crew.habitat_w
+    o2_demand = crew * (scenario.crew.o2_kg_per_person_day * step_s / 86400.0
+                        if scenario.crew else 0.0)
+    return BlockInputs(gen, solar, load0, load1, load2, sci, hk, isru_max, dl, cap, charge_max,
+                       heatcap, o2_in, o2_demand, rfc_cap, comms_here & earth_ok,
+                       comms_here & relay_ok,
+                       running, driving, crew)

@@ -1,0 +1,395 @@
+"""The station scenario: pydantic models of the site, the campaign link and every component.
+
+A scenario is YAML. Each component is a record with an ``id``, the mission it
+``arrives_with`` (a campaign mission id: failed or cancelled missions bring nothing), its
+numbers with the unit in the name (``area_m2``, ``capacity_wh``, ``kwh_per_kg``…) and a
+``source`` saying where those numbers come from. A user scenario names its base with
+``extends: reference`` (the built-in scenario) or a path, and lists only what changes;
+records merge by ``id`` as in campaign scenarios (``remove: true`` drops one).
+
+>>> s = load_scenario(None)
+>>> s.name, s.period.step_s, s.batteries[0].arrives_with
+('reference', 60.0, 'ILRS-1')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from ilrs.campaign.loader import _expected, _locate, _merge, _parse
+from ilrs.errors import ScenarioFileError
+
+__all__ = [
+    "Battery",
+    "Comms",
+    "CrewVisit",
+    "Fault",
+    "FdirRules",
+    "FissionUnit",
+    "IsruPlant",
+    "Link",
+    "Rfc",
+    "Rover",
+    "Rtg",
+    "Scenario",
+    "SolarArray",
+    "ThermalElement",
+    "load_scenario",
+    "reference_scenario_path",
+]
+
+#: The name a scenario uses to extend the built-in reference scenario.
+REFERENCE = "reference"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:04d}-01-01"
+    if not isinstance(value, str):
+        raise ValueError("an ISO date or date-time")
+    text = value.strip()
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("an ISO date YYYY-MM-DD or date-time YYYY-MM-DDTHH:MM:SS") from None
+    return text
+
+
+class Component(_Model):
+    """What every component has: an id, the mission that brings it and a source."""
+
+    id: str = Field(min_length=1)
+    arrives_with: str = Field(min_length=1, description="campaign mission id")
+    source: str = Field(min_length=1)
+
+
+class SolarArray(Component):
+    """A solar array on a mast: ``tracking`` turns about a vertical axis to face the Sun,
+    ``vertical`` is fixed, facing ``azimuth_deg``."""
+
+    area_m2: float = Field(gt=0)
+    efficiency: float = Field(gt=0, le=0.5)
+    degradation_per_yr: float = Field(ge=0, lt=0.5)
+    mast_m: float = Field(ge=0)
+    mount: Literal["tracking", "vertical"] = "tracking"
+    azimuth_deg: float = 0.0
+
+
+class Rtg(Component):
+    """A radioisotope generator: electric power decays with the fuel (and converter)."""
+
+    power_w: float = Field(gt=0, description="electric power at arrival")
+    decay_per_yr: float = Field(ge=0, lt=0.5)
+
+
+class FissionUnit(Component):
+    """A fission power unit: constant electric power once it arrives."""
+
+    power_w: float = Field(gt=0)
+
+
+class Battery(Component):
+    """A battery: usable window, charge / discharge efficiencies, linear fade per cycle."""
+
+    capacity_wh: float = Field(gt=0)
+    depth_of_discharge: float = Field(gt=0, le=1)
+    charge_efficiency: float = Field(gt=0, le=1)
+    discharge_efficiency: float = Field(gt=0, le=1)
+    fade_per_cycle: float = Field(ge=0, lt=0.01)
+    max_charge_w: float = Field(gt=0)
+    arrival_soc: float = Field(ge=0, le=1)
+
+
+class Rfc(Component):
+    """A regenerative fuel cell: an electrolyser stores surplus power as hydrogen and
+    oxygen (``tank_wh`` of stored energy); the fuel cell gives it back when the battery runs
+    low (below ``on_below_soc`` until above ``off_above_soc``)."""
+
+    tank_wh: float = Field(gt=0)
+    electrolyser_max_w: float = Field(gt=0)
+    fuel_cell_max_w: float = Field(gt=0)
+    electrolysis_efficiency: float = Field(gt=0, le=1)
+    fuel_cell_efficiency: float = Field(gt=0, le=1)
+    on_below_soc: float = Field(ge=0, le=1)
+    off_above_soc: float = Field(ge=0, le=1)
+    arrival_fill: float = Field(ge=0, le=1, default=0.0)
+
+
+class ThermalElement(Component):
+    """A lumped thermal node: survival heaters hold ``setpoint_k`` against a sink that is
+    ``sink_sun_k`` in sunlight and ``sink_dark_k`` in darkness."""
+
+    conductance_w_per_k: float = Field(gt=0)
+    heat_capacity_j_per_k: float = Field(gt=0)
+    setpoint_k: float = Field(gt=0)
+    min_k: float = Field(gt=0)
+    internal_w: float = Field(ge=0)
+    sink_sun_k: float = Field(gt=0)
+    sink_dark_k: float = Field(gt=0)
+    heater_max_w: float = Field(gt=0)
+
+
+class Link(_Model):
+    """A radio link budget (transmit power, gains, frequency, noise, required Eb/N0)."""
+
+    tx_power_w: float = Field(gt=0)
+    tx_gain_dbi: float
+    rx_gain_dbi: float
+    frequency_hz: float = Field(gt=0)
+    system_noise_k: float = Field(gt=0)
+    required_ebn0_db: float
+    margin_db: float = Field(ge=0)
+    other_losses_db: float = Field(ge=0)
+    max_rate_bit_s: float = Field(gt=0)
+    elevation_mask_deg: float = Field(ge=-5, le=45)
+    source: str = Field(min_length=1)
+
+
+class Comms(Component):
+    """Communications: direct to Earth, via the relay, and the onboard data buffer."""
+
+    dte: Link
+    relay: Link
+    relay_mission: str = "Queqiao-2"
+    antenna_mast_m: float = Field(ge=0)
+    buffer_bit: float = Field(gt=0)
+    transmitter_w: float = Field(ge=0)
+    receiver_w: float = Field(ge=0)
+
+
+class IsruPlant(Component):
+    """An oxygen plant running on surplus power only."""
+
+    process: Literal["hydrogen-reduction", "molten-regolith-electrolysis"]
+    kwh_per_kg: float = Field(gt=0)
+    max_power_w: float = Field(gt=0)
+
+
+class Rover(Component):
+    """A rover or hopper: drives at ``speed_m_s`` drawing ``energy_wh_per_km`` from the
+    station, only in sunlight and in contact, until ``campaign_km`` are done."""
+
+    energy_wh_per_km: float = Field(gt=0)
+    speed_m_s: float = Field(gt=0)
+    campaign_km: float = Field(gt=0)
+    duty_hours_per_day: float = Field(gt=0, le=24)
+    start_days_after_arrival: float = Field(ge=0, default=0)
+
+
+class CrewVisit(_Model):
+    """A crewed stay at the station."""
+
+    start: str
+    days: float = Field(gt=0)
+    crew: int = Field(gt=0)
+    o2_store_kg: float = Field(ge=0, description="oxygen brought along")
+    _start = field_validator("start", mode="before")(_iso)
+
+
+class Crew(_Model):
+    """Consumables per person-day and the habitat load while crew is present."""
+
+    o2_kg_per_person_day: float = Field(gt=0)
+    water_kg_per_person_day: float = Field(gt=0)
+    food_kg_per_person_day: float = Field(gt=0)
+    habitat_w: float = Field(ge=0)
+    visits: tuple[CrewVisit, ...] = ()
+    source: str = Field(min_length=1)
+
+
+class FdirRules(_Model):
+    """Limit rules of the autonomy: state of charge thresholds (with hysteresis), buffer
+    fill thresholds, and the ISRU retry interval."""
+
+    shed_science_soc: float = Field(ge=0, le=1)
+    restore_science_soc: float = Field(ge=0, le=1)
+    safe_mode_soc: float = Field(ge=0, le=1)
+    exit_safe_mode_soc: float = Field(ge=0, le=1)
+    buffer_hold_fraction: float = Field(gt=0, le=1)
+    buffer_resume_fraction: float = Field(ge=0, lt=1)
+    isru_retry_h: float = Field(gt=0)
+    recover_heater_w: float = Field(ge=0)
+    source: str = Field(min_length=1)
+
+
+FaultKind = Literal["battery-cell-loss", "array-degradation", "relay-outage", "isru-stuck",
+                    "rover-fault"]
+
+
+class Fault(_Model):
+    """A fault to inject at ``at`` (ISO) or randomly at ``rate_per_yr`` (Poisson, seeded).
+
+    ``magnitude`` is the fraction lost for battery-cell-loss / array-degradation;
+    ``duration_h`` the outage for relay-outage / rover-fault (isru-stuck clears at the
+    first FDIR retry after ``duration_h``).
+    """
+
+    kind: FaultKind
+    at: str | None = None
+    rate_per_yr: float | None = Field(default=None, gt=0)
+    magnitude: float = Field(default=0.0, ge=0, le=1)
+    duration_h: float = Field(default=0.0, ge=0)
+    target: str | None = None
+    seed: int = 0
+    _at = field_validator("at", mode="before")(lambda v: None if v is None else _iso(v))
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Fault:
+        if (self.at is None) == (self.rate_per_yr is None):
+            raise ValueError("exactly one of 'at' and 'rate_per_yr'")
+        return self
+
+
+class Period(_Model):
+    """The simulated span: ``start`` an ISO date or ``first-landing`` (of the station's
+    first mission), ``stop`` an ISO date; steps of ``step_s``; sky geometry sampled every
+    ``geometry_step_s`` and interpolated."""
+
+    start: str = "first-landing"
+    stop: str
+    step_s: float = Field(gt=0, le=3600)
+    geometry_step_s: float = Field(gt=0, le=3600)
+    _start = field_validator("start", mode="before")(
+        lambda v: v if v == "first-landing" else _iso(v))
+    _stop = field_validator("stop", mode="before")(_iso)
+
+
+class SiteConfig(_Model):
+    """Where the station stands; ``horizon`` is ``reference`` (the shipped LOLA-derived
+    horizon of the Connecting-Ridge point, 2 m and 10 m masts), ``ideal`` (a smooth
+    sphere), ``dem`` (computed from ``--dem`` files) or a horizon file path."""
+
+    name: str
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-360, le=360)
+    height_m: float | None = None
+    horizon: str = "reference"
+    element_mast_m: float = Field(ge=0, default=2.0)
+
+
+class CampaignConfig(_Model):
+    """The campaign: a roadmap ``file`` (``None``: built-in), ``overrides`` merged onto it
+    (the campaign scenario format), and which missions build the station: those whose
+    destination is named ``base`` or listed in ``missions``."""
+
+    file: str | None = None
+    base: str = "south-polar base"
+    missions: tuple[str, ...] = ()
+    overrides: dict[str, Any] = Field(default_factory=dict)
+
+
+class PayloadRule(_Model):
+    """When a payload runs: ``earth_in_view``, ``dark``, ``sunlit`` or ``any``."""
+
+    condition: Literal["any", "earth_in_view", "dark", "sunlit"] = "any"
+    duty: float = Field(default=1.0, gt=0, le=1)
+
+
+class Output(_Model):
+    """What is written: bins of ``aggregate_s`` for the Parquet time series, and every
+    step of a window of ``full_resolution_days`` from ``full_resolution_start``."""
+
+    aggregate_s: float = Field(default=3600.0, gt=0)
+    full_resolution_start: str | None = None
+    full_resolution_days: float = Field(default=30.0, gt=0, le=366)
+    _frs = field_validator("full_resolution_start", mode="before")(
+        lambda v: None if v is None else _iso(v))
+
+
+class Scenario(_Model):
+    """A station scenario (see the module docstring)."""
+
+    name: str
+    description: str = ""
+    period: Period
+    site: SiteConfig
+    campaign: CampaignConfig = CampaignConfig()
+    solar_arrays: tuple[SolarArray, ...] = ()
+    rtgs: tuple[Rtg, ...] = ()
+    fission_units: tuple[FissionUnit, ...] = ()
+    batteries: tuple[Battery, ...] = ()
+    rfcs: tuple[Rfc, ...] = Field(default=(), max_length=1)
+    thermal: tuple[ThermalElement, ...] = ()
+    comms: Comms | None = None
+    isru: tuple[IsruPlant, ...] = ()
+    rovers: tuple[Rover, ...] = ()
+    payloads: dict[str, PayloadRule] = Field(default_factory=dict)
+    crew: Crew | None = None
+    fdir: FdirRules
+    faults: tuple[Fault, ...] = ()
+    output: Output = Output()
+    file: str = "<memory>"
+
+
+def reference_scenario_path() -> Path:
+    """Path of the built-in reference scenario YAML."""
+    return Path(str(resources.files("ilrs.station") / "data" / "reference.yaml"))
+
+
+def _raw(path: str | Path | None):
+    if path is None or str(path) == REFERENCE:
+        ref = reference_scenario_path()
+        return _parse(ref.read_text(encoding="utf-8"), str(ref)), str(ref)
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioFileError(file, "", None, "a readable file", exc.strerror) from None
+    data = _parse(text, file)
+    if not isinstance(data, dict):
+        raise ScenarioFileError(file, "", 1, "a YAML mapping at the top", type(data).__name__)
+    if "extends" in data:
+        base_ref = data.pop("extends")
+        if base_ref == REFERENCE:
+            base, _ = _raw(None)
+        elif isinstance(base_ref, str):
+            base, _ = _raw(Path(path).parent / base_ref)
+        else:
+            line = data.marks.get("extends", (file, None))[1]
+            raise ScenarioFileError(file, "extends", line, "'reference' or a path", base_ref)
+        data = _merge(base, data, file)
+    return data, file
+
+
+def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
+    """Load and validate a scenario (``None``: the built-in reference scenario).
+
+    Errors name the file, the line, the path inside the file and what was expected.
+    ``overrides`` replace top-level fields after loading (e.g. ``period=…``).
+    """
+    data, file = _raw(path)
+    campaign = data.get("campaign")
+    if isinstance(campaign, dict) and isinstance(campaign.get("file"), str) and path:
+        campaign["file"] = str((Path(file).parent / campaign["file"]).resolve())
+    try:
+        scenario = Scenario.model_validate({**data, "file": file})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where, mark = _locate(data, tuple(error["loc"]))
+        value = None if error["type"] == "missing" else error.get("input")
+        if isinstance(value, dict | list):
+            value = None
+        raise ScenarioFileError(
+            mark[0] if mark else file, where, mark[1] if mark else None, _expected(error), value
+        ) from None
+    return scenario.model_copy(update=overrides) if overrides else scenario

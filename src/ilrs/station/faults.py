@@ -1,0 +1,137 @@
+"""Fault injection: the scenario's fault list expanded to dated occurrences with their effects.
+
+A fault is given at a date or at a rate (Poisson arrivals, seeded). Each occurrence has a
+start, an end (``inf`` for permanent losses) and a target; FDIR's response is part of the
+expansion where it is a rule on time (the ISRU plant is retried every ``isru_retry_h`` and
+comes back at the first retry after the fault clears; a relay outage switches the station
+to direct-to-Earth; a rover is safed until it is cleared).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ilrs.station.components import SECONDS_PER_YEAR
+from ilrs.station.config import Fault
+
+__all__ = ["FaultEvent", "Occurrence", "expand_faults"]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One fault: kind, start and end (TDB s; end ``inf`` if permanent), magnitude, target."""
+
+    kind: str
+    start_tdb_s: float
+    end_tdb_s: float
+    magnitude: float
+    target: str | None
+
+
+@dataclass(frozen=True)
+class FaultEvent:
+    """An event-log line from fault handling: time, source, kind, message."""
+
+    tdb_s: float
+    source: str
+    kind: str
+    message: str
+
+
+def _times(fault: Fault, start_tdb_s: float, stop_tdb_s: float, to_tdb) -> list[float]:
+    if fault.at is not None:
+        t = to_tdb(fault.at)
+        return [t] if start_tdb_s <= t < stop_tdb_s else []
+    rng = np.random.default_rng(fault.seed)
+    mean_gap_s = SECONDS_PER_YEAR / fault.rate_per_yr
+    out, t = [], start_tdb_s
+    while True:
+        t += float(rng.exponential(mean_gap_s))
+        if t >= stop_tdb_s:
+            return out
+        out.append(t)
+
+
+#: Which component group each fault kind hits.
+TARGETS = {"battery-cell-loss": "batteries", "array-degradation": "solar_arrays",
+           "relay-outage": "relay", "isru-stuck": "isru", "rover-fault": "rovers"}
+
+
+def expand_faults(faults, start_tdb_s: float, stop_tdb_s: float, to_tdb,
+                  isru_retry_h: float, present=None) -> tuple[list[Occurrence], list[FaultEvent]]:
+    """Occurrences of every fault in [start, stop) and the events of their handling.
+
+    ``present`` maps a component group (``TARGETS``) to ``(id, arrival_tdb_s)`` pairs: a
+    fault only hits what is there (an untargeted random fault hits one of the components
+    present, drawn with the fault's seed); without it every fault is kept.
+    """
+    occ: list[Occurrence] = []
+    events: list[FaultEvent] = []
+    retry_s = isru_retry_h * 3600.0
+    for fault in faults:
+        rng = np.random.default_rng(fault.seed + 1_000_003)
+        for t in _times(fault, start_tdb_s, stop_tdb_s, to_tdb):
+            target = fault.target
+            if present is not None:
+                here = [cid for cid, arrival in present.get(TARGETS[fault.kind], ())
+                        if arrival <= t and (target is None or cid == target)]
+                if not here:
+                    continue
+                if target is None and fault.rate_per_yr is not None and len(here) > 1:
+                    target = here[int(rng.integers(len(here)))]
+            fault = fault.model_copy(update={"target": target})
+            dur_s = fault.duration_h * 3600.0
+            what = fault.target or "all"
+            if fault.kind in ("battery-cell-loss", "array-degradation"):
+                occ.append(Occurrence(fault.kind, t, math.inf, fault.magnitude, fault.target))
+                events.append(FaultEvent(t, "fault", fault.kind,
+                                         f"{what}: {100 * fault.magnitude:.0f} % lost"))
+                action = ("FDIR: recompute SOC limits on the reduced capacity"
+                          if fault.kind == "battery-cell-loss"
+                          else "FDIR: array current below model, flagged for ground")
+                events.append(FaultEvent(t, "fdir", "action", action))
+            elif fault.kind == "relay-outage":
+                occ.append(Occurrence(fault.kind, t, t + dur_s, 1.0, fault.target))
+                events.append(FaultEvent(t, "fault", fault.kind,
+                                         f"relay lost for {fault.duration_h:g} h"))
+                events.append(FaultEvent(t, "fdir", "action",
+                                         "FDIR: switch to backup direct-to-Earth link"))
+                events.append(FaultEvent(t + dur_s, "fdir", "recovered", "relay link restored"))
+            elif fault.kind == "isru-stuck":
+                n_retry = max(1, math.ceil(dur_s / retry_s))
+                end = t + n_retry * retry_s
+                occ.append(Occurrence(fault.kind, t, end, 1.0, fault.target))
+                events.append(FaultEvent(t, "fault", fault.kind, "ISRU plant stuck: stop"))
+                for k in range(1, n_retry):
+                    events.append(FaultEvent(t + k * retry_s, "fdir", "action",
+                                             f"FDIR: ISRU restart attempt {k} failed"))
+                events.append(FaultEvent(end, "fdir", "recovered",
+                                         f"FDIR: ISRU restart attempt {n_retry} succeeded"))
+            elif fault.kind == "rover-fault":
+                occ.append(Occurrence(fault.kind, t, t + dur_s, 1.0, fault.target))
+                events.append(FaultEvent(t, "fault", fault.kind, f"rover {what}: fault"))
+                events.append(FaultEvent(t, "fdir", "action", f"FDIR: safe rover {what}"))
+                events.append(FaultEvent(t + dur_s, "fdir", "recovered",
+                                         f"rover {what}: cleared, traverse resumes"))
+    return occ, events
+
+
+def factor(occurrences, kind: str, target: str, tdb_s: np.ndarray) -> np.ndarray | float:
+    """Product of (1 − magnitude) of the permanent faults of ``kind`` hitting ``target``."""
+    out: np.ndarray | float = 1.0
+    for o in occurrences:
+        if o.kind == kind and o.target in (None, target):
+            out = out * np.where(tdb_s >= o.start_tdb_s, 1.0 - o.magnitude, 1.0)
+    return out
+
+
+def blocked(occurrences, kind: str, target: str | None, tdb_s: np.ndarray) -> np.ndarray:
+    """Whether a fault of ``kind`` hitting ``target`` is active at each time."""
+    out = np.zeros(tdb_s.shape, bool)
+    for o in occurrences:
+        if o.kind == kind and (o.target is None or target is None or o.target == target):
+            out |= (tdb_s >= o.start_tdb_s) & (tdb_s < o.end_tdb_s)
+    return out

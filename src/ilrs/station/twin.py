@@ -1,0 +1,303 @@
+"""The station twin: a campaign and a site in, years of station life out.
+
+>>> from ilrs.station import Twin, load_scenario
+>>> s = load_scenario(None)
+>>> s = s.model_copy(update={"period": s.period.model_copy(update={
+...     "start": "2031-08-01", "stop": "2031-08-03", "step_s": 600.0})})
+>>> result = Twin.from_scenario(s).run()
+>>> result.kpis["survival"]["ok"], result.n_steps
+(True, 432)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ilrs.campaign import Roadmap
+from ilrs.campaign.loader import _Dict, _List, _merge, load_raw
+from ilrs.errors import InputError, ScenarioFileError
+from ilrs.sky import RelayOrbit, Site, Sky
+from ilrs.sky.timescale import tdb_s_to_utc_iso
+from ilrs.station import _kernels as k
+from ilrs.station import faults as flt
+from ilrs.station.build import BuildUp, _tdb, block_inputs, build_up
+from ilrs.station.config import Scenario, load_scenario
+from ilrs.station.fdir import EVENTS, describe, kernel_params
+from ilrs.station.geometry import Geometry, HorizonSource, compute_geometry
+from ilrs.station.results import Results, kpis_from_run
+
+__all__ = ["Twin", "load_roadmap_for"]
+
+#: At most this many loop events are kept per block (more are counted, not stored).
+MAX_EVENTS_PER_BLOCK = 20_000
+
+
+def load_roadmap_for(scenario: Scenario) -> Roadmap:
+    """The scenario's campaign: its file (or the built-in roadmap) with its overrides."""
+    from pydantic import ValidationError
+
+    cfg = scenario.campaign
+    if not cfg.overrides:
+        return Roadmap.load(cfg.file) if cfg.file else Roadmap.load_builtin()
+    data = load_raw(cfg.file)
+    merged = _merge(data, _marked(cfg.overrides, (scenario.file, None)), scenario.file)
+    try:
+        return Roadmap.model_validate(merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ScenarioFileError(scenario.file, "campaign.overrides." + ".".join(
+            str(x) for x in err["loc"]), None, err["msg"]) from None
+
+
+def _marked(value, mark):
+    """Plain data as the campaign loader's marked mappings and lists (for merging)."""
+    if isinstance(value, dict):
+        out = _Dict(mark)
+        for key, v in value.items():
+            out[key] = _marked(v, mark)
+            out.marks[key] = mark
+        return out
+    if isinstance(value, list | tuple):
+        items = _List(mark)
+        for v in value:
+            items.append(_marked(v, mark))
+            items.marks.append(mark)
+        return items
+    return value
+
+
+@dataclass
+class Twin:
+    """The station built from a campaign and a site, ready to run."""
+
+    scenario: Scenario
+    roadmap: Roadmap
+    horizon: HorizonSource
+    up: BuildUp
+    timings_s: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_campaign(cls, roadmap: Roadmap, site: HorizonSource | Site | None,
+                      config: Scenario) -> Twin:
+        """The twin of ``config`` with the campaign ``roadmap`` at ``site``: a
+        :class:`~ilrs.sky.Site` (with the scenario's kind of horizon), a
+        :class:`HorizonSource`, or ``None`` for the scenario's site and horizon."""
+        if isinstance(site, Site):
+            site = HorizonSource(config.site.horizon, site.lat_deg, site.lon_deg,
+                                 site.height_m, site.name)
+        if site is None:
+            s = config.site
+            site = HorizonSource(s.horizon, s.lat_deg, s.lon_deg, s.height_m, s.name)
+        return cls(config, roadmap, site, build_up(roadmap, config))
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario | str | None = None, dems=()) -> Twin:
+        """The twin of a scenario (object, file, or ``None`` for the reference)."""
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        s = scenario.site
+        horizon = s.horizon
+        if dems and horizon in ("reference", "ideal"):
+            horizon = "dem"
+        site = HorizonSource(horizon, s.lat_deg, s.lon_deg, s.height_m, s.name, tuple(dems))
+        return cls.from_campaign(load_roadmap_for(scenario), site, scenario)
+
+    # ------------------------------------------------------------------------------------
+    def period_tdb_s(self) -> tuple[float, float]:
+        p = self.scenario.period
+        if p.start == "first-landing":
+            start = self.up.first_landing_tdb_s
+            if not math.isfinite(start):
+                raise InputError("period.start", "first-landing",
+                                 "a campaign with at least one station mission landing")
+        else:
+            start = _tdb(p.start)
+        if "T" in p.stop:
+            stop = _tdb(p.stop)
+        else:  # a date: simulate through the whole day (last step before the next midnight)
+            day = dt.date.fromisoformat(p.stop) + dt.timedelta(days=1)
+            stop = _tdb(day.isoformat()) - p.step_s
+        if stop <= start:
+            raise InputError("period.stop", p.stop, f"a date after the start "
+                             f"{tdb_s_to_utc_iso(np.array([start]), 0)[0]}")
+        return start, stop
+
+    def geometry(self, start: float, stop: float, sky: Sky | None = None) -> Geometry:
+        sc = self.scenario
+        masts = [a.mast_m for a in sc.solar_arrays] + [sc.site.element_mast_m]
+        comms = sc.comms
+        relay = RelayOrbit.queqiao2() if comms and math.isfinite(
+            self.up.relay_arrival_tdb_s) else None
+        return compute_geometry(
+            self.horizon, masts, comms.antenna_mast_m if comms else sc.site.element_mast_m,
+            start, stop, sc.period.geometry_step_s, relay,
+            comms.dte.elevation_mask_deg if comms else 0.0,
+            comms.relay.elevation_mask_deg if comms else 0.0, sky)
+
+    def run(self, progress: Callable[[float], None] | None = None,
+            geometry: Geometry | None = None, block_days: float = 30.0) -> Results:
+        """Simulate the period in blocks of ``block_days`` (the state carries over);
+        ``progress(fraction)`` is called after each block."""
+        sc = self.scenario
+        step_s = sc.period.step_s
+        start, stop = self.period_tdb_s()
+        # + 10 ms: TDB differs from SI-second counts by a periodic ~1.7 ms
+        n_steps = math.floor((stop - start + 0.01) / step_s) + 1
+        t0 = time.perf_counter()
+        geo = geometry or self.geometry(start, start + (n_steps - 1) * step_s)
+        self.timings_s["geometry"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        up = self.up
+        present = {group: [(c.id, up.arrival(c.arrives_with)) for c in getattr(sc, group)]
+                   for group in ("batteries", "solar_arrays", "isru", "rovers")}
+        present["relay"] = [("relay", up.relay_arrival_tdb_s)] if sc.comms else []
+        occ, fault_events = flt.expand_faults(sc.faults, start, start + n_steps * step_s, _tdb,
+                                              sc.fdir.isru_retry_h, present)
+        visits = [(_tdb(v.start), _tdb(v.start) + v.days * 86400.0, v.crew, v.o2_store_kg)
+                  for v in (sc.crew.visits if sc.crew else ())]
+        battery = sc.batteries[0] if sc.batteries else None
+        params = kernel_params(
+            sc.fdir, step_s=step_s, battery=battery,
+            buffer_bit=sc.comms.buffer_bit if sc.comms else 0.0,
+            transmitter_w=sc.comms.transmitter_w if sc.comms else 0.0,
+            isru_kwh_per_kg=sc.isru[0].kwh_per_kg if sc.isru else 24.0,
+            thermal=sc.thermal[0] if sc.thermal else None,
+            rfc=sc.rfcs[0] if sc.rfcs else None)
+        agg_every = max(1, round(sc.output.aggregate_s / step_s))
+        bins_per_block = max(1, round(block_days * 86400.0 / (agg_every * step_s)))
+        block = agg_every * bins_per_block
+        n_bins = -(-n_steps // agg_every)
+        agg = np.zeros((n_bins, k.N_AGG))
+        agg[:, k.G_SOC_MIN] = np.inf
+        agg[:, k.G_TEMP_MIN] = np.inf
+        state = k.new_state()
+        acc = k.new_accumulators()
+        rover_km_planned = np.zeros(len(sc.rovers))
+        tally = _Tally(len(self.up.payloads), len(sc.rovers))
+        events: list[tuple[float, str, str, str]] = [
+            (e.tdb_s, e.source, e.kind, e.message) for e in fault_events]
+        ev_step = np.zeros(MAX_EVENTS_PER_BLOCK, np.int64)
+        ev_code = np.zeros(MAX_EVENTS_PER_BLOCK, np.int64)
+        ev_value = np.zeros(MAX_EVENTS_PER_BLOCK)
+        n_events_dropped = 0
+        window = _Window.of(sc, start, step_s, n_steps)
+        for mission in self.up.station_missions:
+            ta = self.up.arrival(mission)
+            if start <= ta <= stop:
+                events.append((ta, "campaign", "landing",
+                               f"{mission} lands ({self.up.landing_dates[mission]})"))
+        for mission in self.up.skipped:
+            events.append((start, "campaign", "not-delivered",
+                           f"{mission} failed or cancelled: brings nothing"))
+        self.timings_s["setup"] = time.perf_counter() - t0
+        t_build = t_kernel = 0.0
+        for i0 in range(0, n_steps, block):
+            i1 = min(n_steps, i0 + block)
+            t = start + step_s * np.arange(i0, i1, dtype=float)
+            ta = time.perf_counter()
+            inputs = block_inputs(t, step_s, sc, self.up, geo, occ, rover_km_planned, visits)
+            tb = time.perf_counter()
+            flags = np.zeros(i1 - i0, np.uint8)
+            soc = np.zeros(i1 - i0)
+            b0 = i0 // agg_every
+            n_ev = k.run_block(*inputs.as_kernel_args(), params, state, acc, agg_every,
+                               agg[b0:], flags, soc, ev_step, ev_code, ev_value)
+            if window is not None:
+                window.add(i0, inputs, flags, soc)
+            tc = time.perf_counter()
+            t_build += tb - ta
+            t_kernel += tc - tb
+            kept = min(n_ev, MAX_EVENTS_PER_BLOCK)
+            n_events_dropped += n_ev - kept
+            for j in range(kept):
+                source, kind = EVENTS[int(ev_code[j])]
+                events.append((float(t[ev_step[j]]), source, kind,
+                               describe(int(ev_code[j]), float(ev_value[j]))))
+            tally.add(inputs, flags, step_s, geo, t, sc)
+            if progress is not None:
+                progress(i1 / n_steps)
+        self.timings_s["inputs"] = t_build
+        self.timings_s["kernel"] = t_kernel
+        events.sort(key=lambda e: e[0])
+        bin_t = start + step_s * agg_every * np.arange(n_bins, dtype=float)
+        return Results(
+            scenario=sc, start_tdb_s=start, step_s=step_s, n_steps=n_steps,
+            bin_tdb_s=bin_t, bin_s=agg_every * step_s, agg=agg, acc=acc, final_state=state,
+            events=events, n_events_dropped=n_events_dropped,
+            kpis=kpis_from_run(sc, self.up, acc, state, agg, tally, events, step_s, n_steps,
+                               start, rover_km_planned),
+            build_up=self.up, geometry=geo, timings_s=dict(self.timings_s),
+            full_resolution=window.columns() if window is not None else None,
+        )
+
+
+class _Window:
+    """Every step of one window of the run, gathered block by block."""
+
+    def __init__(self, j0: int, j1: int, start: float, step_s: float):
+        self.j0, self.j1 = j0, j1
+        self.tdb_s = start + step_s * np.arange(j0, j1, dtype=float)
+        self.parts: list[dict[str, np.ndarray]] = []
+
+    @classmethod
+    def of(cls, sc: Scenario, start: float, step_s: float, n_steps: int) -> _Window | None:
+        out = sc.output
+        if out.full_resolution_start is None:
+            return None
+        j0 = max(0, math.ceil((_tdb(out.full_resolution_start) - start) / step_s - 1e-3))
+        j1 = min(n_steps, j0 + round(out.full_resolution_days * 86400.0 / step_s))
+        return cls(j0, j1, start, step_s) if j1 > j0 else None
+
+    def add(self, i0: int, inp, flags, soc) -> None:
+        a, b = max(self.j0, i0), min(self.j1, i0 + flags.size)
+        if a >= b:
+            return
+        s = slice(a - i0, b - i0)
+        self.parts.append({
+            "generation_w": inp.gen_w[s], "solar_w": inp.solar_w[s],
+            "survival_demand_w": inp.load0_w[s], "comms_demand_w": inp.load1_w[s],
+            "science_demand_w": inp.load2_w[s], "downlink_bit_s": inp.dl_bit_s[s],
+            "soc": soc[s].copy(), "flags": flags[s].copy()})
+
+    def columns(self) -> dict[str, np.ndarray]:
+        cols = {key: np.concatenate([p[key] for p in self.parts]) for key in self.parts[0]}
+        return {"tdb_s": self.tdb_s[: cols["soc"].size], **cols}
+
+
+class _Tally:
+    """Per-payload / per-rover / contact counters gathered after each block."""
+
+    def __init__(self, n_payloads: int, n_rovers: int):
+        self.payload_steps = np.zeros(n_payloads)
+        self.rover_steps = np.zeros(n_rovers)
+        self.dte_steps = 0
+        self.relay_steps = 0
+        self.any_contact_steps = 0
+        self.station_steps = 0
+        self.crew_person_steps = 0.0
+        self.crew_person_steps_supported = 0.0
+        self.solar_j = 0.0
+        self.eclipse_dip: list[tuple[float, float]] = []
+
+    def add(self, inp, flags, step_s, geo, t, sc) -> None:
+        science = (flags & k.F_SCIENCE) > 0
+        comms = (flags & k.F_COMMS) > 0
+        brown = (flags & k.F_BROWNOUT) > 0
+        station = inp.cap_j > 0
+        for j in range(self.payload_steps.size):
+            self.payload_steps[j] += np.count_nonzero(inp.payload_running[j] & science)
+        for j in range(self.rover_steps.size):
+            self.rover_steps[j] += np.count_nonzero(inp.rover_driving[j] & science)
+        self.dte_steps += np.count_nonzero(inp.dte_ok & comms)
+        self.relay_steps += np.count_nonzero(inp.relay_ok & comms)
+        self.any_contact_steps += np.count_nonzero((inp.dte_ok | inp.relay_ok) & comms)
+        self.station_steps += np.count_nonzero(station)
+        self.crew_person_steps += float(inp.crew_present.sum())
+        self.crew_person_steps_supported += float((inp.crew_present * ~brown).sum())
+        self.solar_j += float(inp.solar_w.sum() * step_s)
