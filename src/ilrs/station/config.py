@@ -23,13 +23,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from ilrs.campaign.loader import _expected, _locate, _merge, _parse
-from ilrs.errors import ScenarioFileError
+from ilrs import yamlfile
 
 __all__ = [
     "Battery",
@@ -347,28 +345,9 @@ def reference_scenario_path() -> Path:
 
 
 def _raw(path: str | Path | None):
-    if path is None or str(path) == REFERENCE:
-        ref = reference_scenario_path()
-        return _parse(ref.read_text(encoding="utf-8"), str(ref)), str(ref)
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioFileError(file, "", None, "a readable file", exc.strerror) from None
-    data = _parse(text, file)
-    if not isinstance(data, dict):
-        raise ScenarioFileError(file, "", 1, "a YAML mapping at the top", type(data).__name__)
-    if "extends" in data:
-        base_ref = data.pop("extends")
-        if base_ref == REFERENCE:
-            base, _ = _raw(None)
-        elif isinstance(base_ref, str):
-            base, _ = _raw(Path(path).parent / base_ref)
-        else:
-            line = data.marks.get("extends", (file, None))[1]
-            raise ScenarioFileError(file, "extends", line, "'reference' or a path", base_ref)
-        data = _merge(base, data, file)
-    return data, file
+    ref = reference_scenario_path()
+    target = ref if path is None or str(path) == REFERENCE else Path(path)
+    return yamlfile.load(target, builtin_name=REFERENCE, builtin_path=ref), str(target)
 
 
 def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
@@ -381,15 +360,5 @@ def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
     campaign = data.get("campaign")
     if isinstance(campaign, dict) and isinstance(campaign.get("file"), str) and path:
         campaign["file"] = str((Path(file).parent / campaign["file"]).resolve())
-    try:
-        scenario = Scenario.model_validate({**data, "file": file})
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where, mark = _locate(data, tuple(error["loc"]))
-        value = None if error["type"] == "missing" else error.get("input")
-        if isinstance(value, dict | list):
-            value = None
-        raise ScenarioFileError(
-            mark[0] if mark else file, where, mark[1] if mark else None, _expected(error), value
-        ) from None
+    scenario = yamlfile.validate(Scenario, data, file, file=file)
     return scenario.model_copy(update=overrides) if overrides else scenario

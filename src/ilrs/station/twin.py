@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ilrs import yamlfile
 from ilrs.campaign import Roadmap
-from ilrs.campaign.loader import _Dict, _List, _merge, load_raw
-from ilrs.errors import InputError, ScenarioFileError
+from ilrs.campaign.loader import load_raw
+from ilrs.errors import InputError
 from ilrs.sky import RelayOrbit, Site, Sky
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import _kernels as k
@@ -40,36 +41,13 @@ MAX_EVENTS_PER_BLOCK = 20_000
 
 def load_roadmap_for(scenario: Scenario) -> Roadmap:
     """The scenario's campaign: its file (or the built-in roadmap) with its overrides."""
-    from pydantic import ValidationError
-
     cfg = scenario.campaign
     if not cfg.overrides:
         return Roadmap.load(cfg.file) if cfg.file else Roadmap.load_builtin()
     data = load_raw(cfg.file)
-    merged = _merge(data, _marked(cfg.overrides, (scenario.file, None)), scenario.file)
-    try:
-        return Roadmap.model_validate(merged)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ScenarioFileError(scenario.file, "campaign.overrides." + ".".join(
-            str(x) for x in err["loc"]), None, err["msg"]) from None
-
-
-def _marked(value, mark):
-    """Plain data as the campaign loader's marked mappings and lists (for merging)."""
-    if isinstance(value, dict):
-        out = _Dict(mark)
-        for key, v in value.items():
-            out[key] = _marked(v, mark)
-            out.marks[key] = mark
-        return out
-    if isinstance(value, list | tuple):
-        items = _List(mark)
-        for v in value:
-            items.append(_marked(v, mark))
-            items.marks.append(mark)
-        return items
-    return value
+    overrides = yamlfile.marked(cfg.overrides, (scenario.file, None))
+    merged = yamlfile.merge(data, overrides, scenario.file)
+    return yamlfile.validate(Roadmap, merged, scenario.file)
 
 
 @dataclass
