@@ -100,3 +100,61 @@ class CampaignValidationError(IlrsError):
         self.file = file
         self.n_errors = n_errors
         super().__init__(f"{file}: {n_errors} error finding(s)")
+
+
+class PacketError(InputError):
+    """A space packet or one of its fields is malformed (``ilrs.ops.packets``)."""
+
+
+class MissionDatabaseError(ScenarioFileError):
+    """A mission database (YAML or XTCE) is unreadable or does not match its schema."""
+
+
+class ArchiveError(IlrsError):
+    """The archive cannot store or answer: ``backend`` names it, ``problem`` says why."""
+
+    def __init__(self, backend: str, problem: str):
+        self.backend = backend
+        self.problem = problem
+        super().__init__(f"archive ({backend}): {problem}")
+
+
+class ExpressionError(InputError):
+    """A derived-parameter expression uses syntax or names outside the allowed set."""
+
+
+class PermissionDeniedError(IlrsError):
+    """``user`` may not do ``action`` on ``target`` (partner permissions of ``ilrs.ops``)."""
+
+    def __init__(self, user: str, action: str, target: str):
+        self.user = user
+        self.action = action
+        self.target = target
+        super().__init__(f"user {user!r} may not {action} {target}")
+
+
+class CommandRejectedError(IlrsError):
+    """A telecommand was refused at ``stage`` (authorization, constraint…) for ``reason``."""
+
+    def __init__(self, command: str, stage: str, reason: str):
+        self.command = command
+        self.stage = stage
+        self.reason = reason
+        super().__init__(f"command {command} rejected at {stage}: {reason}")
+
+
+class OpsConfigError(ScenarioFileError):
+    """A command-center configuration file (users, partners, roles) is invalid."""
+
+
+class LinkDownError(IlrsError, ConnectionError):
+    """No spacecraft is connected to the command center: a telecommand cannot be sent."""
+
+
+class OpsClientError(IlrsError):
+    """The command center answered a client call with an error: ``status`` and ``detail``."""
+
+    def __init__(self, status: int, detail: str):
+        self.status = status
+        self.detail = detail
+        super().__init__(f"HTTP {status}: {detail}")

@@ -15,6 +15,7 @@ from rich.text import Text
 from ilrs import __version__
 from ilrs.cli import campaign as _campaign
 from ilrs.cli import lighting as _lighting
+from ilrs.cli import ops as _ops
 from ilrs.cli import run as _run
 from ilrs.cli import sky as _sky
 from ilrs.cli import terrain as _terrain
@@ -35,6 +36,7 @@ app.command("horizon")(_terrain.horizon)
 app.add_typer(_lighting.app, name="lighting")
 app.add_typer(_campaign.app, name="campaign")
 app.command("run")(_run.run)
+app.add_typer(_ops.app, name="ops")
 
 
 @app.callback()

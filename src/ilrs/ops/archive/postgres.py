@@ -1,0 +1,48 @@
+"""The PostgreSQL archive backend (psycopg 3), used when a ``postgresql://`` URL is given.
+A commit returns once the WAL is flushed (``synchronous_commit`` on, the default)."""
+
+from __future__ import annotations
+
+import psycopg
+
+from ilrs.ops.archive.base import Archive
+
+__all__ = ["PostgresArchive"]
+
+
+class PostgresArchive(Archive):
+    """An archive in the database at ``url`` (``postgresql://user@host:port/db``)."""
+
+    backend = "postgresql"
+    _blob = "BYTEA"
+    _serial = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+
+    def __init__(self, url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.url = url
+        self._setup()
+
+    def _connect(self) -> psycopg.Connection:
+        conn = psycopg.connect(self.url, autocommit=False)
+        conn.execute("SET synchronous_commit = on")
+        conn.commit()
+        return conn
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s")
+
+    def _tuning_ddl(self) -> list[str]:
+        # sample BLOBs are float / int arrays that pglz cannot shrink: store them as they are
+        return [
+            f"ALTER TABLE pp_segments ALTER COLUMN {column} SET STORAGE EXTERNAL"
+            for column in ("summary", "times", "vals")
+        ]
+
+    def _append_only_ddl(self, table: str) -> list[str]:
+        return [
+            "CREATE OR REPLACE FUNCTION ilrs_append_only() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$",
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION ilrs_append_only()",
+        ]

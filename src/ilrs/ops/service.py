@@ -1,0 +1,191 @@
+"""The command center as one object: settings in, archive + processor + commander + link +
+permissions + audit wired together, started and stopped as a unit (the API and
+``ilrs serve`` both sit on it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ilrs.errors import InputError, OpsConfigError, PermissionDeniedError
+from ilrs.ops.archive import Archive, open_archive
+from ilrs.ops.audit import AuditLog
+from ilrs.ops.auth import AccessPolicy, AuthConfig, TokenAuthenticator, load_auth
+from ilrs.ops.commanding import Commander
+from ilrs.ops.derived import DerivedParameter
+from ilrs.ops.link import GroundLink, UdpGroundLink
+from ilrs.ops.mdb import MissionDatabase, load_mdb
+from ilrs.ops.processor import Processor
+
+__all__ = [
+    "DerivedSpec",
+    "OpsService",
+    "OpsSettings",
+    "iso_to_ns",
+    "load_settings",
+    "ns_to_iso",
+]
+
+_log = logging.getLogger(__name__)
+
+
+def iso_to_ns(utc: str) -> int:
+    """UTC ISO-8601 (``Z``, an offset, or naive meaning UTC) → ns since 1970."""
+    try:
+        instant = _dt.datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError("time", utc, "a UTC ISO-8601 instant (2030-01-01T00:00:00Z)") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=_dt.UTC)
+    delta = instant - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+def ns_to_iso(t_ns: int) -> str:
+    """ns since 1970 → UTC ISO-8601 with microseconds and ``Z``."""
+    instant = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC) + _dt.timedelta(
+        microseconds=int(t_ns) // 1000
+    )
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class DerivedSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    expression: str
+    inputs: list[str]
+    unit: str = ""
+
+
+class OpsSettings(BaseModel):
+    """What the command center needs; the database and users come inline or from files."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    archive_url: str = "ilrs-archive.db"
+    mdb: MissionDatabase | Path
+    auth: AuthConfig | Path
+    derived: list[DerivedSpec] = Field(default_factory=list)
+    link_host: str = "127.0.0.1"
+    link_port: int | None = None  # None: no spacecraft link (archive browsing only)
+    link_transport: Literal["tcp", "udp"] = "tcp"
+    housekeeping_period_s: float = Field(default=1.0, gt=0)
+
+
+def load_settings(path: str | Path) -> OpsSettings:
+    """Read command-center settings from YAML; ``mdb`` and ``auth`` may name files,
+    relative to the settings file (errors name the file and the path inside it)."""
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise OpsConfigError(str(file), "", None, "a readable YAML file", str(exc)) from None
+    if not isinstance(data, dict):
+        raise OpsConfigError(str(file), "", None, "a mapping of settings", type(data).__name__)
+    for key in ("mdb", "auth"):
+        if isinstance(data.get(key), str):
+            data[key] = (file.parent / data[key]).resolve()
+    try:
+        return OpsSettings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(k) for k in err["loc"])
+        raise OpsConfigError(str(file), where, None, err["msg"], err.get("input")) from None
+
+
+class OpsService:
+    """Owns every part of the command center; ``start`` / ``stop`` (or ``with``)."""
+
+    def __init__(self, settings: OpsSettings, *, clock: Callable[[], int] = time.time_ns):
+        self.settings = settings
+        self.clock = clock
+        self.mdb = settings.mdb if isinstance(settings.mdb, MissionDatabase) else load_mdb(
+            settings.mdb)  # fmt: skip
+        auth = settings.auth if isinstance(settings.auth, AuthConfig) else load_auth(
+            settings.auth)  # fmt: skip
+        self.policy = AccessPolicy(auth, self.mdb)
+        derived = [DerivedParameter(d.name, d.expression, inputs=d.inputs, unit=d.unit)
+                   for d in settings.derived]  # fmt: skip
+        self.archive: Archive = open_archive(settings.archive_url)
+        self.audit_log = AuditLog(self.archive)
+        self.tokens = TokenAuthenticator(self.archive, self.policy)
+        self.processor = Processor(mdb=self.mdb, archive=self.archive, derived=derived)
+        rebuilt = self.processor.rebuild_parameters()  # samples lost in a crash, if any
+        if rebuilt:
+            _log.info("rebuilt %d parameter samples from raw packets", rebuilt)
+        self.link: GroundLink | UdpGroundLink | None = None
+        if settings.link_port is not None:
+            kind = GroundLink if settings.link_transport == "tcp" else UdpGroundLink
+            self.link = kind(self._on_packets, host=settings.link_host,
+                                   port=settings.link_port, apids=[a.apid for a in self.mdb.apids],
+                                   clock=clock)  # fmt: skip
+        self.commander = Commander(mdb=self.mdb, policy=self.policy, archive=self.archive,
+                                   transmit=self._transmit, latest=self.processor.latest_value,
+                                   clock=clock)  # fmt: skip
+        self.processor.on_report = self.commander.on_report
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="ilrs-ops-tick", daemon=True)
+
+    def _on_packets(self, raws: list[bytes], reception_ns: int) -> None:
+        self.processor.ingest(raws, reception_ns=reception_ns)
+
+    def _transmit(self, tc) -> None:
+        if self.link is None:
+            raise ConnectionError("no spacecraft link configured")
+        self.link.transmit(tc)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.settings.housekeeping_period_s):
+            try:
+                now = self.clock()
+                self.commander.poll(now)
+                self.processor.expire_shelves(now)
+            except Exception:  # the ticker must keep running
+                _log.exception("housekeeping tick failed")
+
+    def start(self) -> OpsService:
+        if self.link is not None:
+            self.link.start()
+        self._ticker.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._ticker.is_alive():
+            self._ticker.join(timeout=5)
+        if self.link is not None:
+            self.link.stop()
+        self.archive.close()
+
+    def __enter__(self) -> OpsService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @contextlib.contextmanager
+    def audited(self, user: str, action: str, request: dict[str, Any]) -> Iterator[None]:
+        """Record a state-changing call with its outcome (ok / denied / error)."""
+        try:
+            yield
+        except PermissionDeniedError as exc:
+            self._audit(user, action, request, f"denied: {exc}")
+            raise
+        except Exception as exc:
+            self._audit(user, action, request, f"error: {type(exc).__name__}: {exc}")
+            raise
+        self._audit(user, action, request, "ok")
+
+    def _audit(self, user: str, action: str, request: dict[str, Any], outcome: str) -> None:
+        self.audit_log.record(user=user, action=action, time_ns=self.clock(), outcome=outcome,
+                              request=json.loads(json.dumps(request, default=str)))  # fmt: skip
