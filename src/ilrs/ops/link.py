@@ -50,7 +50,19 @@ def _merge(total: DecoderStats, part: DecoderStats) -> None:
         setattr(total, name, getattr(total, name) + value)
 
 
-class GroundLink:
+class _GroundSide:
+    """What both ground links hold: the packet sink, the APID filter, the clock, counts."""
+
+    def __init__(self, on_packets: Callable[[list[bytes], int], object], host: str,
+                 apids: Iterable[int] | None, clock: Callable[[], int]):  # fmt: skip
+        _check_host(host)
+        self.on_packets = on_packets
+        self.apids = None if apids is None else frozenset(apids)
+        self.clock = clock
+        self.stats = DecoderStats()
+
+
+class GroundLink(_GroundSide):
     """Listen on ``host:port`` (port 0: any free one) for the spacecraft; deliver whole TM
     packets to ``on_packets(raws, reception_ns)`` and send telecommands with ``transmit``.
 
@@ -66,11 +78,7 @@ class GroundLink:
         apids: Iterable[int] | None = None,
         clock: Callable[[], int] = time.time_ns,
     ):
-        _check_host(host)
-        self.on_packets = on_packets
-        self.apids = None if apids is None else frozenset(apids)
-        self.clock = clock
-        self.stats = DecoderStats()
+        _GroundSide.__init__(self, on_packets, host, apids, clock)
         self.connected = threading.Event()
         self._server = socket.create_server((host, port))
         self._server.settimeout(_POLL_S)
@@ -212,7 +220,7 @@ class SpacecraftLink:
             self._thread.join(timeout=5)
 
 
-class UdpGroundLink:
+class UdpGroundLink(_GroundSide):
     """The ground side over UDP: each datagram carries whole TM packets (decoded on its
     own, so a lost or corrupt datagram costs only itself); telecommands go back to the
     address the last telemetry came from. Same interface as :class:`GroundLink`."""
@@ -226,11 +234,7 @@ class UdpGroundLink:
         apids: Iterable[int] | None = None,
         clock: Callable[[], int] = time.time_ns,
     ):
-        _check_host(host)
-        self.on_packets = on_packets
-        self.apids = None if apids is None else frozenset(apids)
-        self.clock = clock
-        self.stats = DecoderStats()
+        _GroundSide.__init__(self, on_packets, host, apids, clock)
         self.connected = threading.Event()  # set once a spacecraft has been heard
         self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
                                    socket.SOCK_DGRAM)  # fmt: skip
