@@ -8,7 +8,8 @@ Per step: generation serves survival loads first (from the battery down to empty
 be), then communications and science (each all-or-nothing, from the battery only above the
 depth-of-discharge floor), then surplus charges the battery, then runs ISRU, and the rest
 is curtailed. FDIR limit rules on state of charge and buffer fill switch modes after the
-step (with hysteresis) and log events.
+step (with hysteresis) and log events. Ground commands (the live twin) may hold safe mode
+or science on top of FDIR (``S_CMD_SAFE``, ``S_CMD_SHED``; science held counts as shed).
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ S_LOSS = 11           # data being lost
 S_RFC = 12            # energy stored in the fuel-cell tanks, J
 S_RFC_CAPN = 13
 S_RFC_ON = 14
-N_STATE = 15
+S_CMD_SAFE = 15       # safe mode held by a ground command (the live twin), 0 / 1
+S_CMD_SHED = 16       # science held by a ground command, 0 / 1
+N_STATE = 17
 
 # --- accumulators (J unless named) -----------------------------------------------------
 A_GEN = 0
@@ -197,8 +200,9 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
         if qdef > 0.0:
             rec = min(params[P_RECOVER_W], qdef / dt)
         d0 = load0_w[i] + rec
-        safe = state[S_SAFE] > 0.5
-        sci_enabled = (not safe) and state[S_SHED] < 0.5 and state[S_HOLD] < 0.5
+        safe = state[S_SAFE] > 0.5 or state[S_CMD_SAFE] > 0.5
+        sci_enabled = ((not safe) and state[S_SHED] < 0.5 and state[S_HOLD] < 0.5
+                       and state[S_CMD_SHED] < 0.5)
         tx = (not safe) and dl_bit_s[i] > 0.0 and (state[S_BUF] > 0.0 or sci_bit_s[i] > 0.0
                                                    or hk_bit_s[i] > 0.0)
         d1 = load1_w[i] + (params[P_TX_W] if tx else 0.0)
@@ -393,7 +397,7 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
             state[S_RFC_ON] = 0.0
         if fc > 0.0:
             f |= F_FUEL_CELL
-        if state[S_SAFE] > 0.5:
+        if state[S_SAFE] > 0.5 or state[S_CMD_SAFE] > 0.5:
             f |= F_SAFE
         flags[i] = f
         soc_out[i] = soc

@@ -23,7 +23,16 @@ from ilrs.station import faults as flt
 from ilrs.station.config import Scenario
 from ilrs.station.geometry import Geometry
 
-__all__ = ["BlockInputs", "BuildUp", "PayloadLoad", "block_inputs", "build_up"]
+__all__ = [
+    "BlockInputs",
+    "BuildUp",
+    "Overrides",
+    "PayloadLoad",
+    "block_inputs",
+    "build_up",
+    "payload_power_w",
+    "rover_power_w",
+]
 
 #: Priority class of each ILRS function's payloads: 0 survival, 1 communications,
 #: 2 science; ISRU payloads are modelled by the scenario's ISRU plants and transport
@@ -183,11 +192,37 @@ def _arrived(t: np.ndarray, arrival: float) -> np.ndarray:
     return t >= arrival
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """What ground commands have switched (the live twin): payloads off (indices into
+    ``BuildUp.payloads``), rovers held (indices into ``scenario.rovers``), a ceiling on a
+    rover's planned distance (km, by index), the ISRU plants off. The default changes
+    nothing."""
+
+    payloads_off: frozenset[int] = frozenset()
+    rovers_held: frozenset[int] = frozenset()
+    rover_km_ceiling: tuple[tuple[int, float], ...] = ()
+    isru_off: bool = False
+
+
+def payload_power_w(p: PayloadLoad, sun_fraction) -> np.ndarray:
+    """A payload's power while it runs: night to day power with the visible solar disk."""
+    return p.power_night_w + sun_fraction * (p.power_day_w - p.power_night_w)
+
+
+def rover_power_w(rover) -> float:
+    """A rover's power while driving, W (Wh/km × km/h)."""
+    return rover.energy_wh_per_km * rover.speed_m_s * 3.6
+
+
 def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: Geometry,
-                 occurrences, rover_km_done: np.ndarray, visits_tdb) -> BlockInputs:
+                 occurrences, rover_km_done: np.ndarray, visits_tdb,
+                 overrides: Overrides | None = None) -> BlockInputs:
     """Inputs for the steps at TDB seconds ``t`` (``rover_km_done`` is updated in place
-    with the planned distance of each rover)."""
+    with the planned distance of each rover); ``overrides``: ground commands in force."""
     n = t.size
+    ops = overrides or Overrides()
+    ceiling = dict(ops.rover_km_ceiling)
     elem_mast = float(scenario.site.element_mast_m)
     sun_elem = geo.at("sun_fraction", t, elem_mast)
     # -- generation ----------------------------------------------------------------------
@@ -236,8 +271,8 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
     running = np.zeros((len(up.payloads), n), bool)
     lit = sun_elem > 0.5
     for k, p in enumerate(up.payloads):
-        here = _arrived(t, p.arrival_tdb_s)
-        power = p.power_night_w + sun_elem * (p.power_day_w - p.power_night_w)
+        here = _arrived(t, p.arrival_tdb_s) & (k not in ops.payloads_off)
+        power = payload_power_w(p, sun_elem)
         if p.priority == 0:
             load0 += here * power
             hk += here * p.data_rate_bit_s
@@ -260,20 +295,21 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
     for k, r in enumerate(scenario.rovers):
         start = up.arrival(r.arrives_with) + r.start_days_after_arrival * 86400.0
         want = (t >= start) & lit & in_contact & (day_s < r.duty_hours_per_day * 3600.0)
-        want &= ~flt.blocked(occurrences, "rover-fault", r.id, t)
+        want &= ~flt.blocked(occurrences, "rover-fault", r.id, t) & (k not in ops.rovers_held)
         km_step = r.speed_m_s * step_s / 1000.0
-        left_steps = max(0, math.floor((r.campaign_km - rover_km_done[k]) / km_step + 1e-9))
+        goal_km = min(r.campaign_km, ceiling.get(k, math.inf))
+        left_steps = max(0, math.floor((goal_km - rover_km_done[k]) / km_step + 1e-9))
         idx = np.flatnonzero(want)
         if idx.size > left_steps:
             want[idx[left_steps:]] = False
         rover_km_done[k] += want.sum() * km_step
         driving[k] = want
-        load2 += want * (r.energy_wh_per_km * r.speed_m_s * 3.6)
+        load2 += want * rover_power_w(r)
     # -- ISRU ----------------------------------------------------------------------------------
     isru_max = np.zeros(n)
     for plant in scenario.isru:
         ok = _arrived(t, up.arrival(plant.arrives_with))
-        ok &= ~flt.blocked(occurrences, "isru-stuck", plant.id, t)
+        ok &= ~flt.blocked(occurrences, "isru-stuck", plant.id, t) & (not ops.isru_off)
         isru_max += ok * plant.max_power_w
     # -- communications ------------------------------------------------------------------------
     dl = np.zeros(n)

@@ -23,7 +23,7 @@ from ilrs.sky.topocentric import eclipse_hidden_fraction
 from ilrs.terrain import HorizonProfile, horizon_profile, site_on_dem
 from ilrs.terrain.reference import REFERENCE_MASTS_M, reference_horizon
 
-__all__ = ["Geometry", "HorizonSource", "compute_geometry"]
+__all__ = ["Geometry", "HorizonSource", "compute_geometry", "geometry_at"]
 
 
 @dataclass
@@ -101,9 +101,22 @@ def compute_geometry(source: HorizonSource, masts_m, antenna_mast_m: float, star
                      dte_mask_deg: float, relay_mask_deg: float,
                      sky: Sky | None = None) -> Geometry:
     """Sun, Earth and relay geometry from ``start`` to ``stop`` (padded by a step)."""
-    sky = sky or Sky()
     n = math.ceil((stop_tdb_s - start_tdb_s) / step_s) + 2
-    epochs = Epochs(start_tdb_s + step_s * np.arange(n, dtype=float))
+    return geometry_at(source, masts_m, antenna_mast_m,
+                       start_tdb_s + step_s * np.arange(n, dtype=float), relay, dte_mask_deg,
+                       relay_mask_deg, sky)
+
+
+def geometry_at(source: HorizonSource, masts_m, antenna_mast_m: float, tdb_s: np.ndarray,
+                relay: RelayOrbit | None, dte_mask_deg: float, relay_mask_deg: float,
+                sky: Sky | None = None) -> Geometry:
+    """Sun, Earth and relay geometry at the grid epochs ``tdb_s`` (increasing). Each
+    point depends only on its own epoch (the Sun's azimuth is unwrapped along the grid, so
+    pieces of a grid differ from the whole by multiples of 2π), which lets the live twin
+    compute its grid piece by piece."""
+    sky = sky or Sky()
+    n = tdb_s.size
+    epochs = Epochs(tdb_s)
     antenna = source.site(antenna_mast_m)
     seen = sky.topocentric_many(("sun", "earth"), antenna, epochs)
     sun, earth = seen["sun"], seen["earth"]

@@ -30,7 +30,7 @@ from ilrs.station import faults as flt
 from ilrs.station.build import BuildUp, _tdb, block_inputs, build_up
 from ilrs.station.config import Scenario, load_scenario
 from ilrs.station.fdir import EVENTS, describe, kernel_params
-from ilrs.station.geometry import Geometry, HorizonSource, compute_geometry
+from ilrs.station.geometry import Geometry, HorizonSource, geometry_at
 from ilrs.station.results import Results, kpis_from_run
 
 __all__ = ["Twin", "load_roadmap_for"]
@@ -107,16 +107,64 @@ class Twin:
         return start, stop
 
     def geometry(self, start: float, stop: float, sky: Sky | None = None) -> Geometry:
+        """The geometry grid from ``start`` (every ``period.geometry_step_s``) past ``stop``."""
+        g = self.scenario.period.geometry_step_s
+        n = math.ceil((stop - start) / g) + 2
+        return self.geometry_at(start + g * np.arange(n, dtype=float), sky)
+
+    def geometry_at(self, tdb_s: np.ndarray, sky: Sky | None = None) -> Geometry:
+        """The geometry at the grid epochs ``tdb_s`` (the live twin computes it by pieces)."""
         sc = self.scenario
         masts = [a.mast_m for a in sc.solar_arrays] + [sc.site.element_mast_m]
         comms = sc.comms
         relay = RelayOrbit.queqiao2() if comms and math.isfinite(
             self.up.relay_arrival_tdb_s) else None
-        return compute_geometry(
+        return geometry_at(
             self.horizon, masts, comms.antenna_mast_m if comms else sc.site.element_mast_m,
-            start, stop, sc.period.geometry_step_s, relay,
-            comms.dte.elevation_mask_deg if comms else 0.0,
+            tdb_s, relay, comms.dte.elevation_mask_deg if comms else 0.0,
             comms.relay.elevation_mask_deg if comms else 0.0, sky)
+
+    def faults(self, start: float, stop: float):
+        """The fault occurrences in [start, stop) on the elements present, and the events of
+        their handling (random faults are drawn in order from ``start``, so a longer span
+        only adds occurrences after the shorter one's)."""
+        sc = self.scenario
+        up = self.up
+        present = {group: [(c.id, up.arrival(c.arrives_with)) for c in getattr(sc, group)]
+                   for group in ("batteries", "solar_arrays", "isru", "rovers")}
+        present["relay"] = [("relay", up.relay_arrival_tdb_s)] if sc.comms else []
+        return flt.expand_faults(sc.faults, start, stop, _tdb, sc.fdir.isru_retry_h, present)
+
+    def crew_visits_tdb(self) -> list[tuple[float, float, int, float]]:
+        """Crew visits as (start, end) TDB s, crew size and the O2 brought (kg)."""
+        sc = self.scenario
+        return [(_tdb(v.start), _tdb(v.start) + v.days * 86400.0, v.crew, v.o2_store_kg)
+                for v in (sc.crew.visits if sc.crew else ())]
+
+    def kernel_params(self) -> np.ndarray:
+        """The compiled loop's parameter vector for this scenario."""
+        sc = self.scenario
+        return kernel_params(
+            sc.fdir, step_s=sc.period.step_s,
+            battery=sc.batteries[0] if sc.batteries else None,
+            buffer_bit=sc.comms.buffer_bit if sc.comms else 0.0,
+            transmitter_w=sc.comms.transmitter_w if sc.comms else 0.0,
+            isru_kwh_per_kg=sc.isru[0].kwh_per_kg if sc.isru else 24.0,
+            thermal=sc.thermal[0] if sc.thermal else None,
+            rfc=sc.rfcs[0] if sc.rfcs else None)
+
+    def campaign_events(self, start: float, stop: float) -> list[tuple[float, str, str, str]]:
+        """Landings in [start, stop] and the station missions that bring nothing."""
+        events = []
+        for mission in self.up.station_missions:
+            ta = self.up.arrival(mission)
+            if start <= ta <= stop:
+                events.append((ta, "campaign", "landing",
+                               f"{mission} lands ({self.up.landing_dates[mission]})"))
+        for mission in self.up.skipped:
+            events.append((start, "campaign", "not-delivered",
+                           f"{mission} failed or cancelled: brings nothing"))
+        return events
 
     def run(self, progress: Callable[[float], None] | None = None,
             geometry: Geometry | None = None, block_days: float = 30.0) -> Results:
@@ -131,22 +179,9 @@ class Twin:
         geo = geometry or self.geometry(start, start + (n_steps - 1) * step_s)
         self.timings_s["geometry"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        up = self.up
-        present = {group: [(c.id, up.arrival(c.arrives_with)) for c in getattr(sc, group)]
-                   for group in ("batteries", "solar_arrays", "isru", "rovers")}
-        present["relay"] = [("relay", up.relay_arrival_tdb_s)] if sc.comms else []
-        occ, fault_events = flt.expand_faults(sc.faults, start, start + n_steps * step_s, _tdb,
-                                              sc.fdir.isru_retry_h, present)
-        visits = [(_tdb(v.start), _tdb(v.start) + v.days * 86400.0, v.crew, v.o2_store_kg)
-                  for v in (sc.crew.visits if sc.crew else ())]
-        battery = sc.batteries[0] if sc.batteries else None
-        params = kernel_params(
-            sc.fdir, step_s=step_s, battery=battery,
-            buffer_bit=sc.comms.buffer_bit if sc.comms else 0.0,
-            transmitter_w=sc.comms.transmitter_w if sc.comms else 0.0,
-            isru_kwh_per_kg=sc.isru[0].kwh_per_kg if sc.isru else 24.0,
-            thermal=sc.thermal[0] if sc.thermal else None,
-            rfc=sc.rfcs[0] if sc.rfcs else None)
+        occ, fault_events = self.faults(start, start + n_steps * step_s)
+        visits = self.crew_visits_tdb()
+        params = self.kernel_params()
         agg_every = max(1, round(sc.output.aggregate_s / step_s))
         bins_per_block = max(1, round(block_days * 86400.0 / (agg_every * step_s)))
         block = agg_every * bins_per_block
@@ -165,14 +200,7 @@ class Twin:
         ev_value = np.zeros(MAX_EVENTS_PER_BLOCK)
         n_events_dropped = 0
         window = _Window.of(sc, start, step_s, n_steps)
-        for mission in self.up.station_missions:
-            ta = self.up.arrival(mission)
-            if start <= ta <= stop:
-                events.append((ta, "campaign", "landing",
-                               f"{mission} lands ({self.up.landing_dates[mission]})"))
-        for mission in self.up.skipped:
-            events.append((start, "campaign", "not-delivered",
-                           f"{mission} failed or cancelled: brings nothing"))
+        events += self.campaign_events(start, stop)
         self.timings_s["setup"] = time.perf_counter() - t0
         t_build = t_kernel = 0.0
         for i0 in range(0, n_steps, block):
