@@ -17,6 +17,7 @@ from ilrs.cli import campaign as _campaign
 from ilrs.cli import lighting as _lighting
 from ilrs.cli import ops as _ops
 from ilrs.cli import run as _run
+from ilrs.cli import serve as _serve
 from ilrs.cli import sky as _sky
 from ilrs.cli import terrain as _terrain
 from ilrs.errors import IlrsError
@@ -37,6 +38,7 @@ app.add_typer(_lighting.app, name="lighting")
 app.add_typer(_campaign.app, name="campaign")
 app.command("run")(_run.run)
 app.add_typer(_ops.app, name="ops")
+app.command("serve")(_serve.serve)
 
 
 @app.callback()

@@ -34,6 +34,7 @@ from ilrs.ops.audit import verify
 from ilrs.ops.auth import Action
 from ilrs.ops.processor import Update
 from ilrs.ops.service import OpsService, OpsSettings, iso_to_ns, ns_to_iso
+from ilrs.ops.web import mount_dashboard
 from ilrs.ops.xtce import export_xtce
 
 __all__ = ["create_app"]
@@ -419,4 +420,6 @@ def create_app(settings: OpsSettings, *, service: OpsService | None = None) -> F
     app.add_exception_handler(InputError, _error(422))
     app.add_exception_handler(ArchiveError, _error(503))
     app.add_exception_handler(IlrsError, _error(400))
+    if settings.web_dir is not None:
+        mount_dashboard(app, settings.web_dir)  # after the API routes: /api keeps precedence
     return app

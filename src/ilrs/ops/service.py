@@ -80,6 +80,7 @@ class OpsSettings(BaseModel):
     link_port: int | None = None  # None: no spacecraft link (archive browsing only)
     link_transport: Literal["tcp", "udp"] = "tcp"
     housekeeping_period_s: float = Field(default=1.0, gt=0)
+    web_dir: Path | None = None  # the dashboard (repo's web/) served at /; None: API only
 
 
 def load_settings(path: str | Path) -> OpsSettings:
@@ -92,7 +93,7 @@ def load_settings(path: str | Path) -> OpsSettings:
         raise OpsConfigError(str(file), "", None, "a readable YAML file", str(exc)) from None
     if not isinstance(data, dict):
         raise OpsConfigError(str(file), "", None, "a mapping of settings", type(data).__name__)
-    for key in ("mdb", "auth"):
+    for key in ("mdb", "auth", "web_dir"):
         if isinstance(data.get(key), str):
             data[key] = (file.parent / data[key]).resolve()
     try:
