@@ -1,0 +1,172 @@
+// The commanding page: forms generated from the mission database's command definitions,
+// the approval queue (two-person rule) and the command history with its verification.
+
+import { api, escapeHtml, login, navBar, shortTime } from "./common.js";
+
+const INTEGER_RANGES = {
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+const PRIVILEGED = new Set(["critical", "severe"]);
+const STAGE_ORDER = ["queued", "authorized", "approval", "constraints", "released",
+  "accepted", "started", "completed", "final"];
+
+let user = "";
+let commands = [];
+let selected = null;
+
+function argumentField(arg) {
+  const id = `arg-${arg.name}`;
+  const unit = arg.unit ? ` <span class="unit">${escapeHtml(arg.unit)}</span>` : "";
+  if (arg.type === "bool") {
+    return `<label class="field check"><input type="checkbox" id="${id}" name="${escapeHtml(
+      arg.name)}"> ${escapeHtml(arg.name)}${unit}</label>`;
+  }
+  const integer = arg.type in INTEGER_RANGES || /^uint\d+$/.test(arg.type);
+  const [typeMin, typeMax] = INTEGER_RANGES[arg.type] ?? [undefined, undefined];
+  const min = arg.min ?? typeMin;
+  const max = arg.max ?? typeMax;
+  const range = [min !== undefined ? `min ${min}` : "", max !== undefined ? `max ${max}` : ""]
+    .filter(Boolean).join(", ");
+  return `<label class="field"><span class="label">${escapeHtml(arg.name)}${unit}</span>
+    <input type="number" id="${id}" name="${escapeHtml(arg.name)}" required
+      step="${integer ? 1 : "any"}"${min !== undefined ? ` min="${min}"` : ""}${
+      max !== undefined ? ` max="${max}"` : ""}>
+    <span class="hint">${escapeHtml(arg.type)}${range ? ` · ${escapeHtml(range)}` : ""}</span>
+  </label>`;
+}
+
+function showForm(command) {
+  selected = command;
+  document.querySelectorAll(".command-list li").forEach((li) =>
+    li.classList.toggle("selected", li.dataset.name === command.name));
+  const form = document.getElementById("command-form");
+  document.getElementById("composer-hint").hidden = true;
+  document.getElementById("send-result").textContent = "";
+  const constraints = command.constraints.map((c) =>
+    `${c.parameter} ${c.operator} ${c.value}`).join(", ");
+  form.innerHTML = `<h3>${escapeHtml(command.name)}
+      <span class="badge sig-${command.significance}">${escapeHtml(command.significance)}</span>
+    </h3>
+    ${command.description ? `<p>${escapeHtml(command.description)}</p>` : ""}
+    <p class="hint">APID ${command.apid} · owner ${escapeHtml(command.owner)}${
+      constraints ? ` · constraints: ${escapeHtml(constraints)}` : ""}${
+      PRIVILEGED.has(command.significance) ? " · needs a second approval" : ""}</p>
+    ${command.arguments.map(argumentField).join("") ||
+      '<p class="hint">No arguments.</p>'}
+    <button type="submit" class="primary">Send ${escapeHtml(command.name)}</button>`;
+  form.hidden = false;
+}
+
+async function send(event) {
+  event.preventDefault();
+  const form = event.target;
+  const result = document.getElementById("send-result");
+  const args = {};
+  for (const arg of selected.arguments) {
+    const input = form.elements[arg.name];
+    args[arg.name] = arg.type === "bool" ? input.checked : Number(input.value);
+  }
+  result.className = "";
+  result.textContent = "Sending…";
+  try {
+    const entry = await api("/commands", { method: "POST",
+      body: { name: selected.name, arguments: args } });
+    result.className = "ok";
+    result.textContent = `${entry.name} issued (${entry.id.slice(0, 8)}): ${entry.state}`;
+  } catch (err) {
+    result.className = "error";
+    result.textContent = `Refused — ${err.message}`;
+  }
+  refresh();
+}
+
+function stageChips(entry) {
+  const stages = [...entry.stages].sort((a, b) =>
+    (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) ||
+    STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage));
+  return stages.map((s) => `<span class="stage st-${escapeHtml(s.status)}" title="${
+    escapeHtml(`${shortTime(s.time)} ${s.detail ?? ""}`)}">${escapeHtml(s.stage)}</span>`)
+    .join("");
+}
+
+function argumentsText(entry) {
+  return escapeHtml(Object.entries(entry.arguments).map(([k, v]) => `${k}=${v}`).join(", "));
+}
+
+async function act(id, action) {
+  try {
+    await api(`/commands/${id}/${action}`, { method: "POST" });
+  } catch (err) {
+    alert(`${action} refused — ${err.message}`);
+  }
+  refresh();
+}
+
+async function refresh() {
+  let history;
+  try {
+    history = await api("/commands");
+  } catch (err) {
+    console.warn(err);
+    return;
+  }
+  history.sort((a, b) => (a.created < b.created ? 1 : -1));
+  const waiting = history.filter((e) => e.state === "awaiting_approval");
+  document.getElementById("approval-count").textContent = waiting.length || "";
+  document.getElementById("approval-rows").innerHTML = waiting.map((e) => `<tr>
+      <td>${escapeHtml(e.name)} <span class="badge sig-${e.significance}">${
+        escapeHtml(e.significance)}</span><span class="args">${argumentsText(e)}</span></td>
+      <td>${escapeHtml(e.user)}</td>
+      <td>${shortTime(e.created).slice(11)}</td>
+      <td class="actions"><button data-approve="${e.id}" ${e.user === user
+        ? 'disabled title="a second user must approve"' : ""}>Approve</button>
+        <button data-cancel="${e.id}">Cancel</button></td></tr>`).join("") ||
+    '<tr><td colspan="4" class="hint">Nothing awaiting approval.</td></tr>';
+  document.getElementById("history-rows").innerHTML = history.slice(0, 200).map((e) => `<tr
+      data-id="${e.id}">
+      <td>${shortTime(e.created)}</td><td>${escapeHtml(e.name)}</td><td>${argumentsText(e)}</td>
+      <td>${escapeHtml(e.user)}</td>
+      <td><span class="state state-${e.state}">${escapeHtml(e.state.replace("_", " "))}</span></td>
+      <td><div class="stages">${stageChips(e)}</div></td></tr>`).join("") ||
+    '<tr><td colspan="6" class="hint">No commands yet.</td></tr>';
+}
+
+user = await login();
+navBar("commanding", user);
+commands = await api("/mdb/commands");
+const list = document.getElementById("command-list");
+const render = (filter = "") => {
+  // grouped by element (the name up to its last dot), in the database's order
+  const groups = new Map();
+  for (const c of commands.filter((c) => c.name.includes(filter))) {
+    const element = c.name.slice(0, c.name.lastIndexOf("."));
+    if (!groups.has(element)) groups.set(element, []);
+    groups.get(element).push(c);
+  }
+  list.innerHTML = [...groups].map(([element, members]) =>
+    `<li class="group">${escapeHtml(element)}</li>` + members.map((c) =>
+      `<li data-name="${escapeHtml(c.name)}" tabindex="0" title="${escapeHtml(c.name)}">
+        <span>${escapeHtml(c.name.slice(element.length + 1))}</span>
+        ${c.significance !== "none" ? `<span class="badge sig-${c.significance}">${
+          escapeHtml(c.significance)}</span>` : ""}</li>`).join("")).join("") ||
+    '<li class="hint">No command you may see.</li>';
+  if (selected) showForm(selected);
+};
+render();
+list.addEventListener("click", (event) => {
+  const li = event.target.closest("li[data-name]");
+  if (li) showForm(commands.find((c) => c.name === li.dataset.name));
+});
+document.getElementById("filter").addEventListener("input", (e) => render(e.target.value));
+document.getElementById("command-form").addEventListener("submit", send);
+document.getElementById("approval-rows").addEventListener("click", (event) => {
+  const approve = event.target.dataset.approve;
+  const cancel = event.target.dataset.cancel;
+  if (approve) act(approve, "approve");
+  if (cancel) act(cancel, "cancel");
+});
+refresh();
+setInterval(refresh, 1000);
