@@ -79,3 +79,24 @@ def test_user_kernels_give_the_same_answer_as_the_default():
     a = sky.topocentric("earth", Site("s", -89.9, 10.0), epochs)
     b = Sky().topocentric("earth", Site("s", -89.9, 10.0), epochs)
     assert np.array_equal(a.vector_km, b.vector_km)
+
+
+def test_kernels_from_the_environment(monkeypatch, tmp_path):
+    """ILRS_SPK / ILRS_PCK / ILRS_FK replace the defaults (DESIGN: users may configure their
+    own kernels); a missing file is one clear error naming the variable."""
+    from ilrs.sky.kernels import configured_kernel_paths, default_kernels
+
+    paths = default_kernel_paths()
+    copy = tmp_path / "copy.bsp"
+    copy.write_bytes(paths["spk"].read_bytes())
+    monkeypatch.setenv("ILRS_SPK", str(copy))
+    assert configured_kernel_paths()["spk"] == [copy]
+    mine = default_kernels()
+    assert mine.sources["spk"] == [str(copy)]
+    assert mine is default_kernels()  # loaded once per configuration
+    monkeypatch.setenv("ILRS_PCK", str(tmp_path / "missing.bpc"))
+    with pytest.raises(KernelError, match="ILRS_PCK"):
+        default_kernels()
+    monkeypatch.delenv("ILRS_SPK")
+    monkeypatch.delenv("ILRS_PCK")
+    assert default_kernels().sources["spk"] == [str(paths["spk"])]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -311,8 +312,38 @@ class Kernels:
             )
 
 
-@functools.lru_cache(maxsize=1)
+#: Environment variables that replace the default kernels (paths; ``ILRS_SPK`` may list
+#: several SPK files separated by ``os.pathsep``), e.g. DE440 with its Moon PA kernel.
+KERNEL_ENV = {"spk": "ILRS_SPK", "pck": "ILRS_PCK", "fk": "ILRS_FK"}
+
+
+def configured_kernel_paths() -> dict[str, list[Path] | Path]:
+    """The kernel files to use: the defaults, each replaced by its environment variable.
+
+    >>> sorted(configured_kernel_paths())
+    ['fk', 'pck', 'spk']
+    """
+    paths: dict[str, list[Path] | Path] = dict(default_kernel_paths())
+    for key, var in KERNEL_ENV.items():
+        value = os.environ.get(var, "").strip()
+        if not value:
+            continue
+        chosen = [Path(v) for v in value.split(os.pathsep) if v]
+        for path in chosen:
+            if not path.is_file():
+                raise KernelError(f"{var}={value!r}: {path} is not a file")
+        paths[key] = chosen if key == "spk" else chosen[0]
+    return paths
+
+
 def default_kernels() -> Kernels:
-    """The default kernel set (DE421 + Moon PA DE421 + moon_080317.tf), loaded once."""
-    paths = default_kernel_paths()
-    return Kernels.load(paths["spk"], paths["pck"], paths["fk"])
+    """The configured kernel set, loaded once per configuration: DE421 + Moon PA DE421 +
+    ``moon_080317.tf`` unless ``ILRS_SPK`` / ``ILRS_PCK`` / ``ILRS_FK`` name others."""
+    paths = configured_kernel_paths()
+    spk = paths["spk"] if isinstance(paths["spk"], list) else [paths["spk"]]
+    return _load_cached(tuple(str(p) for p in spk), str(paths["pck"]), str(paths["fk"]))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(spk: tuple[str, ...], pck: str, fk: str) -> Kernels:
+    return Kernels.load(list(spk), pck, fk)
