@@ -27,7 +27,7 @@ from ilrs.lighting import _kernels as k
 from ilrs.scale import map_chunks
 from ilrs.sky import Epochs, Site, Sky
 from ilrs.sky.topocentric import eclipse_hidden_fraction
-from ilrs.terrain import Dem, as_dems, horizon_profiles
+from ilrs.terrain import Dem, as_dems, horizon_elevations
 
 DAY_S = 86400.0
 
@@ -94,8 +94,8 @@ def _tile_stats(job: dict) -> dict[str, np.ndarray]:
     sites = [Site(f"p{i}", float(a), float(b), height_m=float(h), mast_m=job["mast_m"])
              for i, (a, b, h) in enumerate(zip(job["lat_deg"], job["lon_deg"],
                                                job["ground_m"], strict=True))]
-    profiles = horizon_profiles(dems, sites, job["n_azimuths"], job["max_range_m"])
-    horizons = np.ascontiguousarray(np.stack([p.elevation_rad for p in profiles]))
+    elevation_rad, _, _ = horizon_elevations(dems, sites, job["n_azimuths"], job["max_range_m"])
+    horizons = np.ascontiguousarray(elevation_rad)
     enus = np.ascontiguousarray(np.stack([s.enu for s in sites]))
     out = {}
     for body, track in job["tracks"].items():
