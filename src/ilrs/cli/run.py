@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -72,4 +73,12 @@ def run(
     console.print(f"  O2 produced {k['o2_produced_kg']:,.0f} kg; crew-days supported "
                   f"{k['crew_days_supported']:.0f} of {k['crew_person_days']:.0f}; "
                   f"{k['faults']} faults, {k['events']} events")
+    sky = json.loads((Path(report).parent / "sky-summary.json").read_text())
+    console.print(f"  sky of the site in {sky['start_utc'][:4]}: Sun's centre above the "
+                  f"mathematical horizon {100 * sky['sun_center_above_horizon_fraction']:.1f} % "
+                  f"of the time, Earth's {100 * sky['earth_center_above_horizon_fraction']:.1f} %"
+                  f"; {len(sky['eclipses'])} eclipse(s)")
+    for eclipse in sky["eclipses"]:
+        console.print("    eclipse: " + ", ".join(f"{kind.replace('_', ' ')} {utc}"
+                                                  for kind, utc in eclipse.items()))
     console.print(f"  wrote {report} (+ figures, timeseries.parquet, events.json, kpis.json)")
