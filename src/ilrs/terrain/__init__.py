@@ -1,7 +1,8 @@
 """The ground: lunar elevation models and the horizons they cast."""
 
 from ilrs.terrain.bruteforce import brute_force_horizon
-from ilrs.terrain.dem import Dem, Grid, as_dems, ground_height, site_on_dem
+from ilrs.terrain.dem import Dem, as_dems, ground_height, site_on_dem
+from ilrs.terrain.grid import Grid
 from ilrs.terrain.horizon import (
     HorizonProfile,
     azimuths_rad,

@@ -23,7 +23,8 @@ import numpy as np
 from ilrs.errors import DemError
 from ilrs.sky.site import MOON_RADIUS_M, Site
 from ilrs.terrain import _kernels as kern
-from ilrs.terrain.dem import Dem, Grid, as_dems
+from ilrs.terrain.dem import Dem, as_dems
+from ilrs.terrain.grid import Grid
 from ilrs.terrain.projection import PolarStereographic
 
 __all__ = ["TerrainStack", "range_box_m"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ilrs.terrain.dem import Grid
+from ilrs.terrain.grid import Grid
 from ilrs.terrain.projection import PolarStereographic
 
 __all__ = ["SFD_SLOPE", "SyntheticTerrain", "synthetic_terrain", "write_synthetic"]
