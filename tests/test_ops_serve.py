@@ -34,10 +34,16 @@ def _token(server, name: str) -> str:
     return next(u.token for u in server.station.users if u.name == name)
 
 
-def _wait_for(predicate, timeout_s: float = 30.0, what: str = "condition"):
+def _wait_for(predicate, timeout_s: float = 60.0, what: str = "condition"):
+    """Poll until ``predicate()`` is true; "no value yet" (404) counts as not yet."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except OpsClientError as exc:
+            if exc.status != 404:
+                raise
+            value = None
         if value:
             return value
         time.sleep(0.2)
@@ -85,4 +91,6 @@ def test_mission_database_is_generated_from_the_twin(server):
     with OpsClient(server.url, token=_token(server, "flight.director")) as ops:
         names = {c["name"] for c in ops._get("/api/mdb/commands")}
         assert f"{OWN}.power_off" in names and "station.safe_mode_enter" in names
-        assert ops.get_parameter_value("station.time.tdb_s").value > 1.1e9  # 2035+
+        epoch = _wait_for(lambda: ops.get_parameter_value("station.time.tdb_s").value,
+                          what="the twin's clock")
+        assert epoch > 1.1e9  # the twin started in 2036
