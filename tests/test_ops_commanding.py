@@ -24,6 +24,7 @@ from ilrs.ops.packets import (
     TcPacket,
     TmPacket,
     VerificationStage,
+    unpack_schedule_insert,
     verification_report,
 )
 from ilrs.ops.processor import Processor
@@ -219,6 +220,98 @@ def test_bad_arguments_and_unknown_commands(setup):
         commander.issue(user="ali", name="seis.set_gain", arguments={"gain": 99})
     with pytest.raises(InputError, match="command"):
         commander.issue(user="ali", name="seis.explode")
+
+
+def _report(processor, clock, tc, stage, **kw) -> None:
+    clock.now_ns += S
+    tm = verification_report(tc, stage, time=CdsTime.from_unix_s(clock.now_ns / S), **kw)
+    processor.ingest([tm.pack()], reception_ns=clock.now_ns)
+
+
+@pytest.fixture
+def scheduling(setup, archive):
+    """A commander whose on-board scheduler sits at the power element's APID."""
+    processor, _, clock, sent = setup
+    commander = Commander(mdb=DB, policy=AccessPolicy(CONFIG, DB), archive=archive,
+                          transmit=sent.append, latest=processor.latest_value, clock=clock,
+                          schedule_apid=POWER)  # fmt: skip
+    processor.on_report = commander.on_report
+    processor.ingest([hk(SEIS, T0_NS, {"seis.powered": 1}, "seis.hk").pack()], reception_ns=1)
+    return processor, commander, clock, sent
+
+
+def test_scheduled_command_goes_in_tc_11_4_and_is_verified_when_released(scheduling, archive):
+    processor, commander, clock, sent = scheduling
+    release = "2030-01-01T06:00:00Z"  # spacecraft time, passed on as given
+    entry = commander.issue(user="ali", name="seis.set_gain", arguments={"gain": 7},
+                            release_at_utc=release)  # fmt: skip
+    assert entry.state is CommandState.RELEASED and len(sent) == 1
+    wrapper = sent[0]
+    assert (wrapper.apid, wrapper.service, wrapper.subservice) == (POWER, 11, 4)
+    (activity,) = unpack_schedule_insert(wrapper.data)
+    assert activity.release_time == CdsTime.from_utc_iso(release)
+    tc = activity.tc  # the command itself, to its own APID with its own sequence count
+    assert (tc.apid, tc.service, tc.seq_count, decode_arguments(entry.definition, tc.data)) == (
+        SEIS, 8, entry.seq_count, {"gain": 7})  # fmt: skip
+    _report(processor, clock, wrapper, VerificationStage.ACCEPTED)
+    _report(processor, clock, wrapper, VerificationStage.COMPLETED)  # inserted
+    assert entry.state is CommandState.SCHEDULED
+    commander.poll(clock.now_ns + 86_400 * S)  # no verifier time-out while waiting on board
+    assert entry.state is CommandState.SCHEDULED
+    with pytest.raises(CommandRejectedError):
+        commander.cancel(entry.id, user="ali")  # on board now: out of the queue's reach
+    for stage in (VerificationStage.ACCEPTED, VerificationStage.STARTED,
+                  VerificationStage.COMPLETED):  # fmt: skip
+        _report(processor, clock, tc, stage)  # the scheduler released it
+    assert entry.state is CommandState.COMPLETED and entry.done.is_set()
+    stages = [(s.stage, s.status) for s in archive.command_stages(entry.id)]
+    assert stages == [("queued", "ok"), ("authorized", "ok"), ("constraints", "ok"),
+                      ("released", "ok"), ("scheduled", "pending"), ("scheduled", "ok"),
+                      ("accepted", "ok"), ("started", "ok"), ("completed", "ok"),
+                      ("final", "completed")]  # fmt: skip
+    assert entry.public()["release_at_utc"] == "2030-01-01T06:00:00.000Z"
+    assert "06:00:00.000Z" in entry.stages[0].detail and "TC[11,4]" in entry.stages[3].detail
+
+
+def test_scheduled_command_insertion_failure_and_time_outs(scheduling):
+    processor, commander, clock, sent = scheduling
+    refused = commander.issue(user="ali", name="seis.set_gain", arguments={"gain": 1},
+                              release_at_utc="2030-01-01T00:00:00Z")  # fmt: skip
+    _report(processor, clock, sent[-1], VerificationStage.ACCEPTED)
+    _report(processor, clock, sent[-1], VerificationStage.COMPLETION_FAILED, failure_code=5,
+            failure_data=b"release time in the past")  # fmt: skip
+    assert refused.state is CommandState.FAILED
+    assert (refused.stages[-2].stage, refused.stages[-2].status) == ("scheduled", "failed")
+    assert refused.stages[-2].detail == "failure code 5: release time in the past"
+    silent = commander.issue(user="ali", name="seis.set_gain", arguments={"gain": 2},
+                             release_at_utc="2030-01-02T00:00:00Z")  # fmt: skip
+    commander.poll(clock.now_ns + 11 * S)  # the scheduler never answered
+    assert silent.state is CommandState.FAILED and silent.stages[-2].status == "timeout"
+    lost = commander.issue(user="ali", name="seis.set_gain", arguments={"gain": 3},
+                           release_at_utc="2030-01-02T00:00:00Z")  # fmt: skip
+    wrapper = sent[-1]
+    _report(processor, clock, wrapper, VerificationStage.COMPLETED)
+    (activity,) = unpack_schedule_insert(wrapper.data)
+    _report(processor, clock, activity.tc, VerificationStage.ACCEPTED)  # released on board
+    commander.poll(clock.now_ns + 9 * S)
+    assert lost.state is CommandState.SCHEDULED
+    commander.poll(clock.now_ns + 11 * S)  # verifier time-outs run from the release
+    assert lost.state is CommandState.FAILED and lost.stages[-2].stage == "started"
+    with pytest.raises(InputError, match="release_at_utc"):
+        commander.issue(user="ali", name="seis.set_gain", arguments={"gain": 1},
+                        release_at_utc="tomorrow")  # fmt: skip
+
+
+def test_without_a_station_element_the_command_apid_schedules(setup):
+    _, commander, _, sent = setup
+    assert commander.schedule_apid is None
+    entry = commander.issue(user="fd", name="power.shed_load", arguments={"load_w": 1.0},
+                            release_at_utc="2030-01-01T01:00:00Z")  # fmt: skip
+    assert sent == []  # critical: the second approval first, as for any command
+    commander.approve(entry.id, user="fd2")
+    (wrapper,) = sent
+    assert (wrapper.apid, wrapper.service, wrapper.subservice) == (POWER, 11, 4)
+    assert unpack_schedule_insert(wrapper.data)[0].tc.apid == POWER
 
 
 def wait_for(predicate, timeout_s: float = 5.0) -> None:

@@ -13,9 +13,13 @@ from ilrs.ops.packets import (
     CdsTime,
     PacketKind,
     RequestId,
+    ScheduledActivity,
     TcPacket,
     TmPacket,
     VerificationStage,
+    pack_schedule_insert,
+    schedule_insert_tc,
+    unpack_schedule_insert,
     verification_report,
 )
 from ilrs.ops.stream import PacketStreamDecoder
@@ -72,6 +76,48 @@ TC_FRAME = bytes(
     ]
 )
 
+# TC[11,4] to the scheduler at APID 0x100, sequence count 3, from source 1: insert one
+# activity, TC_FRAME to be released at 2030-01-01T00:00:01.500 (spacecraft time).
+SCHEDULE_FRAME = bytes(
+    [
+        0x19,  # version 000, type 1 (TC), secondary header 1, APID bits 10..8 = 001
+        0x00,  # APID bits 7..0: APID 0x100
+        0xC0,  # unsegmented, sequence count high bits 0
+        0x03,  # sequence count 3
+        0x00,  # packet data length - 1, high byte
+        0x1C,  # ... low byte: 28 → 29 bytes follow the primary header
+        0x2F,  # PUS version 2, ack flags 1111
+        0x0B,  # service 11 (time-based scheduling)
+        0x04,  # subservice 4 (insert activities into the time-based schedule)
+        0x00,  # source id, high byte
+        0x01,  # ... low byte: 1
+        0x01,  # N = 1 activity
+        0x40,  # release time: CDS P-field (CDS, epoch 1958, 16-bit days, no sub-ms)
+        0x66,  # ... days since 1958-01-01, high byte
+        0xBA,  # ... low byte: 26298 → 2030-01-01
+        0x00,  # ... milliseconds of day, byte 3
+        0x00,  # ... byte 2
+        0x05,  # ... byte 1
+        0xDC,  # ... byte 0: 1500 ms
+        0x19,  # embedded TC (TC_FRAME): type TC, secondary header, APID bits 10..8 = 001
+        0x01,  # ... APID 0x101
+        0xC0,  # ... unsegmented
+        0x16,  # ... sequence count 22
+        0x00,  # ... packet data length - 1, high byte
+        0x07,  # ... low byte: 8 bytes follow its primary header
+        0x2F,  # ... PUS version 2, ack flags 1111
+        0x08,  # ... service 8
+        0x01,  # ... subservice 1
+        0x00,  # ... source id, high byte
+        0x05,  # ... low byte: 5
+        0xAB,  # ... application data
+        0x8A,  # ... its CRC-16, high byte
+        0xC7,  # ... low byte
+        0x80,  # CRC-16 of the whole TC[11,4], high byte
+        0x31,  # ... low byte
+    ]
+)
+
 
 def tm_sample() -> TmPacket:
     return TmPacket(
@@ -97,7 +143,54 @@ def test_tc_packs_byte_exact_and_back():
     assert TcPacket.unpack(TC_FRAME) == tc
 
 
-@pytest.mark.parametrize("frame", [TM_FRAME, TC_FRAME])
+def test_schedule_insert_packs_byte_exact_and_back():
+    activity = ScheduledActivity(T0, TcPacket.unpack(TC_FRAME))
+    tc = schedule_insert_tc([activity], apid=0x100, seq_count=3, source_id=1)
+    assert tc.pack() == SCHEDULE_FRAME
+    assert TcPacket.unpack(SCHEDULE_FRAME) == tc
+    assert unpack_schedule_insert(tc.data) == (activity,)
+    assert tc.data[-len(TC_FRAME):] == TC_FRAME  # the embedded packet travels unchanged
+
+
+def test_schedule_insert_keeps_several_activities_in_order():
+    acts = [ScheduledActivity(CdsTime(26298 + i, i * 1000),
+                              TcPacket(apid=0x102, service=8, subservice=128 + i,
+                                       seq_count=i, data=bytes(range(i))))
+            for i in range(5)]  # fmt: skip
+    assert unpack_schedule_insert(pack_schedule_insert(acts)) == tuple(acts)
+
+
+_ONE = SCHEDULE_FRAME[11:-2]  # the application data of SCHEDULE_FRAME
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"", "empty"),
+        (b"\x00", "N"),  # no activity
+        (_ONE[:5], "activity 0"),  # truncated in the release time
+        (_ONE[:-1], "activity 0 packet"),  # truncated in the embedded packet
+        (_ONE + b"\x00", "after activity 0"),  # trailing bytes
+        (b"\x02" + _ONE[1:], "activity 1"),  # N says 2, one is there
+        (_ONE[:1] + b"\x41" + _ONE[2:], "P-field"),  # not a CDS short code
+        (_ONE[:-1] + bytes([_ONE[-1] ^ 1]), "CRC"),  # the embedded packet is corrupt
+        (_ONE[:8] + TM_FRAME, "packet type"),  # the embedded packet is a TM
+    ],
+)
+def test_malformed_schedule_insert_raises_packet_error(data, what):
+    with pytest.raises(PacketError, match=what):
+        unpack_schedule_insert(data)
+
+
+def test_schedule_insert_needs_one_to_255_activities():
+    with pytest.raises(PacketError, match=r"1\.\.255"):
+        pack_schedule_insert([])
+    one = ScheduledActivity(T0, TcPacket.unpack(TC_FRAME))
+    with pytest.raises(PacketError, match=r"1\.\.255"):
+        pack_schedule_insert([one] * 256)
+
+
+@pytest.mark.parametrize("frame", [TM_FRAME, TC_FRAME, SCHEDULE_FRAME])
 def test_crc_matches_an_independent_implementation(frame):
     # binascii.crc_hqx is CRC-CCITT with the initial value given: 0xFFFF → CCITT-FALSE
     assert binascii.crc_hqx(frame[:-2], 0xFFFF) == int.from_bytes(frame[-2:], "big")

@@ -1,5 +1,7 @@
 // The commanding page: forms generated from the mission database's command definitions,
 // the approval queue (two-person rule) and the command history with its verification.
+// An optional release time (the twin's own UTC) sends a command to the on-board
+// time-based schedule (PUS 11) instead of executing it on arrival.
 
 import { api, escapeHtml, login, navBar, shortTime } from "./common.js";
 
@@ -11,7 +13,7 @@ const INTEGER_RANGES = {
 };
 const PRIVILEGED = new Set(["critical", "severe"]);
 const STAGE_ORDER = ["queued", "authorized", "approval", "constraints", "released",
-  "accepted", "started", "completed", "final"];
+  "scheduled", "accepted", "started", "completed", "final"];
 
 let user = "";
 let commands = [];
@@ -56,6 +58,13 @@ function showForm(command) {
       PRIVILEGED.has(command.significance) ? " · needs a second approval" : ""}</p>
     ${command.arguments.map(argumentField).join("") ||
       '<p class="hint">No arguments.</p>'}
+    <label class="field"><span class="label">Release at (twin UTC, optional)</span>
+      <input type="text" id="release-at" name="release_at_utc" autocomplete="off"
+        placeholder="now — or e.g. 2036-01-01T06:00:00Z"
+        pattern="\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?Z?">
+      <span class="hint" id="twin-time">on-board time-based schedule (PUS 11), in the
+        twin's simulated UTC</span>
+    </label>
     <button type="submit" class="primary">Send ${escapeHtml(command.name)}</button>`;
   form.hidden = false;
 }
@@ -69,13 +78,16 @@ async function send(event) {
     const input = form.elements[arg.name];
     args[arg.name] = arg.type === "bool" ? input.checked : Number(input.value);
   }
+  const body = { name: selected.name, arguments: args };
+  const releaseAt = form.elements.release_at_utc.value.trim();
+  if (releaseAt) body.release_at_utc = releaseAt;
   result.className = "";
   result.textContent = "Sending…";
   try {
-    const entry = await api("/commands", { method: "POST",
-      body: { name: selected.name, arguments: args } });
+    const entry = await api("/commands", { method: "POST", body });
     result.className = "ok";
-    result.textContent = `${entry.name} issued (${entry.id.slice(0, 8)}): ${entry.state}`;
+    result.textContent = `${entry.name} issued (${entry.id.slice(0, 8)}): ${entry.state}${
+      entry.release_at_utc ? ` · release on board at ${entry.release_at_utc} (twin UTC)` : ""}`;
   } catch (err) {
     result.className = "error";
     result.textContent = `Refused — ${err.message}`;
@@ -105,7 +117,22 @@ async function act(id, action) {
   refresh();
 }
 
+async function showTwinTime() {
+  const hint = document.getElementById("twin-time");
+  if (!hint) return;
+  try {
+    const status = await api("/status");
+    if (status.twin_time) {
+      hint.textContent = `on-board time-based schedule (PUS 11) · twin now ${
+        shortTime(status.twin_time)} UTC`;
+    }
+  } catch (err) {
+    console.warn(err);
+  }
+}
+
 async function refresh() {
+  showTwinTime();
   let history;
   try {
     history = await api("/commands");

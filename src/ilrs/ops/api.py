@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -88,6 +89,9 @@ class _Schema(BaseModel):
 class CommandCreate(_Schema):
     name: str
     arguments: dict[str, float | int | bool] = Field(default_factory=dict)
+    #: Release on board at this UTC of the spacecraft's clock (PUS 11 time-based schedule;
+    #: for the twin its simulated UTC, see ``status.twin_time``); None: execute now.
+    release_at_utc: str | None = None
 
 
 class ShelveRequest(_Schema):
@@ -112,6 +116,7 @@ def _alarm_public(a: Alarm) -> dict[str, Any]:
 def _command_public(entry) -> dict[str, Any]:
     out = entry.public()
     out["created"] = ns_to_iso(out.pop("created_ns"))
+    # release_at_utc (scheduled commands) stays as given: the spacecraft's UTC, not ground's
     for s in out["stages"]:
         s["time"] = ns_to_iso(s.pop("time_ns"))
     return out
@@ -132,15 +137,26 @@ def _check_parameter(ops: OpsService, user: str, name: str) -> None:
 
 router = APIRouter(prefix="/api")
 
+#: The spacecraft's own UTC (seconds since 1970) in housekeeping, when the database has it:
+#: the station twin's simulated time, in which scheduled release times are given.
+TWIN_UTC_PARAMETER = "station.time.utc_s"
+
 
 @router.get("/status")
 def status(ops: Ops, user: Reader) -> dict[str, Any]:
     return {
         "user": user, "time": ns_to_iso(ops.clock()),
+        "twin_time": _twin_time(ops),
         "link_connected": ops.link is not None and ops.link.connected.is_set(),
         "ingest": asdict(ops.processor.stats),
         "link": None if ops.link is None else ops.link.stats.as_dict(),
     }  # fmt: skip
+
+
+def _twin_time(ops: OpsService) -> str | None:
+    """The spacecraft's UTC from its latest housekeeping (None before any)."""
+    value = ops.processor.latest_value(TWIN_UTC_PARAMETER)  # a clock, not partner data
+    return None if value is None or not math.isfinite(value) else ns_to_iso(round(value * 1e9))
 
 
 @router.get("/mdb/parameters")
@@ -249,8 +265,9 @@ def unshelve(name: str, ops: Ops, user: CurrentUser) -> dict[str, Any]:
 
 @router.post("/commands", status_code=201)
 def issue_command(body: CommandCreate, ops: Ops, user: CurrentUser) -> dict[str, Any]:
-    with ops.audited(user, "command.issue", body.model_dump()):
-        entry = ops.commander.issue(user=user, name=body.name, arguments=body.arguments)
+    with ops.audited(user, "command.issue", body.model_dump(exclude_none=True)):
+        entry = ops.commander.issue(user=user, name=body.name, arguments=body.arguments,
+                                    release_at_utc=body.release_at_utc)  # fmt: skip
     return _command_public(entry)
 
 

@@ -121,15 +121,31 @@ class OpsClient:
 
     # -- commanding ------------------------------------------------------------------
 
-    def issue_command(self, name: str, arguments: dict[str, Any] | None = None) -> CommandHandle:
-        return CommandHandle(self, self._post("/api/commands", {"name": name,
-                                                                "arguments": arguments or {}}))
+    def issue_command(self, name: str, arguments: dict[str, Any] | None = None, *,
+                      release_at_utc: str | None = None) -> CommandHandle:  # fmt: skip
+        """Issue a command; with ``release_at_utc`` (a UTC ISO instant of the spacecraft's
+        clock — the twin's simulated UTC, see :meth:`get_twin_time`) it is inserted into the
+        on-board time-based schedule (PUS 11) and released there at that time."""
+        body: dict[str, Any] = {"name": name, "arguments": arguments or {}}
+        if release_at_utc is not None:
+            body["release_at_utc"] = release_at_utc
+        return CommandHandle(self, self._post("/api/commands", body))
 
     def get_command(self, command_id: str) -> CommandHandle:
         return CommandHandle(self, self._get(f"/api/commands/{command_id}"))
 
     def list_command_history(self) -> list[dict[str, Any]]:
         return self._get("/api/commands")
+
+    # -- status ----------------------------------------------------------------------
+
+    def get_status(self) -> dict[str, Any]:
+        return self._get("/api/status")
+
+    def get_twin_time(self) -> str | None:
+        """The spacecraft's own UTC from its latest housekeeping (the twin's simulated time,
+        in which ``release_at_utc`` is given); None before any housekeeping."""
+        return self.get_status()["twin_time"]
 
     # -- parameters and archive --------------------------------------------------------
 

@@ -6,6 +6,23 @@ The commander does not know how packets travel: it is given a ``transmit`` calla
 of a parameter (for constraints) and a ``clock`` in UTC ns (the twin's accelerated time
 when live). ``poll(now_ns)`` re-checks waiting constraints and verifier time-outs;
 ``on_report(tm)`` consumes service-1 reports.
+
+**Time-based schedule (PUS service 11).** A command issued with ``release_at_utc`` goes
+through the same queue, authorization, approval and constraints, and is then sent wrapped
+in a TC[11,4] ("insert activities into the time-based schedule") to the on-board
+scheduler instead of directly: the scheduler belongs to the station element, so the TC[11,4]
+goes to the APID of the database's ``station`` element (``schedule_apid`` overrides it; a
+database without a ``station`` element schedules on the command's own APID). The release
+time is in the spacecraft's time scale — for the station twin its simulated UTC — and is
+passed on as given: the ground converts nothing. The embedded telecommand keeps its own
+APID and sequence count, so both request ids map to the same command: the PUS-1 reports of
+the TC[11,4] make the ``scheduled`` stage (accepted → pending, completed → ok: inserted,
+any failure → failed), those of the embedded command its own ``accepted`` / ``started`` /
+``completed`` stages once the spacecraft releases it. The insertion must be reported
+within ``schedule_timeout_s`` of the transmission; the embedded command's verifier
+time-outs run from its first report (the ground does not know when the spacecraft's clock
+reaches the release time), and a command handed to the scheduler can no longer be
+cancelled from the queue.
 """
 
 from __future__ import annotations
@@ -24,7 +41,16 @@ from ilrs.ops.archive import Archive, CommandRecord, CommandStage
 from ilrs.ops.auth import AccessPolicy, Action
 from ilrs.ops.codec import encode_arguments
 from ilrs.ops.mdb import Command, MissionDatabase
-from ilrs.ops.packets import RequestId, Service, TcPacket, TmPacket, VerificationStage
+from ilrs.ops.packets import (
+    CdsTime,
+    RequestId,
+    ScheduledActivity,
+    Service,
+    TcPacket,
+    TmPacket,
+    VerificationStage,
+    schedule_insert_tc,
+)
 
 __all__ = ["CommandEntry", "CommandState", "Commander"]
 
@@ -44,6 +70,7 @@ class CommandState(enum.StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     WAITING_CONSTRAINTS = "waiting_constraints"
     RELEASED = "released"
+    SCHEDULED = "scheduled"  # inserted into the on-board time-based schedule
     COMPLETED = "completed"
     FAILED = "failed"
     REJECTED = "rejected"
@@ -67,6 +94,12 @@ class CommandEntry:
     seq_count: int | None = None
     approver: str | None = None
     released_ns: int | None = None
+    #: Release on board at this time of the spacecraft (PUS 11); None: execute directly.
+    release_at: CdsTime | None = None
+    #: The request id of the TC[11,4] that carried it to the scheduler.
+    schedule_request: RequestId | None = None
+    #: Ground time of the first report of the embedded command (released on board).
+    onboard_ns: int | None = None
     stages: list[CommandStage] = field(default_factory=list)
     verified: set[str] = field(default_factory=set)
     done: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -82,6 +115,7 @@ class CommandEntry:
             "arguments": self.arguments, "significance": self.definition.significance,
             "state": self.state.value, "seq_count": self.seq_count, "approver": self.approver,
             "created_ns": self.created_ns,
+            "release_at_utc": None if self.release_at is None else self.release_at.utc_iso(),
             "stages": [{"stage": s.stage, "status": s.status, "time_ns": s.time_ns,
                         "detail": s.detail} for s in self.stages],
         }  # fmt: skip
@@ -100,10 +134,16 @@ class Commander:
         latest: Callable[[str], float | None],
         clock: Callable[[], int],
         source_id: int = 1,
+        schedule_apid: int | None = None,
+        schedule_timeout_s: float = 10.0,
     ):
         self.mdb, self.policy, self.archive = mdb, policy, archive
         self.transmit, self.latest, self.clock = transmit, latest, clock
         self.source_id = source_id
+        if schedule_apid is None and any(a.name == "station" for a in mdb.apids):
+            schedule_apid = mdb.apid_of("station")
+        self.schedule_apid = schedule_apid
+        self.schedule_timeout_s = schedule_timeout_s
         self._lock = threading.RLock()
         self._entries: dict[str, CommandEntry] = {}
         self._by_request: dict[RequestId, str] = {}
@@ -142,22 +182,27 @@ class Commander:
 
     # -- the pipeline ----------------------------------------------------------------
 
-    def issue(self, *, user: str, name: str, arguments: Mapping[str, Any] | None = None
-              ) -> CommandEntry:  # fmt: skip
+    def issue(self, *, user: str, name: str, arguments: Mapping[str, Any] | None = None,
+              release_at_utc: str | None = None) -> CommandEntry:  # fmt: skip
         """Queue a command. Raises ``PermissionDeniedError`` (recorded) when the user may
-        not send it and ``InputError`` for an unknown command or bad arguments."""
+        not send it and ``InputError`` for an unknown command, bad arguments or a bad
+        ``release_at_utc`` (a UTC ISO-8601 instant of the spacecraft's clock: the command is
+        then released on board at that time by the time-based schedule, see the module
+        doc)."""
         try:
             definition = self.mdb.command(name)
         except KeyError:
             raise InputError("command", name, "a command of the mission database") from None
         args = dict(arguments or {})
         data = encode_arguments(definition, args)
+        release_at = None if release_at_utc is None else _release_time(release_at_utc)
         now = self.clock()
         entry = CommandEntry(str(uuid.uuid4()), definition, user, args, data, now,
-                             CommandState.WAITING_CONSTRAINTS)  # fmt: skip
+                             CommandState.WAITING_CONSTRAINTS, release_at=release_at)  # fmt: skip
         with self._lock:
             self._entries[entry.id] = entry
-            self._stage(entry, "queued", "ok")
+            self._stage(entry, "queued", "ok", "" if release_at is None else
+                        f"release on board at {release_at.utc_iso()} (spacecraft UTC)")  # fmt: skip
             if not self.policy.can(user, Action.COMMAND, apid=definition.apid):
                 self._stage(entry, "authorized", "failed", f"{user} may not command "
                             f"APID {definition.apid}")  # fmt: skip
@@ -235,6 +280,9 @@ class Commander:
                       source_id=self.source_id)  # fmt: skip
         entry.seq_count = seq
         self._by_request[tc.request_id] = entry.id
+        detail = f"seq {seq}"
+        if entry.release_at is not None:
+            tc, detail = self._wrap_in_schedule(entry, tc)
         try:
             self.transmit(tc)
         except Exception as exc:  # the link is down or refused the packet
@@ -243,9 +291,21 @@ class Commander:
             return
         entry.state = CommandState.RELEASED
         entry.released_ns = self.clock()
-        self._stage(entry, "released", "ok", f"seq {seq}")
-        if not entry.definition.verifiers:
+        self._stage(entry, "released", "ok", detail)
+        if not entry.definition.verifiers and entry.release_at is None:
             self._finish(entry, CommandState.COMPLETED)
+
+    def _wrap_in_schedule(self, entry: CommandEntry, tc: TcPacket) -> tuple[TcPacket, str]:
+        """The TC[11,4] inserting ``tc`` into the on-board schedule, and the stage detail."""
+        apid = entry.definition.apid if self.schedule_apid is None else self.schedule_apid
+        seq = self._seq.get(apid, 0)
+        self._seq[apid] = (seq + 1) & 0x3FFF
+        wrapper = schedule_insert_tc([ScheduledActivity(entry.release_at, tc)], apid=apid,
+                                     seq_count=seq, source_id=self.source_id)  # fmt: skip
+        entry.schedule_request = wrapper.request_id
+        self._by_request[wrapper.request_id] = entry.id
+        return wrapper, (f"seq {tc.seq_count} in TC[11,4] APID {apid} seq {seq}, release at "
+                         f"{entry.release_at.utc_iso()}")  # fmt: skip
 
     # -- verification ----------------------------------------------------------------
 
@@ -259,12 +319,15 @@ class Commander:
             if command_id is None:
                 return None
             entry = self._entries[command_id]
-            if entry.state is not CommandState.RELEASED:
+            if entry.state not in (CommandState.RELEASED, CommandState.SCHEDULED):
                 return entry
             stage, status = _REPORT_STAGE[VerificationStage(tm.subservice)]
-            detail = ""
-            if status == "failed" and len(tm.data) >= 6:
-                detail = f"failure code {int.from_bytes(tm.data[4:6], 'big')}"
+            detail = _failure_detail(tm) if status == "failed" else ""
+            if request == entry.schedule_request:
+                self._on_schedule_report(entry, stage, status, detail)
+                return entry
+            if entry.release_at is not None and entry.onboard_ns is None:
+                entry.onboard_ns = self.clock()  # released on board: verifier clocks start
             self._stage(entry, stage, status, detail)
             entry.verified.add(stage)
             if status == "failed":
@@ -273,6 +336,25 @@ class Commander:
                 self._finish(entry, CommandState.COMPLETED)
             return entry
 
+    def _on_schedule_report(self, entry: CommandEntry, stage: str, status: str,
+                            detail: str) -> None:  # fmt: skip
+        """A PUS-1 report of the TC[11,4]: the ``scheduled`` stage."""
+        if status == "failed":
+            self._stage(entry, "scheduled", "failed", detail)
+            self._finish(entry, CommandState.FAILED)
+        elif "scheduled" in entry.verified:
+            return
+        elif stage == "accepted":
+            self._stage(entry, "scheduled", "pending", "insert request accepted")
+        elif stage == "completed":
+            entry.verified.add("scheduled")
+            self._stage(entry, "scheduled", "ok",
+                        f"inserted, release at {entry.release_at.utc_iso()}")  # fmt: skip
+            if entry.state is CommandState.RELEASED:
+                entry.state = CommandState.SCHEDULED
+            if all(v.stage in entry.verified for v in entry.definition.verifiers):
+                self._finish(entry, CommandState.COMPLETED)
+
     def poll(self, now_ns: int | None = None) -> None:
         """Re-check waiting constraints and verifier time-outs."""
         now = self.clock() if now_ns is None else now_ns
@@ -280,10 +362,40 @@ class Commander:
             for entry in list(self._entries.values()):
                 if entry.state is CommandState.WAITING_CONSTRAINTS:
                     self._check_constraints(entry, now)
-                elif entry.state is CommandState.RELEASED:
+                elif entry.state in (CommandState.RELEASED, CommandState.SCHEDULED):
+                    inserting = (entry.release_at is not None and entry.onboard_ns is None
+                                 and "scheduled" not in entry.verified)  # fmt: skip
+                    if inserting and now - entry.released_ns > self.schedule_timeout_s * 1e9:
+                        self._stage(entry, "scheduled", "timeout",
+                                    f"after {self.schedule_timeout_s} s")  # fmt: skip
+                        self._finish(entry, CommandState.FAILED)
+                        continue
+                    start = entry.released_ns if entry.release_at is None else entry.onboard_ns
+                    if start is None:
+                        continue  # waiting on board for its release time
                     for v in entry.definition.verifiers:
-                        late = now - entry.released_ns > v.timeout_s * 1e9
+                        late = now - start > v.timeout_s * 1e9
                         if v.stage not in entry.verified and late:
                             self._stage(entry, v.stage, "timeout", f"after {v.timeout_s} s")
                             self._finish(entry, CommandState.FAILED)
                             break
+
+
+def _release_time(utc: str) -> CdsTime:
+    try:
+        return CdsTime.from_utc_iso(utc)
+    except (ValueError, TypeError, OverflowError):
+        raise InputError("release_at_utc", utc, "a UTC ISO-8601 instant of the spacecraft's "
+                         "clock, 1958 to 2137 (2036-01-01T00:02:00Z)") from None
+
+
+def _failure_detail(tm: TmPacket) -> str:
+    """``failure code N`` and the failure data when it is text (PUS-1 failure reports)."""
+    if len(tm.data) < 6:
+        return ""
+    detail = f"failure code {int.from_bytes(tm.data[4:6], 'big')}"
+    try:
+        text = tm.data[6:].decode()
+    except UnicodeDecodeError:
+        return detail
+    return f"{detail}: {text}" if text.isprintable() and text else detail

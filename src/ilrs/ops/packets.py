@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -33,18 +34,24 @@ from ilrs.errors import PacketError
 
 __all__ = [
     "CDS_LEN",
+    "MAX_SCHEDULE_INSERT",
+    "SCHEDULE_INSERT",
     "TC_MIN_LEN",
     "TM_MIN_LEN",
     "CdsTime",
     "PacketKind",
     "RequestId",
+    "ScheduledActivity",
     "Service",
     "TcPacket",
     "TmPacket",
     "VerificationStage",
     "crc16",
+    "pack_schedule_insert",
     "peek_apid",
     "peek_kind",
+    "schedule_insert_tc",
+    "unpack_schedule_insert",
     "verification_report",
 ]
 
@@ -63,6 +70,10 @@ TC_MIN_LEN: Final = PRIMARY_LEN + TC_SEC_LEN + CRC_LEN
 #: CCSDS days of 1970-01-01 counted from 1958-01-01.
 _UNIX_EPOCH_CCSDS_DAYS: Final = 4383
 _MS_PER_DAY: Final = 86_400_000
+#: PUS service 11 subtype 4: insert activities into the time-based schedule.
+SCHEDULE_INSERT: Final = 4
+#: Activities one TC[11,4] can carry (N is an unsigned 8-bit integer).
+MAX_SCHEDULE_INSERT: Final = 255
 _APID_MASK: Final = 0x07FF
 _SEQ_MASK: Final = 0x3FFF
 
@@ -314,6 +325,77 @@ class TcPacket:
             source_id=tc.source_id,
             ack_flags=tc.pus_tc_sec_header.ack_flags,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledActivity:
+    """One activity of the time-based schedule (PUS service 11): a telecommand to release
+    on board at ``release_time``, in the spacecraft's own time scale (for the station twin:
+    its simulated UTC, see :mod:`ilrs.ops.twin_spacecraft`)."""
+
+    release_time: CdsTime
+    tc: TcPacket
+
+
+def pack_schedule_insert(activities: Sequence[ScheduledActivity]) -> bytes:
+    """The application data of TC[11,4] (ECSS-E-ST-70-41C §6.11.4.4): N (uint8), then per
+    activity its release time (the 7-byte CDS short code of :meth:`CdsTime.pack`) and the
+    whole embedded telecommand packet (its own primary header gives its length).
+
+    >>> tc = TcPacket(apid=0x101, service=8, subservice=128, seq_count=1)
+    >>> data = pack_schedule_insert([ScheduledActivity(CdsTime(26298, 0), tc)])
+    >>> data[:8].hex(" "), len(data) == 1 + CDS_LEN + len(tc.pack())
+    ('01 40 66 ba 00 00 00 00', True)
+    >>> unpack_schedule_insert(data)[0].tc == tc
+    True
+    """
+    if not 1 <= len(activities) <= MAX_SCHEDULE_INSERT:
+        raise PacketError("schedule activities", len(activities), f"1..{MAX_SCHEDULE_INSERT}")
+    out = bytearray([len(activities)])
+    for activity in activities:
+        out += activity.release_time.pack()
+        out += activity.tc.pack()
+    return bytes(out)
+
+
+def unpack_schedule_insert(data: bytes) -> tuple[ScheduledActivity, ...]:
+    """Read the application data of TC[11,4]; ``PacketError`` when N is 0, an activity is
+    truncated or malformed (bad CDS P-field, bad embedded packet or CRC), or bytes are left
+    over after the N-th activity."""
+    data = bytes(data)
+    if not data:
+        raise PacketError("TC[11,4] data", "empty", "N (uint8) and N activities")
+    count, pos, out = data[0], 1, []
+    if count == 0:
+        raise PacketError("TC[11,4] N", 0, f"1..{MAX_SCHEDULE_INSERT} activities")
+    for i in range(count):
+        if len(data) - pos < CDS_LEN + PRIMARY_LEN:
+            raise PacketError(f"TC[11,4] activity {i}", len(data) - pos,
+                              f"at least {CDS_LEN + PRIMARY_LEN} more bytes")  # fmt: skip
+        release = CdsTime.unpack(data[pos : pos + CDS_LEN])
+        pos += CDS_LEN
+        size = PRIMARY_LEN + int.from_bytes(data[pos + 4 : pos + 6], "big") + 1
+        if len(data) - pos < size:
+            raise PacketError(f"TC[11,4] activity {i} packet", len(data) - pos,
+                              f"{size} bytes (its primary header's length)")  # fmt: skip
+        raw = data[pos : pos + size]
+        if crc16(raw) != 0:
+            raise PacketError(f"TC[11,4] activity {i} CRC", raw[-2:].hex(), "a valid CRC-16")
+        out.append(ScheduledActivity(release, TcPacket.unpack(raw)))
+        pos += size
+    if pos != len(data):
+        raise PacketError("TC[11,4] data", f"{len(data) - pos} bytes after activity {count - 1}",
+                          "nothing after the N-th activity")  # fmt: skip
+    return tuple(out)
+
+
+def schedule_insert_tc(activities: Sequence[ScheduledActivity], *, apid: int,
+                       seq_count: int = 0, source_id: int = 0) -> TcPacket:  # fmt: skip
+    """TC[11,4] to the scheduler at ``apid``: insert ``activities`` into its time-based
+    schedule."""
+    return TcPacket(apid=apid, service=Service.SCHEDULE, subservice=SCHEDULE_INSERT,
+                    data=pack_schedule_insert(activities), seq_count=seq_count,
+                    source_id=source_id)  # fmt: skip
 
 
 def peek_apid(raw: bytes) -> int:

@@ -16,24 +16,52 @@ and its arguments decode, *started* when the twin accepts the command (else *sta
 failed* with the twin's reason), *completed* when the twin's checks hold in housekeeping
 taken after their deadline (else *completion failed* after ``completion_grace_s`` of
 simulated time more).
+
+**Time-based schedule (PUS service 11).** The station element hosts the on-board
+scheduler: a TC[11,4] to the station's APID inserts activities (release time + embedded
+telecommand, :func:`ilrs.ops.packets.unpack_schedule_insert`). Release times are in the
+*twin's* time scale: its simulated UTC (``LiveTwin.now_utc``, converted from its TDB epoch
+with the leap-second table), not the wall clock that stamps the packets. Housekeeping
+carries that clock as ``station.time.utc_s`` (UTC seconds since 1970) and the number of
+activities waiting as ``station.schedule.pending``. The insert request is *accepted* once
+it decodes (else *acceptance failed*, code 2), *started* and *completed* once every
+activity is inserted; it is refused as a whole (*start failed*) when a release time is
+before the twin's time (code 5), an embedded command is unknown (code 1) or the schedule
+would hold more than :data:`SCHEDULE_CAPACITY` activities (code 6). The twin releases each
+activity at the first step boundary at or after its release time (steps are
+``period.step_s``, 60 s in the reference), in release-time order (insertion order for equal
+times), through :meth:`TwinSpacecraft.on_telecommand` exactly as if it had come from the
+ground: the embedded command's own PUS-1 reports follow.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ilrs.errors import PacketError
+import numpy as np
+
+from ilrs.errors import InputError, PacketError
 from ilrs.ops.codec import decode_arguments, encode_container
 from ilrs.ops.link import Spacecraft
 from ilrs.ops.mdb import Command, MissionDatabase, mdb_from_elements
-from ilrs.ops.packets import CdsTime, Service, TcPacket, TmPacket, VerificationStage
+from ilrs.ops.packets import (
+    SCHEDULE_INSERT,
+    CdsTime,
+    Service,
+    TcPacket,
+    TmPacket,
+    VerificationStage,
+    unpack_schedule_insert,
+)
 from ilrs.ops.packets import verification_report as report
+from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
 from ilrs.station import LiveTwin
 from ilrs.station.live_types import CommandResult
 
-__all__ = ["FIRST_COMMAND_SUBTYPE", "TwinSpacecraft", "mdb_for_twin"]
+__all__ = ["FIRST_COMMAND_SUBTYPE", "SCHEDULE_CAPACITY", "TwinSpacecraft", "mdb_for_twin"]
 
 #: PUS service 8, function management: the station's telecommands.
 FUNCTION_SERVICE = 8
@@ -41,18 +69,39 @@ FUNCTION_SERVICE = 8
 FIRST_COMMAND_SUBTYPE = 128
 #: Failure codes in PUS-1 failure reports.
 UNKNOWN_COMMAND, BAD_ARGUMENTS, REFUSED_BY_TWIN, NOT_VERIFIED = 1, 2, 3, 4
+RELEASE_TIME_PASSED, SCHEDULE_FULL = 5, 6
+#: Activities the on-board time-based schedule holds at most.
+SCHEDULE_CAPACITY = 256
+#: The element hosting the on-board scheduler, and its two housekeeping parameters.
+SCHEDULER_ELEMENT = "station"
+UTC_PARAMETER = "station.time.utc_s"
+PENDING_PARAMETER = "station.schedule.pending"
+#: Release times match the twin's step boundaries within the CDS resolution (1 ms).
+_SLACK_S = 1e-3
+_SCHEDULER_PARAMETERS = (
+    {"name": "time.utc_s", "type": "float64", "unit": "s",
+     "description": "the twin's simulated UTC, seconds since 1970-01-01 (the time scale of "
+                    "scheduled release times)"},
+    {"name": "schedule.pending", "type": "uint16", "unit": "",
+     "description": "activities waiting in the on-board time-based schedule (PUS 11)"},
+)  # fmt: skip
 _EVENT_SUBTYPE = {"info": 1, "warning": 2, "distress": 3, "critical": 4}
 
 
 def mdb_for_twin(live: LiveTwin, *, name: str = "ILRS") -> MissionDatabase:
     """The mission database of everything the twin describes (landed and planned), one
-    APID per element, telecommand subtypes numbered from :data:`FIRST_COMMAND_SUBTYPE`."""
+    APID per element, telecommand subtypes numbered from :data:`FIRST_COMMAND_SUBTYPE`;
+    the station element also gets the scheduler's parameters ``time.utc_s`` and
+    ``schedule.pending`` (the spacecraft adds them to its housekeeping)."""
     elements = []
     for element in live.describe()["elements"]:
         commands = [c | {"service": FUNCTION_SERVICE, "subservice": FIRST_COMMAND_SUBTYPE + i}
                     for i, c in enumerate(element.get("commands", ()))]
-        elements.append({k: element[k] for k in ("id", "owner", "kind", "parameters")}
-                        | {"commands": commands})
+        parameters = list(element["parameters"])
+        if element["id"] == SCHEDULER_ELEMENT:
+            parameters += [dict(p) for p in _SCHEDULER_PARAMETERS]
+        elements.append({k: element[k] for k in ("id", "owner", "kind")}
+                        | {"parameters": parameters, "commands": commands})
     return mdb_from_elements(elements, name=name)
 
 
@@ -61,6 +110,14 @@ class _Pending:
     tc: TcPacket
     result: CommandResult
     give_up_tdb_s: float
+
+
+@dataclass(frozen=True)
+class _Activity:
+    release_tdb_s: float
+    order: int
+    release_time: CdsTime
+    tc: TcPacket
 
 
 class TwinSpacecraft(Spacecraft):
@@ -83,10 +140,23 @@ class TwinSpacecraft(Spacecraft):
         self._pending: list[_Pending] = []
         self._seq: dict[int, int] = {}
         self._last_ns = self.start_ns
+        by_name = {a.name: a.apid for a in mdb.apids}
+        self.scheduler_apid = by_name.get(SCHEDULER_ELEMENT, mdb.apids[0].apid)
+        self._schedule: list[_Activity] = []  # by release time, then insertion order
+        self._inserted = 0
+
+    @property
+    def schedule(self) -> list[tuple[str, TcPacket]]:
+        """The activities waiting on board: (release time as twin UTC ISO, telecommand)."""
+        return [(a.release_time.utc_iso(), a.tc) for a in self._schedule]
 
     # -- the Spacecraft interface -----------------------------------------------------------
     def on_telecommand(self, tc: TcPacket) -> None:
         when = CdsTime.from_unix_s(self._last_ns / 1e9)
+        if (tc.apid, tc.service, tc.subservice) == (self.scheduler_apid, Service.SCHEDULE,
+                                                    SCHEDULE_INSERT):  # fmt: skip
+            self._insert(tc, when)
+            return
         command = self._commands.get((tc.apid, tc.service, tc.subservice))
         if command is None:
             self._report(tc, VerificationStage.ACCEPTANCE_FAILED, when, UNKNOWN_COMMAND)
@@ -109,10 +179,11 @@ class TwinSpacecraft(Spacecraft):
     def telemetry(self, now_ns: int) -> Sequence[TmPacket]:
         self._last_ns = max(self._last_ns, int(now_ns))
         target = self.start_tdb_s + (self._last_ns - self.start_ns) / 1e9 * self.speed
-        if target > self.live.now_tdb_s:
-            self.live.advance_to(target)
+        self._advance(target)
         when = CdsTime.from_unix_s(self._last_ns / 1e9)
-        values = self.live.housekeeping().values
+        values = dict(self.live.housekeeping().values)
+        values[UTC_PARAMETER] = _utc_s(self.live.now_tdb_s)
+        values[PENDING_PARAMETER] = len(self._schedule)
         self._verify(values, when)
         for event in self.live.drain_events():
             apid = self._apid_of(event.source)
@@ -125,6 +196,57 @@ class TwinSpacecraft(Spacecraft):
                        encode_container(self.mdb, container, raw))
         out, self._outbox = self._outbox, []
         return out
+
+    # -- the time-based schedule ---------------------------------------------------------------
+    def _insert(self, tc: TcPacket, when: CdsTime) -> None:
+        """TC[11,4]: insert every activity, or none (see the module doc)."""
+        try:
+            activities = unpack_schedule_insert(tc.data)
+            release = utc_to_tdb_s([a.release_time.utc_iso() for a in activities])
+        except InputError as exc:  # PacketError, or a time the time scale cannot read
+            self._report(tc, VerificationStage.ACCEPTANCE_FAILED, when, BAD_ARGUMENTS, str(exc))
+            return
+        self._report(tc, VerificationStage.ACCEPTED, when)
+        now = self.live.now_tdb_s
+        refusal = None
+        for a, t in zip(activities, release, strict=True):
+            if (a.tc.apid, a.tc.service, a.tc.subservice) not in self._commands:
+                refusal = UNKNOWN_COMMAND, (f"embedded TC APID {a.tc.apid} "
+                                            f"[{a.tc.service},{a.tc.subservice}] is unknown")
+            elif t < now - _SLACK_S:
+                refusal = RELEASE_TIME_PASSED, (f"release time {a.release_time.utc_iso()} is "
+                                                f"before the twin's time {self.live.now_utc}")
+            if refusal:
+                break
+        if refusal is None and len(self._schedule) + len(activities) > SCHEDULE_CAPACITY:
+            refusal = SCHEDULE_FULL, (f"{len(self._schedule)} activities pending, room for "
+                                      f"{SCHEDULE_CAPACITY - len(self._schedule)}")
+        if refusal is not None:
+            self._report(tc, VerificationStage.START_FAILED, when, *refusal)
+            return
+        self._report(tc, VerificationStage.STARTED, when)
+        for a, t in zip(activities, release, strict=True):
+            self._schedule.append(_Activity(float(t), self._inserted, a.release_time, a.tc))
+            self._inserted += 1
+        self._schedule.sort(key=lambda a: (a.release_tdb_s, a.order))
+        self._report(tc, VerificationStage.COMPLETED, when)
+
+    def _advance(self, target: float) -> None:
+        """Run the twin up to ``target`` (TDB s), stopping at the first step boundary at or
+        after each due release time to release the activities due there."""
+        live = self.live
+        while self._schedule:
+            due = self._schedule[0].release_tdb_s
+            if due > live.now_tdb_s + _SLACK_S:
+                live.advance_to(min(due, target))
+                if live.now_tdb_s + _SLACK_S < due:
+                    if live.now_tdb_s + live.step_s > target + 0.01:
+                        break  # the step reaching the release time is not due yet
+                    live.advance_steps(1)
+            while self._schedule and self._schedule[0].release_tdb_s <= live.now_tdb_s + _SLACK_S:
+                self.on_telecommand(self._schedule.pop(0).tc)
+        if target > live.now_tdb_s:
+            live.advance_to(target)
 
     # -- helpers -----------------------------------------------------------------------------
     def _verify(self, values: Mapping[str, Any], when: CdsTime) -> None:
@@ -158,6 +280,12 @@ class TwinSpacecraft(Spacecraft):
                 text: str = "") -> None:
         self._outbox.append(report(tc, stage, time=when, seq_count=self._next_seq(tc.apid),
                                    failure_code=code, failure_data=text.encode()[:200]))
+
+
+def _utc_s(tdb_s: float) -> float:
+    """UTC seconds since 1970 of a TDB epoch, to the µs (a leap second reads as 59.x)."""
+    text = tdb_s_to_utc_iso(np.array([tdb_s]), 6)[0].replace(":60.", ":59.")
+    return _dt.datetime.fromisoformat(text).replace(tzinfo=_dt.UTC).timestamp()
 
 
 def _raw(value: Any) -> float | int:
