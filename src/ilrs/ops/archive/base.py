@@ -33,15 +33,7 @@ from ilrs.ops.archive.records import (
 )
 from ilrs.ops.archive.schema import APPEND_ONLY, SCHEMA
 
-__all__ = [
-    "Archive",
-    "AuditRecord",
-    "CommandRecord",
-    "CommandStage",
-    "Downsampled",
-    "EventRecord",
-    "RawPacket",
-]
+__all__ = ["Archive"]
 
 
 @dataclass(slots=True)
