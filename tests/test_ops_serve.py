@@ -94,3 +94,14 @@ def test_mission_database_is_generated_from_the_twin(server):
         epoch = _wait_for(lambda: ops.get_parameter_value("station.time.tdb_s").value,
                           what="the twin's clock")
         assert epoch > 1.1e9  # the twin started in 2036
+
+
+def test_each_partner_sees_only_its_own_parameters(server):
+    """The dashboard's tree groups parameters by owner: a partner operator's holds one."""
+    with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
+        mine = ops.list_parameters()
+    assert mine and {p["owner"] for p in mine} == {"russia"}
+    assert any(p["element"] == OWN for p in mine)
+    with OpsClient(server.url, token=_token(server, "flight.director")) as ops:
+        owners = {p["owner"] for p in ops.list_parameters()}
+    assert {"china", "russia"} <= owners

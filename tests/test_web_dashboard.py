@@ -137,6 +137,8 @@ def test_dashboard_plot_alarm_and_command(served, browser):
     # the mission database as an object tree; open a parameter: its plot gets live points
     tree = page.get_by_role("tree", name="Main Tree")
     tree.get_by_role("button", name="Expand ILRS folder").click(timeout=15_000)
+    tree.get_by_role("button", name="Expand china folder").click()  # the station's owner
+    expect(tree.get_by_role("button", name="Expand russia folder")).to_be_visible()
     tree.get_by_role("button", name="Expand station folder").click()
     tree.get_by_role("button", name="Expand power folder").click()
     tree.get_by_role("treeitem", name=re.compile(r"station\.power\.generation_w")).click()

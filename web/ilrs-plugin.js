@@ -81,7 +81,7 @@ function telemetryObject(parameter) {
     identifier: { namespace: NAMESPACE, key: parameter.name },
     name: parameter.name,
     type: TELEMETRY_TYPE,
-    location: `${NAMESPACE}:${folderKey(parentOf(parameter.name))}`,
+    location: `${NAMESPACE}:${folderKey(folderOf(parameter))}`,
     notes: parameter.description || "",
     ilrs: { type: parameter.type, unit: parameter.unit, limits: parameter.limits },
     // plots draw the yellow / red limit lines (Open MCT's series default is off)
@@ -101,9 +101,19 @@ function telemetryObject(parameter) {
 }
 
 /**
+ * The folder path of a parameter: its owner partner, then the dotted prefix of its name
+ * (element, subsystem): ILRS / china / station / power / station.power.generation_w.
+ */
+function folderOf(parameter) {
+  const prefix = parentOf(parameter.name);
+  if (!parameter.owner) return prefix;
+  return prefix ? `${parameter.owner}.${prefix}` : parameter.owner;
+}
+
+/**
  * The mission database (what the token may read) as Open MCT domain objects: a folder per
- * dotted prefix of the parameter names (element, then subsystem: ILRS / station / power /
- * station.power.generation_w), the ILRS folder at the root.
+ * partner, then per dotted prefix of the parameter names, the ILRS folder at the root. A
+ * partner operator's tree holds only its own partner's folder.
  */
 async function loadTree() {
   const parameters = await api("/mdb/parameters");
@@ -116,8 +126,8 @@ async function loadTree() {
     children.get(parentOf(path)).add(folderKey(path));
   };
   for (const p of parameters) {
-    addFolder(parentOf(p.name));
-    children.get(parentOf(p.name)).add(p.name);
+    addFolder(folderOf(p));
+    children.get(folderOf(p)).add(p.name);
     objects.set(p.name, telemetryObject(p));
   }
   const byName = (a, b) => {

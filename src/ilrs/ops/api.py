@@ -161,13 +161,18 @@ def _twin_time(ops: OpsService) -> str | None:
 
 @router.get("/mdb/parameters")
 def list_parameters(ops: Ops, user: Reader) -> list[dict[str, Any]]:
+    """What the user may read, each with the element (APID) that sends it and its owner."""
+    apids = {a.apid: a for a in ops.mdb.apids}
+    sender = {e.parameter: apids.get(c.apid) for c in ops.mdb.containers for e in c.entries}
     out = [
         {"name": p.name, "type": p.type, "unit": p.unit, "description": p.description,
-         "limits": None if p.limits is None else p.limits.model_dump()}
+         "limits": None if p.limits is None else p.limits.model_dump(),
+         "element": sender[p.name].name if sender.get(p.name) else None,
+         "owner": sender[p.name].owner if sender.get(p.name) else None}
         for p in ops.mdb.parameters if ops.policy.can_read_parameter(user, p.name)
     ]  # fmt: skip
     out += [{"name": d.name, "type": "float64", "unit": d.unit, "description": d.expression,
-             "limits": None} for d in ops.processor.derived
+             "limits": None, "element": None, "owner": None} for d in ops.processor.derived
             if all(ops.policy.can_read_parameter(user, n) for n in d.used)]  # fmt: skip
     return out
 
