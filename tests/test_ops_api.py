@@ -252,6 +252,20 @@ def test_websocket_streams_parameters_and_alarms(env):
         "alarm", "unacknowledged", "warning")  # fmt: skip
 
 
+def test_websocket_unsubscribe_stops_the_stream(env):
+    client, service, h = env
+    token = h["chen"]["Authorization"].removeprefix("Bearer ")
+    with client.websocket_connect(f"/api/ws?token={token}") as ws:
+        ws.send_json({"subscribe": ["power.bus_v"]})
+        assert ws.receive_json()["names"] == ["power.bus_v"]
+        ws.send_json({"unsubscribe": ["power.bus_v"]})
+        assert ws.receive_json()["names"] == []
+        service.processor.ingest([hk(POWER, T0_NS, {"power.bus_v": 28.0}, "power.hk")],
+                                 reception_ns=T0_NS)  # fmt: skip
+        ws.send_json({"subscribe": []})  # a round trip: nothing was queued before its ack
+        assert ws.receive_json() == {"type": "subscribed", "names": [], "refused": []}
+
+
 def test_websocket_refuses_without_token(env):
     client, _, _ = env
     from starlette.websockets import WebSocketDisconnect

@@ -116,8 +116,8 @@ export async function login() {
 
 /**
  * One WebSocket to /api/ws for the page, reconnecting after a drop. `onMessage` gets every
- * message; `subscribe(names)` adds parameters (the server has no unsubscribe: callers
- * filter). Resubscribes everything after a reconnect.
+ * message; `subscribe(names)` adds parameters, `unsubscribe(names)` drops them. Resubscribes
+ * everything after a reconnect.
  */
 export function liveSocket(onMessage, { onState = () => {} } = {}) {
   const wanted = new Set();
@@ -150,6 +150,12 @@ export function liveSocket(onMessage, { onState = () => {} } = {}) {
       const before = wanted.size;
       names.forEach((n) => wanted.add(n));
       if (wanted.size !== before) send();
+    },
+    unsubscribe(names) {
+      const gone = names.filter((n) => wanted.delete(n));
+      if (gone.length && socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ unsubscribe: gone }));
+      }
     },
   };
 }

@@ -250,7 +250,14 @@ export function IlrsPlugin() {
         if (!listeners.has(name)) listeners.set(name, new Set());
         listeners.get(name).add(callback);
         socket.subscribe([name]);
-        return () => listeners.get(name).delete(callback);
+        return () => {
+          const callbacks = listeners.get(name);
+          callbacks.delete(callback);
+          if (!callbacks.size) {
+            listeners.delete(name);
+            socket.unsubscribe([name]);  // the last view of it closed: stop the stream
+          }
+        };
       },
     });
 

@@ -356,7 +356,8 @@ def _ws_message(ops: OpsService, user: str, update: Update, wanted: set[str]) ->
 
 @router.websocket("/ws")
 async def live(websocket: WebSocket, token: str = "") -> None:
-    """Send ``{"subscribe": [names]}``; receive parameter samples and alarm transitions."""
+    """Send ``{"subscribe": [names]}`` (and ``{"unsubscribe": [names]}``); receive
+    parameter samples and alarm transitions."""
     ops: OpsService = websocket.app.state.ops
     user = await asyncio.to_thread(ops.tokens.authenticate, token) if token else None
     if user is None:
@@ -379,6 +380,7 @@ async def live(websocket: WebSocket, token: str = "") -> None:
     async def reader() -> None:
         while True:
             message = await websocket.receive_json()
+            wanted.difference_update(str(n) for n in message.get("unsubscribe", []))
             names = [str(n) for n in message.get("subscribe", [])]
             allowed = [n for n in names if ops.policy.can_read_parameter(user, n)]
             wanted.update(allowed)
