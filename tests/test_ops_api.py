@@ -22,6 +22,7 @@ from ilrs.ops.packets import (
 )
 from ilrs.ops.service import OpsService, OpsSettings, ns_to_iso
 from ilrs.ops.stream import PacketStreamDecoder
+from test_ops_support import spacecraft_socket
 
 with warnings.catch_warnings():
     # starlette 0.52's test client names anyio.abc.BlockingPortal, an alias anyio ≥ 4.16
@@ -152,15 +153,6 @@ def test_alarm_lifecycle_over_http(env):
                        "power.bus_v: acknowledged → shelved at 33 by chen"]  # fmt: skip
     assert "unshelved" not in log[3] and log[3].startswith("power.bus_v: shelved →")
     assert client.get("/api/events", headers=h["ali"]).json() == []  # another partner's
-
-
-def spacecraft_socket(service: OpsService) -> socket.socket:
-    sc = socket.create_connection(service.link.address, timeout=5)
-    deadline = time.monotonic() + 5
-    while not service.link.connected.is_set():
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    return sc
 
 
 def read_tc(sc: socket.socket) -> TcPacket:

@@ -25,6 +25,7 @@ from ilrs.ops.packets import (
 )
 from ilrs.ops.service import OpsService, OpsSettings, ns_to_iso
 from ilrs.ops.stream import PacketStreamDecoder
+from test_ops_support import spacecraft_socket
 
 S = 1_000_000_000
 T0_NS = 1_893_456_000 * S
@@ -72,15 +73,6 @@ def served(tmp_path):
         thread.join(timeout=10)
 
 
-def connect_spacecraft(service: OpsService) -> socket.socket:
-    sc = socket.create_connection(service.link.address, timeout=5)
-    deadline = time.monotonic() + 5
-    while not service.link.connected.is_set():
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    return sc
-
-
 def answer(sc: socket.socket, stages) -> None:
     decoder = PacketStreamDecoder(PacketKind.TC)
     packets: list[bytes] = []
@@ -95,7 +87,7 @@ def answer(sc: socket.socket, stages) -> None:
 def test_issue_command_await_complete_and_failure(served):
     client, service = served
     ok = (VerificationStage.ACCEPTED, VerificationStage.STARTED, VerificationStage.COMPLETED)
-    with connect_spacecraft(service) as sc:
+    with spacecraft_socket(service) as sc:
         handle = client.issue_command("seis.set_gain", {"gain": 2})
         answer(sc, ok)
         assert handle.await_complete(timeout_s=10).state == "completed"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import socket
+import time
 from pathlib import Path
 
 import psycopg
@@ -53,3 +55,14 @@ def fresh_postgres_url() -> str:
 
 def archive_url(backend: str, tmp_path: Path) -> str:
     return str(tmp_path / "archive.db") if backend == "sqlite" else fresh_postgres_url()
+
+
+def spacecraft_socket(service) -> socket.socket:
+    """A raw TCP connection to the service's ground link, as a spacecraft; waits until the
+    ground has accepted it."""
+    sc = socket.create_connection(service.link.address, timeout=5)
+    deadline = time.monotonic() + 5
+    while not service.link.connected.is_set():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return sc
