@@ -63,10 +63,18 @@ def test_bad_input_is_one_clear_line(capsys, args, message):
     assert message in err and err.startswith("error:") and "Traceback" not in err
 
 
-def test_unknown_body_is_a_usage_error(capsys):
-    code = main(["sky", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-02", "--body",
-                 "mars"])
-    assert code == 2 and "mars" in capsys.readouterr().err
+@pytest.mark.parametrize(("args", "words"), [
+    (["--body", "mars"], ["--body", "mars", "sun"]),
+    (["--step", "fast"], ["--step", "number"]),
+    (["--no-such-option"], ["--no-such-option"]),
+])
+def test_a_bad_argument_is_one_line_and_status_1(capsys, args, words):
+    code = main(["sky", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-02", *args])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ilrs sky: ")
+    assert all(w in lines[0] for w in words), lines[0]
 
 
 def test_events_json(capsys):

@@ -6,7 +6,10 @@ print one clear line and callers can react programmatically.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy only for the annotation: importing ilrs.errors stays instant
+    import numpy as np
 
 
 class IlrsError(Exception):

@@ -1,69 +1,167 @@
-"""The ``ilrs`` command: one typer app, with a sub-app per layer registered below.
+"""The ``ilrs`` command: one typer app whose sub-commands are imported only when used.
 
-Every command turns an :class:`ilrs.errors.IlrsError` into one clear line on stderr and a
-non-zero exit status (no traceback).
+``ilrs --help`` imports typer and nothing of ilrs' heavy layers: each sub-command's module
+is imported when that command runs (or its own ``--help`` is asked), and each module
+imports numpy, numba, matplotlib, fastapi… inside its commands. Every command turns an
+:class:`ilrs.errors.IlrsError` or a bad argument into one clear line on stderr and exit
+status 1 (no traceback, no usage box).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import os
 import sys
+from collections.abc import Iterator
 
 import typer
-from rich.console import Console
-from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
 
 from ilrs import __version__
-from ilrs.cli import campaign as _campaign
-from ilrs.cli import lighting as _lighting
-from ilrs.cli import ops as _ops
-from ilrs.cli import run as _run
-from ilrs.cli import serve as _serve
-from ilrs.cli import sky as _sky
-from ilrs.cli import terrain as _terrain
+from ilrs.cli._console import PIPED_WIDTH
 from ilrs.errors import IlrsError
+
+#: The sub-commands, sorted by layer (sky → ops): name → ("module:attribute", one-line
+#: help shown by ``ilrs --help``). The attribute is a ``typer.Typer`` (a group) or a
+#: command function. Register a command with one line here; its module is imported only
+#: when it runs. ``tests/test_cli_startup.py`` checks each help line against the module's.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sky": ("ilrs.cli.sky:app",
+            "Where the Sun, the Earth and relay satellites are, seen from a lunar site."),
+    "terrain": ("ilrs.cli.terrain:app", "Lunar elevation models: synthetic terrain."),
+    "horizon": ("ilrs.cli.terrain:horizon",
+                "Horizon profile of a point: elevation of the terrain horizon per azimuth bin."),
+    "lighting": ("ilrs.cli.lighting:app", "Illumination, Earth visibility and lighting maps."),
+    "campaign": ("ilrs.cli.campaign:app", "The ILRS campaign: roadmap, vehicles, payloads, "
+                 "partners, capacity and schedule risk."),
+    "run": ("ilrs.cli.run:run",
+            "Simulate the station over its campaign and write report, figures, Parquet and KPIs."),
+    "ops": ("ilrs.cli.ops:app", "Command-center tools."),
+    "serve": ("ilrs.cli.serve:serve",
+              "Run the station twin live with the command center (REST, WebSocket, dashboard)."),
+}
+
+
+def load_command(name: str):
+    """The click command behind ``ilrs NAME`` (imports its module)."""
+    target, _ = COMMANDS[name]
+    module, attribute = target.split(":")
+    obj = getattr(importlib.import_module(module), attribute)
+    if isinstance(obj, typer.Typer):
+        command = typer.main.get_group(obj)
+    else:
+        holder = typer.Typer(add_completion=False)
+        holder.command(name)(obj)
+        command = typer.main.get_command(holder)
+    command.name = name
+    return command
+
+
+class _LazyGroup(TyperGroup):
+    """A group that imports a sub-command's module only when the command is used; its own
+    help lists the one-line helps of :data:`COMMANDS` without importing anything."""
+
+    _listing = False
+
+    def list_commands(self, ctx) -> list[str]:
+        return [*self.commands, *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in COMMANDS:
+            return None
+        if self._listing:  # ilrs --help: a stand-in carrying the help line
+            return TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
+        self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx, formatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="ilrs",
+    cls=_LazyGroup,
     help="Digital twin and operations platform for the International Lunar Research Station.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
-# Sub-apps and commands, one module each (keep this list sorted by layer: sky → ops).
-app.add_typer(_sky.app, name="sky")
-app.add_typer(_terrain.app, name="terrain")
-app.command("horizon")(_terrain.horizon)
-app.add_typer(_lighting.app, name="lighting")
-app.add_typer(_campaign.app, name="campaign")
-app.command("run")(_run.run)
-app.add_typer(_ops.app, name="ops")
-app.command("serve")(_serve.serve)
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ilrs {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print the version and exit."),
 ) -> None:
-    if version:
-        typer.echo(__version__)
-        raise typer.Exit()
+    """Digital twin and operations platform for the International Lunar Research Station."""
+
+
+@contextlib.contextmanager
+def _no_wrap_when_piped() -> Iterator[None]:
+    """Rich wraps at 80 columns when not writing to a terminal: widen every console made
+    while a command runs (help panels stay 100 wide)."""
+    saved = {key: os.environ.get(key) for key in ("COLUMNS", "TERMINAL_WIDTH")}
+    if not sys.stdout.isatty():
+        os.environ["COLUMNS"] = str(PIPED_WIDTH)
+        os.environ.setdefault("TERMINAL_WIDTH", "100")  # typer's help panels
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def error_line(message: str) -> None:
+    """Print ``error: MESSAGE`` as one line on stderr (no markup, no wrapping)."""
+    text = " ".join(str(message).split())
+    prefix = "\x1b[1;31merror:\x1b[0m " if sys.stderr.isatty() else "error: "
+    sys.stderr.write(f"{prefix}{text}\n")
+    sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status.
 
-    Usage errors are typer's (status 2); an :class:`IlrsError` prints one line (status 1).
+    A bad argument or an :class:`IlrsError` prints one line and returns 1; ``--help`` and
+    ``--version`` return 0; Ctrl-C returns 130.
     """
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = typer.main.get_command(app)
     try:
-        app(args=argv, prog_name="ilrs")
+        with _no_wrap_when_piped():
+            status = command.main(args=args, prog_name="ilrs", standalone_mode=False)
     except IlrsError as exc:
-        message = Text("error: ", style="bold red") + Text(str(exc))  # no markup in messages
-        Console(stderr=True).print(message, highlight=False, soft_wrap=True)
+        error_line(str(exc))
         return 1
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-    return 0
+    except typer.Abort:
+        return 130
+    except typer.TyperException as exc:  # click's usage errors, bad parameters, missing files
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `ilrs campaign` alone: its help
+            typer.echo(exc.format_message())
+            return 0
+        context = getattr(exc, "ctx", None)
+        where = f"{context.command_path}: " if context is not None else ""
+        error_line(where + exc.format_message().replace("Value error, ", ""))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

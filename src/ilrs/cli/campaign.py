@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ilrs.campaign import Roadmap, measures_of_effectiveness, schedule_risk, validate
-from ilrs.campaign.gantt import write_gantt
-from ilrs.campaign.riskplot import write_histogram
+from ilrs.cli._console import console as _console
 from ilrs.errors import CampaignValidationError
-from ilrs.scale import INLINE
+
+if TYPE_CHECKING:  # the campaign layer (pydantic, scipy, matplotlib) loads inside commands
+    from ilrs.campaign import Roadmap
 
 app = typer.Typer(
     help="The ILRS campaign: roadmap, vehicles, payloads, partners, capacity and schedule risk.",
@@ -35,6 +34,8 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _load(path: Path | None) -> Roadmap:
+    from ilrs.campaign import Roadmap
+
     return Roadmap.load_builtin() if path is None else Roadmap.load(path)
 
 
@@ -82,6 +83,8 @@ def show(
     if fmt is Format.json:
         _echo_json(rows)
         return
+    from rich.table import Table
+
     table = Table(title=roadmap.name)
     for col in ("id", "agency", "phase", "vehicle", "mass kg", "launch", "first announced",
                 "landing", "status", "facilities"):
@@ -92,9 +95,7 @@ def show(
         table.add_row(r["id"], r["agency"], r["phase"], r["vehicle"], mass, r["launch"],
                       f"[yellow]{r['first_announced']}[/]" if slipped else r["first_announced"],
                       r["landing"], r["status"], ", ".join(r["facilities"]))
-    console = Console()
-    console.width = max(console.width, 150)
-    console.print(table)
+    _console(min_width=150).print(table)
 
 
 @app.command("validate")
@@ -103,6 +104,10 @@ def validate_cmd(
     fmt: Format = FORMAT,
 ) -> None:
     """Check the roadmap; exits 1 when there are error findings."""
+    from rich.table import Table
+
+    from ilrs.campaign import validate
+
     findings = validate(_load(file))
     if fmt is Format.json:
         _echo_json([f.to_dict() for f in findings])
@@ -113,7 +118,7 @@ def validate_cmd(
         for f in findings:
             style = _SEVERITY_STYLE[f.severity]
             table.add_row(f"[{style}]{f.severity}[/]", f.code, f.mission or "", f.message)
-        Console(width=140).print(table)
+        _console(min_width=140).print(table)
         counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
         typer.echo(", ".join(f"{n} {s}(s)" for s, n in counts.items()))
     n_errors = sum(f.severity == "error" for f in findings)
@@ -128,6 +133,8 @@ def gantt(
     out: Path = typer.Option(Path("gantt.png"), "--out", "-o", help="Output .png/.svg/.html."),
 ) -> None:
     """Draw the missions on a timeline (phase colours, status, slip arrows)."""
+    from ilrs.campaign.gantt import write_gantt
+
     path = write_gantt(_load(file), out)
     typer.echo(f"wrote {path}")
 
@@ -139,22 +146,27 @@ def risk(
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
     widen: float = typer.Option(1.0, "--widen", help="Multiply every fitted slip rate."),
     scheduler: str = typer.Option(
-        INLINE, "--scheduler",
+        "inline", "--scheduler",
         help="'inline' (this process), 'local' (a local Dask cluster) or a scheduler address.",
     ),
     workers: int | None = typer.Option(None, "--workers", help="Workers of a local cluster."),
-    hist: Path | None = typer.Option(
-        Path("campaign-risk.png"), "--hist", help="Histogram PNG of completion dates."
+    png: Path | None = typer.Option(
+        None, "--png", "--hist", help="Also write a histogram of completion dates (PNG)."
     ),
     fmt: Format = FORMAT,
 ) -> None:
     """Monte Carlo of launch slips: P10/P50/P90 dates and basic-model completion."""
+    from rich.table import Table
+
+    from ilrs.campaign import schedule_risk
+    from ilrs.campaign.riskplot import write_histogram
+
     result = schedule_risk(
         _load(file), trials=trials, seed=seed, widen=widen, scheduler=scheduler,
         progress=fmt is Format.table, n_workers=workers,
     )
-    if hist is not None:
-        write_histogram(result, hist)
+    if png is not None:
+        write_histogram(result, png)
     if fmt is Format.json:
         _echo_json(result.to_dict())
         return
@@ -164,7 +176,7 @@ def risk(
     for r in result.mission_percentiles():
         table.add_row(r["mission"], r["status"], r["p10_launch"], r["p50_launch"],
                       r["p90_launch"], r["p50_arrival"])
-    console = Console(width=120)
+    console = _console(min_width=120)
     console.print("slip per day of lead time, fitted from the announcement history:")
     for key, m in result.models.items():
         console.print(f"  {'pooled' if key == '*' else key}: {m.n_observations} observations, "
@@ -176,18 +188,22 @@ def risk(
     completion = ", ".join(f"{k} {v}" for k, v in result.completion_percentiles().items())
     console.print(f"basic model complete: {completion}")
     console.print(f"P(basic model complete by {result.due}) = {result.p_basic_by_due:.1%}")
-    if hist is not None:
-        console.print(f"histogram: {hist}")
+    if png is not None:
+        console.print(f"histogram: {png}")
 
 
 @app.command()
 def moe(file: Path | None = FILE, fmt: Format = FORMAT) -> None:
     """Measures of effectiveness: surface mass, capacity use, partner payloads, facilities."""
+    from rich.table import Table
+
+    from ilrs.campaign import measures_of_effectiveness
+
     measures = measures_of_effectiveness(_load(file))
     if fmt is Format.json:
         _echo_json(measures.to_dict())
         return
-    console = Console(width=120)
+    console = _console(min_width=120)
     table = Table(title="measures of effectiveness by year of arrival")
     for col in ("year", "surface payload mass kg", "partner payloads", "facilities in place"):
         table.add_column(col, justify="right")

@@ -6,12 +6,9 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ilrs.cli._console import console as _console
 from ilrs.errors import InputError
-from ilrs.report import write_twin_report
-from ilrs.station import Twin, load_scenario
 
 
 def run(
@@ -27,7 +24,14 @@ def run(
         None, "--out", help="Output folder (default out/<scenario name>)."),
 ) -> None:
     """Simulate the station over its campaign and write report, figures, Parquet and KPIs."""
-    console = Console()
+    if step is not None and not 0 < step <= 3600:
+        raise InputError("--step", step, "seconds in (0, 3600]")
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ilrs.report import write_twin_report
+    from ilrs.station import Twin, load_scenario
+
+    console = _console()
     sc = load_scenario(scenario)
     period = {}
     if until is not None:
@@ -35,8 +39,6 @@ def run(
     if start is not None:
         period["start"] = start
     if step is not None:
-        if not 0 < step <= 3600:
-            raise InputError("--step", step, "seconds in (0, 3600]")
         period["step_s"] = step
     if period:
         data = {**sc.period.model_dump(), **period}

@@ -6,15 +6,15 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from ilrs.cli._console import console
 from ilrs.errors import InputError
-from ilrs.sky import Epochs, RelayOrbit, Site, Sky
-from ilrs.sky.almanac import eclipse_contacts, rise_set
+
+if TYPE_CHECKING:  # the sky engine (numpy, numba) is imported inside the commands
+    from ilrs.sky import Epochs, RelayOrbit, Site
 
 app = typer.Typer(
     help="Where the Sun, the Earth and relay satellites are, seen from a lunar site.",
@@ -51,6 +51,8 @@ STOP = typer.Option(None, "--stop", help="Last instant, UTC ISO-8601 (inclusive)
 
 
 def _site(lat: float | None, lon: float | None, height_m: float) -> Site:
+    from ilrs.sky import Site
+
     if lat is None or lon is None:
         raise InputError("site", "missing --lat/--lon", "both --lat and --lon in degrees")
     return Site("site", lat, lon, height_m=height_m)
@@ -63,6 +65,8 @@ def _require(value: str | None, option: str) -> str:
 
 
 def _epochs(start: str | None, stop: str | None, step_s: float, times: Path | None) -> Epochs:
+    from ilrs.sky import Epochs
+
     if times is not None:
         try:
             lines = [ln.strip() for ln in times.read_text().splitlines()]
@@ -73,6 +77,8 @@ def _epochs(start: str | None, stop: str | None, step_s: float, times: Path | No
 
 
 def _target(body: str) -> str | RelayOrbit:
+    from ilrs.sky import RelayOrbit
+
     return RelayOrbit.queqiao2() if body == "relay" else body
 
 
@@ -93,6 +99,8 @@ def positions(
     """Azimuth (from north through east), elevation, distance and angular radius per instant."""
     if ctx.invoked_subcommand is not None:
         return
+    from ilrs.sky import Sky
+
     site = _site(lat, lon, height)
     epochs = _epochs(start, stop, step, times)
     top = Sky().topocentric(_target(body.value), site, epochs, apparent=not geometric)
@@ -109,10 +117,12 @@ def positions(
         rows = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
         typer.echo(json.dumps(rows, indent=1))
     else:
+        from rich.table import Table
+
         table = Table(*COLUMNS, title=f"{body.value} from {lat}°, {lon}°")
         for utc, *rest in zip(*columns, strict=True):
             table.add_row(utc, *(f"{x:.6f}" for x in rest))
-        Console().print(table)
+        console().print(table)
 
 
 @app.command("events")
@@ -130,6 +140,11 @@ def events(
     fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
 ) -> None:
     """Rise/set, relay AOS/LOS or eclipse contacts, to better than a second."""
+    import numpy as np
+
+    from ilrs.sky import Epochs, Sky
+    from ilrs.sky.almanac import eclipse_contacts, rise_set
+
     site = _site(lat, lon, height)
     first = Epochs.from_utc(_require(start, "--start"))
     last = Epochs.from_utc(_require(stop, "--stop"))
@@ -149,7 +164,9 @@ def events(
     elif fmt is Format.json:
         typer.echo(json.dumps([dict(zip(("utc", "body", "event"), r, strict=True)) for r in rows]))
     else:
+        from rich.table import Table
+
         table = Table("utc", "body", "event", title=f"{len(rows)} events")
         for row in rows:
             table.add_row(*row)
-        Console().print(table)
+        console().print(table)
