@@ -167,9 +167,12 @@ class Twin:
         return events
 
     def run(self, progress: Callable[[float], None] | None = None,
-            geometry: Geometry | None = None, block_days: float = 30.0) -> Results:
+            geometry: Geometry | None = None, block_days: float = 30.0,
+            schedule=None) -> Results:
         """Simulate the period in blocks of ``block_days`` (the state carries over);
-        ``progress(fraction)`` is called after each block."""
+        ``progress(fraction)`` is called after each block; a ``schedule``
+        (:class:`~ilrs.station.schedule.Schedule`) drives the science loads instead of the
+        payloads' rules."""
         sc = self.scenario
         step_s = sc.period.step_s
         start, stop = self.period_tdb_s()
@@ -208,6 +211,8 @@ class Twin:
             t = start + step_s * np.arange(i0, i1, dtype=float)
             ta = time.perf_counter()
             inputs = block_inputs(t, step_s, sc, self.up, geo, occ, rover_km_planned, visits)
+            if schedule is not None:
+                inputs = schedule.apply(t, inputs, geo)
             tb = time.perf_counter()
             flags = np.zeros(i1 - i0, np.uint8)
             soc = np.zeros(i1 - i0)
