@@ -115,7 +115,8 @@ def _utc_fields_to_tai_s(fields: Sequence[tuple[int, int, int, int, int, float]]
         warnings.simplefilter("ignore", erfa.ErfaWarning)
         u1, u2 = erfa.dtf2d("UTC", y, mo, d, h, mi, s.astype(float))
         a1, a2 = erfa.utctai(u1, u2)
-    return ((a1 - J2000_JD) + a2) * DAY_S
+    # whole days first (exact), then the fraction: TAI seconds to ~0.1 µs (the float64 ulp)
+    return (a1 - J2000_JD) * DAY_S + a2 * DAY_S
 
 
 def utc_to_tdb_s(utc: Iterable[str]) -> np.ndarray:
@@ -191,7 +192,8 @@ class Epochs:
         tai0, tai1 = _utc_fields_to_tai_s([_parse_iso(start_utc), _parse_iso(stop_utc)])
         if tai1 < tai0:
             raise InputError("stop", stop_utc, f"an instant not before start {start_utc}")
-        count = int(np.floor((tai1 - tai0) / step_s + 1e-9)) + 1
+        # inclusive: a stop on the grid is kept despite ~0.1 µs of rounding in TAI seconds
+        count = int(np.floor((tai1 - tai0 + 1e-6) / step_s)) + 1
         tai = tai0 + step_s * np.arange(count, dtype=np.float64)
         return cls(tai_to_tdb_s(tai))
 

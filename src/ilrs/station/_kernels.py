@@ -7,9 +7,11 @@ arrays in SI units (W, J, bit, kg, K, s); no I/O.
 Per step: generation serves survival loads first (from the battery down to empty if need
 be), then communications and science (each all-or-nothing, from the battery only above the
 depth-of-discharge floor), then surplus charges the battery, then runs ISRU, and the rest
-is curtailed. FDIR limit rules on state of charge and buffer fill switch modes after the
-step (with hysteresis) and log events. Ground commands (the live twin) may hold safe mode
-or science on top of FDIR (``S_CMD_SAFE``, ``S_CMD_SHED``; science held counts as shed).
+is curtailed. A regenerative fuel cell switched on by FDIR adds only what generation lacks
+(the bus deficit), never charging the battery or feeding ISRU. FDIR limit rules on state of
+charge and buffer fill switch modes after the step (with hysteresis) and log events. Ground
+commands (the live twin) may hold safe mode or science on top of FDIR (``S_CMD_SAFE``,
+``S_CMD_SHED``; science held counts as shed).
 """
 
 from __future__ import annotations
@@ -190,10 +192,9 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
             tank += added
             acc[A_RFC_ARRIVAL] += added
         state[S_RFC_CAPN] = rcap
-        fc = 0.0
+        fc_avail = 0.0    # what the fuel cell could give this step, W
         if state[S_RFC_ON] > 0.5 and tank > 0.0:
-            fc = min(params[P_FC_MAX_W], tank * params[P_ETA_FC] / dt)
-            tank -= fc * dt / params[P_ETA_FC]
+            fc_avail = min(params[P_FC_MAX_W], tank * params[P_ETA_FC] / dt)
         # -- demands -------------------------------------------------------------------
         qdef = state[S_QDEF]
         rec = 0.0
@@ -210,7 +211,7 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
         if not sci_enabled:
             acc[A_SHED] += load2_w[i] * dt
         # -- serve by priority ----------------------------------------------------------
-        p = gen_w[i] + fc
+        p = gen_w[i] + fc_avail
         acc[A_GEN] += gen_w[i] * dt
         agg[b, G_GEN] += gen_w[i] * dt
         s0g = min(p, d0)
@@ -246,6 +247,11 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
             sci_on = False
         served2 = d2 if sci_on else 0.0
         unserved2 = 0.0 if sci_on else d2
+        # the fuel cell serves only the bus deficit: what is left over is its share unused
+        # (it never charges the battery, feeds ISRU or is curtailed)
+        fc = fc_avail - min(fc_avail, p)
+        p -= fc_avail - fc
+        tank -= fc * dt / params[P_ETA_FC]
         # surplus: charge, then ISRU, then curtail
         e_after = e - bat_out * dt / eta_d
         charge = min(p, max(0.0, cap - e_after) / (eta_c * dt), charge_max_w[i])

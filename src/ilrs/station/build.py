@@ -16,7 +16,6 @@ import numpy as np
 
 from ilrs.campaign import Roadmap, deliveries
 from ilrs.campaign.model import IlrsFunction
-from ilrs.errors import ScenarioFileError
 from ilrs.sky.timescale import utc_to_tdb_s
 from ilrs.station import components as comp
 from ilrs.station import faults as flt
@@ -104,16 +103,15 @@ def check_arrivals(roadmap: Roadmap, scenario: Scenario) -> None:
     known = {m.id for m in roadmap.missions}
     expected = "a mission id of the campaign (" + ", ".join(sorted(known)) + ")"
     for group in COMPONENT_GROUPS:
-        for c in getattr(scenario, group):
+        for i, c in enumerate(getattr(scenario, group)):
             if c.arrives_with not in known:
-                raise ScenarioFileError(scenario.file, f"{group}['{c.id}'].arrives_with", None,
-                                        expected, c.arrives_with)
+                raise scenario.error((group, i, "arrives_with"), expected, c.arrives_with)
     comms = scenario.comms
     if comms is not None:
-        for where, value in (("comms.arrives_with", comms.arrives_with),
-                             ("comms.relay_mission", comms.relay_mission)):
+        for field, value in (("arrives_with", comms.arrives_with),
+                             ("relay_mission", comms.relay_mission)):
             if value not in known:
-                raise ScenarioFileError(scenario.file, where, None, expected, value)
+                raise scenario.error(("comms", field), expected, value)
 
 
 def build_up(roadmap: Roadmap, scenario: Scenario) -> BuildUp:

@@ -23,11 +23,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
 
 from ilrs import yamlfile
+from ilrs.errors import ScenarioFileError
 
 __all__ = [
     "Battery",
@@ -274,14 +276,17 @@ class Period(_Model):
 
 class SiteConfig(_Model):
     """Where the station stands; ``horizon`` is ``reference`` (the shipped LOLA-derived
-    horizon of the Connecting-Ridge point, 2 m and 10 m masts), ``ideal`` (a smooth
-    sphere), ``dem`` (computed from ``--dem`` files) or a horizon file path."""
+    horizon of the Connecting-Ridge point, 2 m and 10 m masts: only for that point),
+    ``ideal`` (a smooth sphere), ``dem`` (computed from ``dems`` or ``--dem`` files) or a
+    horizon file path. ``dems`` (finest first, relative to the scenario file) make the
+    horizon be computed at the site whatever ``horizon`` says."""
 
     name: str
     lat_deg: float = Field(ge=-90, le=90)
     lon_deg: float = Field(ge=-360, le=360)
     height_m: float | None = None
     horizon: str = "reference"
+    dems: tuple[str, ...] = ()
     element_mast_m: float = Field(ge=0, default=2.0)
 
 
@@ -337,6 +342,18 @@ class Scenario(_Model):
     faults: tuple[Fault, ...] = ()
     output: Output = Output()
     file: str = "<memory>"
+    _data: Any = PrivateAttr(default=None)     # the line-marked YAML it was read from
+
+    def error(self, loc: tuple, expected: str, value: object = None) -> ScenarioFileError:
+        """An error about the field at ``loc`` (``("batteries", 0, "arrives_with")``),
+        naming the file and line where it was written (the reference file for what a
+        scenario inherits)."""
+        if self._data is not None:
+            where, mark = yamlfile.locate(self._data, loc)
+        else:
+            where, mark = ".".join(str(p) for p in loc), None
+        return ScenarioFileError(mark[0] if mark else self.file, where,
+                                 mark[1] if mark else None, expected, value)
 
 
 def reference_scenario_path() -> Path:
@@ -360,5 +377,10 @@ def load_scenario(path: str | Path | None = None, **overrides: Any) -> Scenario:
     campaign = data.get("campaign")
     if isinstance(campaign, dict) and isinstance(campaign.get("file"), str) and path:
         campaign["file"] = str((Path(file).parent / campaign["file"]).resolve())
+    site = data.get("site")
+    if isinstance(site, dict) and isinstance(site.get("dems"), list) and path:
+        site["dems"] = [str((Path(file).parent / d).resolve()) if isinstance(d, str) else d
+                        for d in site["dems"]]
     scenario = yamlfile.validate(Scenario, data, file, file=file)
+    scenario._data = data
     return scenario.model_copy(update=overrides) if overrides else scenario

@@ -68,10 +68,9 @@ class Twin:
         :class:`HorizonSource`, or ``None`` for the scenario's site and horizon."""
         if isinstance(site, Site):
             site = HorizonSource(config.site.horizon, site.lat_deg, site.lon_deg,
-                                 site.height_m, site.name)
+                                 site.height_m, site.name, config.site.dems)
         if site is None:
-            s = config.site
-            site = HorizonSource(s.horizon, s.lat_deg, s.lon_deg, s.height_m, s.name)
+            site = _horizon_source(config)
         return cls(config, roadmap, site, build_up(roadmap, config))
 
     @classmethod
@@ -79,12 +78,9 @@ class Twin:
         """The twin of a scenario (object, file, or ``None`` for the reference)."""
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        s = scenario.site
-        horizon = s.horizon
-        if dems and horizon in ("reference", "ideal"):
-            horizon = "dem"
-        site = HorizonSource(horizon, s.lat_deg, s.lon_deg, s.height_m, s.name, tuple(dems))
-        return cls.from_campaign(load_roadmap_for(scenario), site, scenario)
+        return cls.from_campaign(load_roadmap_for(scenario),
+                                 _horizon_source(scenario, tuple(str(d) for d in dems)),
+                                 scenario)
 
     # ------------------------------------------------------------------------------------
     def period_tdb_s(self) -> tuple[float, float]:
@@ -92,8 +88,8 @@ class Twin:
         if p.start == "first-landing":
             start = self.up.first_landing_tdb_s
             if not math.isfinite(start):
-                raise InputError("period.start", "first-landing",
-                                 "a campaign with at least one station mission landing")
+                raise self.scenario.error(("period", "start"), "a campaign with at least "
+                                          "one station mission landing", "first-landing")
         else:
             start = _tdb(p.start)
         if "T" in p.stop:
@@ -102,8 +98,8 @@ class Twin:
             day = dt.date.fromisoformat(p.stop) + dt.timedelta(days=1)
             stop = _tdb(day.isoformat()) - p.step_s
         if stop <= start:
-            raise InputError("period.stop", p.stop, f"a date after the start "
-                             f"{tdb_s_to_utc_iso(np.array([start]), 0)[0]}")
+            raise self.scenario.error(("period", "stop"), "a date after the start "
+                                      f"{tdb_s_to_utc_iso(np.array([start]), 0)[0]}", p.stop)
         return start, stop
 
     def geometry(self, start: float, stop: float, sky: Sky | None = None) -> Geometry:
@@ -122,7 +118,8 @@ class Twin:
         return geometry_at(
             self.horizon, masts, comms.antenna_mast_m if comms else sc.site.element_mast_m,
             tdb_s, relay, comms.dte.elevation_mask_deg if comms else 0.0,
-            comms.relay.elevation_mask_deg if comms else 0.0, sky)
+            comms.relay.elevation_mask_deg if comms else 0.0, sky,
+            refine_step_s=sc.period.step_s)
 
     def faults(self, start: float, stop: float):
         """The fault occurrences in [start, stop) on the elements present, and the events of
@@ -241,11 +238,24 @@ class Twin:
             scenario=sc, start_tdb_s=start, step_s=step_s, n_steps=n_steps,
             bin_tdb_s=bin_t, bin_s=agg_every * step_s, agg=agg, acc=acc, final_state=state,
             events=events, n_events_dropped=n_events_dropped,
-            kpis=kpis_from_run(sc, self.up, acc, state, agg, tally, events, step_s, n_steps,
-                               start, rover_km_planned),
+            kpis={**kpis_from_run(sc, self.up, acc, state, agg, tally, events, step_s,
+                                  n_steps, start, rover_km_planned),
+                  "horizon": {**self.horizon.describe(),
+                              "ground_height_m": float(geo.site.height_m)}},
             build_up=self.up, geometry=geo, timings_s=dict(self.timings_s),
             full_resolution=window.columns() if window is not None else None,
         )
+
+
+def _horizon_source(scenario: Scenario, dems: tuple[str, ...] = ()) -> HorizonSource:
+    """The scenario's site with its horizon (``dems``: the command line's, added to the
+    scenario's own); a horizon that cannot serve the site is an error at the site's line."""
+    s = scenario.site
+    try:
+        return HorizonSource(s.horizon, s.lat_deg, s.lon_deg, s.height_m, s.name,
+                             tuple(s.dems) + tuple(dems))
+    except InputError as exc:
+        raise scenario.error(("site", "lat_deg"), exc.expected, exc.value) from None
 
 
 class _Window:
