@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ilrs.cli._console import compile_notice
 from ilrs.cli._console import console as _console
 from ilrs.errors import InputError
 
@@ -44,6 +45,8 @@ def run(
         data = {**sc.period.model_dump(), **period}
         sc = sc.model_copy(update={"period": type(sc.period).model_validate(data)})
     out = out or Path("out") / sc.name
+    compile_notice(console, "ilrs.station._kernels:run_block",
+                   "ilrs.sky._kernels:sun_earth_topocentric")
     twin = Twin.from_scenario(sc, dems=tuple(str(d) for d in dem))
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.percentage:>5.1f} %"), TimeElapsedColumn(),
@@ -57,6 +60,10 @@ def run(
     console.print(f"[bold]{sc.name}[/]: {k['start_utc'][:10]} … {k['stop_utc'][:10]}, "
                   f"{k['steps']:,} steps of {k['step_s']:g} s "
                   f"(geometry {t['geometry']:.1f} s, loop {t['inputs'] + t['kernel']:.1f} s)")
+    h = k["horizon"]
+    console.print(f"  site {h['lat_deg']:g}, {h['lon_deg']:g} (ground "
+                  f"{h['ground_height_m']:.1f} m); horizon: {h['source']} — {h['detail']}",
+                  markup=False)
     surv = k["survival"]
     if surv["ok"]:
         console.print("  survival: [green]all survival loads powered at every step[/]")
