@@ -218,12 +218,13 @@ def test_audit_log_records_every_change_and_verifies(env):
     assert client.get("/api/audit/verify", headers=h["root"]).json()["ok"] is True
 
 
-def test_tokens_issued_and_revoked_by_admin(env):
+def test_tokens_issued_to_their_owner_and_revoked(env):
     client, _, h = env
-    assert client.post("/api/tokens", headers=h["fd"], json={"user": "vera"}).status_code == 403
-    new = client.post("/api/tokens", headers=h["root"], json={"user": "vera"}).json()
+    new = client.post("/api/tokens", headers=h["vera"], json={}).json()
+    assert new["user"] == "vera"
     mine = {"Authorization": f"Bearer {new['token']}"}
-    assert client.get("/api/status", headers=mine).status_code == 200
+    assert client.get("/api/status", headers=mine).json()["user"] == "vera"
+    assert client.delete(f"/api/tokens/{new['id']}", headers=h["ali"]).status_code == 403
     assert client.delete(f"/api/tokens/{new['id']}", headers=h["root"]).status_code == 200
     assert client.get("/api/status", headers=mine).status_code == 401
     assert client.delete(f"/api/tokens/{new['id']}", headers=h["root"]).status_code == 404

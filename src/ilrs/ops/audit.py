@@ -3,7 +3,9 @@ append-only in the archive and tamper-evident through a SHA-256 hash chain.
 
 Each record's hash covers its own fields and the previous record's hash, so changing,
 removing or reordering any record breaks every later link. ``verify`` walks the chain and
-returns the head hash, which may be anchored elsewhere to detect truncation too.
+returns the head hash. With an :class:`~ilrs.ops.anchor.AuditAnchor` (signed checkpoints
+written outside the archive after every record) it also fails when the chain was cut
+short, rewritten from some record on with recomputed hashes, or extended.
 
 >>> from ilrs.ops.archive import open_archive
 >>> with open_archive(":memory:") as archive:
@@ -22,6 +24,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from ilrs.ops.anchor import AnchorError, AuditAnchor, Checkpoint
 from ilrs.ops.archive import Archive, AuditRecord, open_archive
 
 __all__ = ["GENESIS", "AuditLog", "Verification", "record_hash", "verify", "verify_url"]
@@ -39,10 +42,12 @@ def record_hash(seq: int, time_ns: int, user: str, action: str, request: str, ou
 
 
 class AuditLog:
-    """Appends chained records to an archive (one writer per archive)."""
+    """Appends chained records to an archive (one writer per archive), each anchored at
+    once when an ``anchor`` is given."""
 
-    def __init__(self, archive: Archive):
+    def __init__(self, archive: Archive, *, anchor: AuditAnchor | None = None):
         self.archive = archive
+        self.anchor = anchor
         self._lock = threading.Lock()
 
     def record(
@@ -56,6 +61,8 @@ class AuditLog:
             digest = record_hash(seq, time_ns, user, action, text, outcome, prev)
             rec = AuditRecord(seq, time_ns, user, action, text, outcome, prev, digest)
             self.archive.append_audit(rec)
+            if self.anchor is not None:
+                self.anchor.append(rec.seq, rec.hash, time_ns=time_ns)
         return rec
 
 
@@ -78,21 +85,35 @@ class Verification:
                 f"({self.records} records verified before it)")  # fmt: skip
 
 
-def verify_url(url: str) -> Verification:
-    """Open the archive at ``url`` (SQLite path or PostgreSQL URL) and verify its chain."""
+def verify_url(url: str, *, anchor: AuditAnchor | None = None) -> Verification:
+    """Open the archive at ``url`` (SQLite path or PostgreSQL URL) and verify its chain
+    (against ``anchor`` too, when given)."""
     with open_archive(url) as archive:
-        return verify(archive)
+        return verify(archive, anchor=anchor)
 
 
-def verify(archive: Archive, *, batch: int = 10_000) -> Verification:
-    """Recompute the chain from the first record."""
+def verify(archive: Archive, *, anchor: AuditAnchor | None = None,
+           batch: int = 10_000) -> Verification:  # fmt: skip
+    """Recompute the chain from the first record; with ``anchor``, also compare it with
+    every signed checkpoint (any divergence fails)."""
+    try:
+        points: dict[int, Checkpoint] = {} if anchor is None else {
+            c.seq: c for c in anchor.checkpoints()}  # fmt: skip
+    except AnchorError as exc:
+        return Verification(False, 0, GENESIS, 0, f"the anchor is not valid: {exc}")
+    last_anchored = max(points, default=-1)
     prev, expected_seq, n = GENESIS, 0, 0
     while True:
         records = archive.audit_records(after_seq=expected_seq - 1, limit=batch)
         if not records:
+            if expected_seq <= last_anchored:
+                return Verification(False, n, prev, expected_seq,
+                                    f"records {expected_seq}…{last_anchored} are anchored but "
+                                    "missing (the log was truncated)")  # fmt: skip
             return Verification(True, n, prev)
         for r in records:
             problem = ""
+            point = points.get(r.seq)
             if r.seq != expected_seq:
                 problem = f"record {expected_seq} is missing"
             elif r.prev_hash != prev:
@@ -100,6 +121,10 @@ def verify(archive: Archive, *, batch: int = 10_000) -> Verification:
             elif r.hash != record_hash(r.seq, r.time_ns, r.user, r.action, r.request,
                                        r.outcome, r.prev_hash):  # fmt: skip
                 problem = "its content does not match its hash"
+            elif point is not None and point.hash != r.hash:
+                problem = "it differs from its anchored checkpoint (rewritten)"
+            elif anchor is not None and r.seq > last_anchored:
+                problem = "it is not anchored (appended after the last checkpoint)"
             if problem:
                 return Verification(False, n, prev, expected_seq, problem)
             prev, expected_seq, n = r.hash, expected_seq + 1, n + 1

@@ -3,7 +3,8 @@
 Roles: ``viewer`` reads its own partner's data; ``partner_operator`` also commands its own
 partner's APIDs and acknowledges their alarms; ``flight_director`` reads and commands
 everything and gives the second approval of critical / severe commands; ``admin`` does
-everything, including issuing tokens and reading the audit log.
+everything, including revoking tokens, disabling users and reading the audit log — but,
+like everyone, gets tokens only for itself (see :class:`TokenAuthenticator`).
 
 >>> from ilrs.ops.mdb import mdb_from_elements
 >>> db = mdb_from_elements([{"id": "seis", "owner": "pakistan"}, {"id": "power", "owner": "cnsa"}])
@@ -21,10 +22,12 @@ True
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -42,6 +45,7 @@ __all__ = [
     "AuthConfig",
     "NewToken",
     "Partner",
+    "Session",
     "TokenAuthenticator",
     "User",
     "hash_token",
@@ -133,6 +137,8 @@ class AccessPolicy:
         self.config = config
         self.mdb = mdb
         self.users = {u.name: u for u in config.users}
+        self._owner = {a.apid: a.owner for a in mdb.apids}
+        self._sender = {e.parameter: c.apid for c in mdb.containers for e in c.entries}
 
     def user(self, name: str) -> User:
         try:
@@ -160,10 +166,7 @@ class AccessPolicy:
             return False
         if apid is None or everywhere:
             return True
-        try:
-            return self.mdb.apid(apid).owner == u.partner
-        except KeyError:
-            return False
+        return self._owner.get(apid, None) == u.partner
 
     def require(self, user: str, action: Action, *, apid: int | None = None) -> None:
         if not self.can(user, action, apid=apid):
@@ -181,10 +184,8 @@ class AccessPolicy:
         return {a.apid for a in self.mdb.apids if a.owner == u.partner}
 
     def can_read_parameter(self, user: str, parameter: str) -> bool:
-        try:
-            owner_apid = next(c.apid for c in self.mdb.containers
-                              if any(e.parameter == parameter for e in c.entries))  # fmt: skip
-        except StopIteration:
+        owner_apid = self._sender.get(parameter)
+        if owner_apid is None:
             return self.can(user, Action.READ) and self.readable_apids(user) is None
         return self.can(user, Action.READ, apid=owner_apid)
 
@@ -232,9 +233,32 @@ def verify_token(secret: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no token matches: unknown ids and malformed tokens are checked against it, so
+    that a wrong secret and an unknown id cost the same scrypt (no timing difference)."""
+    return hash_token(secrets.token_urlsafe(32))
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Who a request is: the user and the token that authenticated it (None for a token
+    hash given by the configuration)."""
+
+    user: str
+    token_id: str | None
+
+
 class TokenAuthenticator:
     """Issues, checks and revokes API tokens kept (hashed) in the archive, plus the token
-    hashes a configuration gives its users.
+    hashes a configuration gives its users; disables and re-enables users.
+
+    Credential model: a token is issued only to its owner (``issue(user, by=user)``), or
+    by whoever runs the server before it serves (``by=None``: the configuration, the demo
+    users of ``ilrs serve``) — never by one user for another, so no user (admin included)
+    can act as someone else. An admin revokes tokens and disables users; each such event
+    goes to the audit log (the API records it) and ends the live sessions it concerns at
+    once (``watch``).
 
     A verified token is remembered by its SHA-256 for the life of the process, so each
     request does not pay scrypt again; revocation drops it from memory at once.
@@ -245,33 +269,110 @@ class TokenAuthenticator:
         self.policy = policy
         self._verified: dict[str, tuple[str, str]] = {}  # token id → (sha256, user)
         self._lock = threading.Lock()
+        self._disabled = archive.disabled_users()
+        self._watchers: list[Callable[[str | None, str | None], None]] = []
 
-    def issue(self, user: str, *, now_ns: int) -> NewToken:
+    def issue(self, user: str, *, now_ns: int, by: str | None = None) -> NewToken:
+        """A new token for ``user``; ``by`` is who asks (None: the server's operator)."""
         self.policy.user(user)  # must exist
+        if by is not None and by != user:
+            raise PermissionDeniedError(by, "issue a token for", f"{user} (only its owner)")
+        if user in self._disabled:
+            raise PermissionDeniedError(user, "get a token", "(user disabled)")
         token = new_token()
         self.archive.put_token(token.id, user, hash_token(token.secret), now_ns)
         return token
 
+    def owner(self, token_id: str) -> str | None:
+        stored = self.archive.token(token_id)
+        return None if stored is None else stored[0]
+
     def revoke(self, token_id: str, *, now_ns: int) -> bool:
         with self._lock:
             self._verified.pop(token_id, None)
-        return self.archive.revoke_token(token_id, now_ns)
+        revoked = self.archive.revoke_token(token_id, now_ns)
+        self._notify(token_id, None)
+        return revoked
+
+    def set_disabled(self, user: str, disabled: bool, *, now_ns: int, by: str) -> None:
+        """Disable (or enable again) a user: its tokens stop working and its live
+        sessions end."""
+        self.policy.user(user)  # must exist
+        self.archive.append_user_state(user, disabled=disabled, time_ns=now_ns, by=by)
+        with self._lock:
+            (self._disabled.add if disabled else self._disabled.discard)(user)
+        if disabled:
+            self._notify(None, user)
+
+    def is_disabled(self, user: str) -> bool:
+        return user in self._disabled
+
+    def watch(self, callback: Callable[[str | None, str | None], None]) -> Callable[[], None]:
+        """Call ``callback(token_id, user)`` when a token is revoked (``user`` None) or a
+        user disabled (``token_id`` None); returns the function that stops watching."""
+        with self._lock:
+            self._watchers.append(callback)
+
+        def unwatch() -> None:
+            with self._lock:
+                if callback in self._watchers:
+                    self._watchers.remove(callback)
+
+        return unwatch
+
+    def _notify(self, token_id: str | None, user: str | None) -> None:
+        with self._lock:
+            watchers = list(self._watchers)
+        for callback in watchers:
+            callback(token_id, user)
 
     def authenticate(self, secret: str) -> str | None:
-        """The user a token belongs to, or None (unknown, revoked, wrong, user removed)."""
+        """The user a token belongs to, or None (unknown, revoked, wrong, user removed or
+        disabled)."""
+        session = self.session(secret)
+        return None if session is None else session.user
+
+    def cached_session(self, secret: str) -> Session | None:
+        """The session of a token verified before (no scrypt, no database), else None."""
+        token_id = parse_token(secret)
+        if token_id is None:
+            return None
+        with self._lock:
+            cached = self._verified.get(token_id)
+        if cached is None:
+            return None
+        if not hmac.compare_digest(cached[0], hashlib.sha256(secret.encode()).hexdigest()):
+            return None
+        return self._active(cached[1], token_id)
+
+    def session(self, secret: str) -> Session | None:
+        """The :class:`Session` of a token, or None (see ``authenticate``)."""
         quick = hashlib.sha256(secret.encode()).hexdigest()
         token_id = parse_token(secret)
         if token_id is not None:
             with self._lock:
                 cached = self._verified.get(token_id)
             if cached is not None and hmac.compare_digest(cached[0], quick):
-                return cached[1] if cached[1] in self.policy.users else None
+                return self._active(cached[1], token_id)
             stored = self.archive.token(token_id)
-            if stored is not None and stored[2] is None and verify_token(secret, stored[1]):
+            # an unknown or revoked id pays the same scrypt as a wrong secret
+            usable = stored is not None and stored[2] is None
+            if verify_token(secret, stored[1] if usable else _dummy_hash()) and usable:
                 with self._lock:
                     self._verified[token_id] = (quick, stored[0])
-                return stored[0] if stored[0] in self.policy.users else None
+                return self._active(stored[0], token_id)
+            return None
+        checked = False
         for user in self.policy.users.values():
-            if any(verify_token(secret, h) for h in user.token_hashes):
-                return user.name
+            for h in user.token_hashes:
+                checked = True
+                if verify_token(secret, h):
+                    return self._active(user.name, None)
+        if not checked:
+            verify_token(secret, _dummy_hash())
         return None
+
+    def _active(self, user: str, token_id: str | None) -> Session | None:
+        if user not in self.policy.users or user in self._disabled:
+            return None
+        return Session(user, token_id)

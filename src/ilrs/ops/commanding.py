@@ -102,6 +102,8 @@ class CommandEntry:
     onboard_ns: int | None = None
     stages: list[CommandStage] = field(default_factory=list)
     verified: set[str] = field(default_factory=set)
+    #: Position in the order of issue (the command history's cursor).
+    order: int = 0
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -176,9 +178,16 @@ class Commander:
             except KeyError:
                 raise InputError("command id", command_id, "a command issued here") from None
 
-    def entries(self) -> list[CommandEntry]:
+    def find(self, command_id: str) -> CommandEntry | None:
         with self._lock:
-            return sorted(self._entries.values(), key=lambda e: e.created_ns)
+            return self._entries.get(command_id)
+
+    def entries(self, *, after_seq: int | None = None) -> list[CommandEntry]:
+        """Commands in the order they were issued; ``after_seq``: only those issued after
+        the one whose ``order`` it is."""
+        with self._lock:
+            rows = list(self._entries.values())  # dicts keep insertion order
+        return rows if after_seq is None else [e for e in rows if e.order > after_seq]
 
     # -- the pipeline ----------------------------------------------------------------
 
@@ -200,6 +209,7 @@ class Commander:
         entry = CommandEntry(str(uuid.uuid4()), definition, user, args, data, now,
                              CommandState.WAITING_CONSTRAINTS, release_at=release_at)  # fmt: skip
         with self._lock:
+            entry.order = len(self._entries)
             self._entries[entry.id] = entry
             self._stage(entry, "queued", "ok", "" if release_at is None else
                         f"release on board at {release_at.utc_iso()} (spacecraft UTC)")  # fmt: skip
@@ -217,16 +227,17 @@ class Commander:
         return entry
 
     def approve(self, command_id: str, *, user: str) -> CommandEntry:
-        """Second approval of a critical / severe command by a different, entitled user."""
+        """Second approval of a critical / severe command by a different, entitled user
+        (permission is checked before the state, which is not told to the unentitled)."""
         with self._lock:
             entry = self.get(command_id)
-            if entry.state is not CommandState.AWAITING_APPROVAL:
-                why = f"not awaiting approval ({entry.state.value})"
-                raise CommandRejectedError(entry.name, "approval", why)
             if user == entry.user:
                 raise PermissionDeniedError(user, "approve", "their own command (two-person rule)")
             if not self.policy.can(user, Action.APPROVE, apid=entry.definition.apid):
                 raise PermissionDeniedError(user, "approve", entry.name)
+            if entry.state is not CommandState.AWAITING_APPROVAL:
+                why = f"not awaiting approval ({entry.state.value})"
+                raise CommandRejectedError(entry.name, "approval", why)
             entry.approver = user
             entry.state = CommandState.WAITING_CONSTRAINTS
             self._stage(entry, "approval", "ok", user)
@@ -237,11 +248,12 @@ class Commander:
         """Withdraw a command not yet released (its issuer or a flight director)."""
         with self._lock:
             entry = self.get(command_id)
+            if user != entry.user and not self.policy.can(user, Action.APPROVE,
+                                                          apid=entry.definition.apid):
+                raise PermissionDeniedError(user, "cancel", entry.name)
             if entry.state not in (CommandState.AWAITING_APPROVAL,
                                    CommandState.WAITING_CONSTRAINTS):  # fmt: skip
                 raise CommandRejectedError(entry.name, "cancel", f"already {entry.state.value}")
-            if user != entry.user and not self.policy.can(user, Action.APPROVE):
-                raise PermissionDeniedError(user, "cancel", entry.name)
             self._stage(entry, "cancelled", "ok", user)
             self._finish(entry, CommandState.REJECTED)
             return entry

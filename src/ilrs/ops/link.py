@@ -59,7 +59,16 @@ class _GroundSide:
         self.on_packets = on_packets
         self.apids = None if apids is None else frozenset(apids)
         self.clock = clock
-        self.stats = DecoderStats()
+        self.stats = DecoderStats()  # of the connections (datagrams) that have ended
+        self._current: DecoderStats | None = None  # of the one being read
+
+    def live_stats(self) -> dict[str, int]:
+        """The counters so far, the open connection's included."""
+        total = DecoderStats(**self.stats.as_dict())
+        current = self._current
+        if current is not None:
+            _merge(total, current)
+        return total.as_dict()
 
 
 class GroundLink(_GroundSide):
@@ -113,6 +122,7 @@ class GroundLink(_GroundSide):
 
     def _read(self, conn: socket.socket) -> None:
         decoder = PacketStreamDecoder(PacketKind.TM, apids=self.apids)
+        self._current = decoder.stats
         try:
             while not self._stop.is_set():
                 try:
@@ -127,6 +137,7 @@ class GroundLink(_GroundSide):
             self._deliver(decoder.finish())
         finally:
             _merge(self.stats, decoder.stats)
+            self._current = None
 
     def _deliver(self, packets: list[bytes]) -> None:
         if not packets:

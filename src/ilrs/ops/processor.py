@@ -4,7 +4,11 @@ limit checks, alarms, derived parameters, events and command verification out.
 ``ingest`` takes a batch of raw TM packets (whole, CRC-checked by the stream decoder or
 not): malformed and unknown packets are counted and logged, never raised and never
 archived; the good ones are committed to the archive before ``ingest`` returns (durable
-before acknowledged); then each container's packets are decoded together, vectorized.
+before acknowledged); then each container's packets are decoded together, vectorized. A
+packet that passes the header checks but whose content cannot be processed (a PUS-1
+report too short for its request id, an event or housekeeping its decoder refuses) is
+quarantined alone — counted in ``stats.quarantined`` and reported as a ``ground`` event —
+and its neighbours in the batch are processed as usual.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class IngestStats:
     samples: int = 0
     events: int = 0
     reports: int = 0
+    quarantined: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,14 @@ class Processor:
             inputs = sorted(n for n in d.used if n in self._apid_of)
             if inputs:
                 self._apid_of[d.name] = self._apid_of[inputs[0]]
+        # parameter → the measured parameters it is made of (itself, or a derived one's)
+        self._inputs: dict[str, frozenset[str]] = {p.name: frozenset((p.name,))
+                                                   for p in mdb.parameters}  # fmt: skip
+        self._inputs.update({d.name: frozenset(d.used) for d in self.derived})
+
+    def inputs_of(self, name: str) -> frozenset[str] | None:
+        """The measured parameters behind ``name`` (None: no such parameter)."""
+        return self._inputs.get(name)
 
     def subscribe(self, callback: Callable[[Update], None]) -> Callable[[], None]:
         """Call ``callback(update)`` after each batch; returns the unsubscribe function."""
@@ -130,24 +143,42 @@ class Processor:
             self.stats.packets += len(packets)
             groups: dict[tuple[int, int, int], list[TmPacket]] = defaultdict(list)
             events: list[EventRecord] = []
+            bad: list[EventRecord] = []
             for _, tm in packets:
-                if tm.service == Service.VERIFICATION:
-                    self.stats.reports += 1
-                    if self.on_report is not None:
-                        self.on_report(tm)
-                elif tm.service == Service.EVENT:
-                    events.append(self._event(tm))
-                else:
-                    groups[(tm.apid, tm.service, tm.subservice)].append(tm)
+                try:
+                    if tm.service == Service.VERIFICATION:
+                        self.stats.reports += 1
+                        if self.on_report is not None:
+                            self.on_report(tm)
+                    elif tm.service == Service.EVENT:
+                        events.append(self._event(tm))
+                    else:
+                        groups[(tm.apid, tm.service, tm.subservice)].append(tm)
+                except Exception as exc:  # one bad packet must not cost its neighbours
+                    bad.append(self._quarantine(tm, exc, 1))
             samples: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
             transitions: list[AlarmTransition] = []
             for key, tms in groups.items():
-                self._container(key, tms, samples, transitions)
+                try:
+                    self._container(key, tms, samples, transitions)
+                except Exception as exc:
+                    bad.append(self._quarantine(tms[0], exc, len(tms)))
+            self.archive.append_events(bad)
+            events += bad
             self._derive(samples)
             self._log_alarms(transitions)
             update = Update(samples, tuple(transitions), tuple(events))
             self._publish(update)
             return update
+
+    def _quarantine(self, tm: TmPacket, exc: Exception, n: int) -> EventRecord:
+        """Count and describe ``n`` packets set aside (as an event of their APID)."""
+        self.stats.quarantined += n
+        what = f"TM[{tm.service},{tm.subservice}] APID {tm.apid} seq {tm.seq_count}"
+        _log.warning("quarantined %d packet(s) %s: %s", n, what, exc)
+        return EventRecord(tm.time.unix_ns, "ground/quarantine", "warning",
+                           f"{n} packet(s) quarantined, first {what}: {type(exc).__name__}: "
+                           f"{str(exc)[:200]}", tm.apid)  # fmt: skip
 
     def _publish(self, update: Update) -> None:
         for callback in list(self._subscribers):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import logging
 import threading
@@ -19,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ilrs.errors import InputError, OpsConfigError, PermissionDeniedError
+from ilrs.ops.anchor import AuditAnchor, load_or_create_key
 from ilrs.ops.archive import Archive, open_archive
 from ilrs.ops.audit import AuditLog
 from ilrs.ops.auth import AccessPolicy, AuthConfig, TokenAuthenticator, load_auth
@@ -29,9 +31,13 @@ from ilrs.ops.mdb import MissionDatabase, load_mdb
 from ilrs.ops.processor import Processor
 
 __all__ = [
+    "AUDIT_OUTCOME_CHARS",
+    "AUDIT_REQUEST_BYTES",
     "DerivedSpec",
     "OpsService",
     "OpsSettings",
+    "bounded_outcome",
+    "bounded_request",
     "iso_to_ns",
     "load_settings",
     "ns_to_iso",
@@ -40,16 +46,24 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 
-def iso_to_ns(utc: str) -> int:
-    """UTC ISO-8601 (``Z``, an offset, or naive meaning UTC) → ns since 1970."""
+#: The instants ns since 1970 can hold in int64 (the archive's time columns).
+_NS_RANGE = "a UTC ISO-8601 instant from 1677-09-22 to 2262-04-11 (2030-01-01T00:00:00Z)"
+
+
+def iso_to_ns(utc: str, *, what: str = "time") -> int:
+    """UTC ISO-8601 (``Z``, an offset, or naive meaning UTC) → ns since 1970; ``what``
+    names the input in the ``InputError`` raised for a malformed or out-of-range time."""
     try:
         instant = _dt.datetime.fromisoformat(utc.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError("time", utc, "a UTC ISO-8601 instant (2030-01-01T00:00:00Z)") from None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=_dt.UTC)
-    delta = instant - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=_dt.UTC)
+        delta = instant - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+    except (ValueError, OverflowError):
+        raise InputError(what, utc[:64], _NS_RANGE) from None
+    ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    if not -(2**63) <= ns < 2**63:
+        raise InputError(what, utc[:64], _NS_RANGE)
+    return ns
 
 
 def ns_to_iso(t_ns: int) -> str:
@@ -81,6 +95,13 @@ class OpsSettings(BaseModel):
     link_transport: Literal["tcp", "udp"] = "tcp"
     housekeeping_period_s: float = Field(default=1.0, gt=0)
     web_dir: Path | None = None  # the dashboard (repo's web/) served at /; None: API only
+    #: Largest request body accepted, refused (413) before authentication or parsing.
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    #: The audit anchor: signed checkpoints of the audit chain's head, appended to this file
+    #: (outside the archive) with the key in ``audit_key`` (a file the archive never holds;
+    #: created, mode 0600, when missing). None: no anchor.
+    audit_anchor: Path | None = None
+    audit_key: Path | None = None
 
 
 def load_settings(path: str | Path) -> OpsSettings:
@@ -93,7 +114,7 @@ def load_settings(path: str | Path) -> OpsSettings:
         raise OpsConfigError(str(file), "", None, "a readable YAML file", str(exc)) from None
     if not isinstance(data, dict):
         raise OpsConfigError(str(file), "", None, "a mapping of settings", type(data).__name__)
-    for key in ("mdb", "auth", "web_dir"):
+    for key in ("mdb", "auth", "web_dir", "audit_anchor", "audit_key"):
         if isinstance(data.get(key), str):
             data[key] = (file.parent / data[key]).resolve()
     try:
@@ -102,6 +123,28 @@ def load_settings(path: str | Path) -> OpsSettings:
         err = exc.errors()[0]
         where = ".".join(str(k) for k in err["loc"])
         raise OpsConfigError(str(file), where, None, err["msg"], err.get("input")) from None
+
+
+#: Largest request (as JSON) and outcome text stored whole in an audit record; a larger
+#: request is recorded by its SHA-256 and size, a longer outcome cut, so nobody can bloat
+#: the append-only log.
+AUDIT_REQUEST_BYTES = 2048
+AUDIT_OUTCOME_CHARS = 500
+
+
+def bounded_request(request: dict[str, Any]) -> dict[str, Any]:
+    """``request`` as stored in the audit log: itself when small, else its digest."""
+    text = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
+    if len(text.encode()) <= AUDIT_REQUEST_BYTES:
+        return json.loads(text)
+    return {"sha256": hashlib.sha256(text.encode()).hexdigest(), "size_bytes": len(text.encode()),
+            "stored": "digest only (request larger than the audit bound)"}  # fmt: skip
+
+
+def bounded_outcome(outcome: str) -> str:
+    if len(outcome) <= AUDIT_OUTCOME_CHARS:
+        return outcome
+    return outcome[: AUDIT_OUTCOME_CHARS - 1] + "…"
 
 
 class OpsService:
@@ -118,7 +161,11 @@ class OpsService:
         derived = [DerivedParameter(d.name, d.expression, inputs=d.inputs, unit=d.unit)
                    for d in settings.derived]  # fmt: skip
         self.archive: Archive = open_archive(settings.archive_url)
-        self.audit_log = AuditLog(self.archive)
+        self.anchor: AuditAnchor | None = None
+        if settings.audit_anchor is not None:
+            key = settings.audit_key or settings.audit_anchor.with_suffix(".key")
+            self.anchor = AuditAnchor(settings.audit_anchor, load_or_create_key(key))
+        self.audit_log = AuditLog(self.archive, anchor=self.anchor)
         self.tokens = TokenAuthenticator(self.archive, self.policy)
         self.processor = Processor(mdb=self.mdb, archive=self.archive, derived=derived)
         rebuilt = self.processor.rebuild_parameters()  # samples lost in a crash, if any
@@ -188,5 +235,5 @@ class OpsService:
         self._audit(user, action, request, "ok")
 
     def _audit(self, user: str, action: str, request: dict[str, Any], outcome: str) -> None:
-        self.audit_log.record(user=user, action=action, time_ns=self.clock(), outcome=outcome,
-                              request=json.loads(json.dumps(request, default=str)))  # fmt: skip
+        self.audit_log.record(user=user, action=action, time_ns=self.clock(),
+                              outcome=bounded_outcome(outcome), request=bounded_request(request))

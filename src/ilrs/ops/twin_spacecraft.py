@@ -186,7 +186,7 @@ class TwinSpacecraft(Spacecraft):
         values[PENDING_PARAMETER] = len(self._schedule)
         self._verify(values, when)
         for event in self.live.drain_events():
-            apid = self._apid_of(event.source)
+            apid = self._event_apid(event.source, event.message)
             text = f"{event.utc} {event.kind}: {event.message}".encode()
             self._emit(apid, Service.EVENT, _EVENT_SUBTYPE.get(event.severity, 1), when,
                        event.event_id.to_bytes(2, "big") + text)
@@ -263,9 +263,18 @@ class TwinSpacecraft(Spacecraft):
                 still.append(p)
         self._pending = still
 
-    def _apid_of(self, source: str) -> int:
+    def _event_apid(self, source: str, message: str) -> int:
+        """The APID an event is filed under — the element it is about, so that only that
+        element's partner (and the station's leads) see it: its source when that is an
+        element, else the element of the command it reports (``<element>.<verb>: …``),
+        else the station's."""
         by_name = {a.name: a.apid for a in self.mdb.apids}
-        return by_name.get(source, by_name.get("station", self.mdb.apids[0].apid))
+        if source in by_name:
+            return by_name[source]
+        element = message.split(":", 1)[0].rpartition(".")[0]
+        if element in by_name:
+            return by_name[element]
+        return by_name.get(SCHEDULER_ELEMENT, self.mdb.apids[0].apid)
 
     def _next_seq(self, apid: int) -> int:
         seq = self._seq.get(apid, 0)

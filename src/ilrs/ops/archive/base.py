@@ -8,7 +8,8 @@ commits before it returns: a packet reported as stored survives ``kill -9``.
 Parameter samples are buffered per parameter and written as one segment (two BLOBs: int64
 times in ns, float64 values) once the buffer spans ``segment_s`` or holds
 ``segment_samples`` samples, as the Yamcs parameter archive does; queries read the
-overlapping segments plus the open buffer.
+overlapping segments plus the open buffer. Events, commands, audit, tokens and user states
+are in ``logs.py``.
 """
 
 from __future__ import annotations
@@ -23,14 +24,8 @@ import numpy as np
 
 from ilrs.errors import ArchiveError
 from ilrs.ops._kernels import SUMMARY_DTYPE, minmax_buckets, minmax_from_summaries, summarize
-from ilrs.ops.archive.records import (
-    AuditRecord,
-    CommandRecord,
-    CommandStage,
-    Downsampled,
-    EventRecord,
-    RawPacket,
-)
+from ilrs.ops.archive.logs import LogTables
+from ilrs.ops.archive.records import Downsampled, RawPacket
 from ilrs.ops.archive.schema import APPEND_ONLY, SCHEMA
 
 __all__ = ["Archive"]
@@ -45,7 +40,7 @@ class _Buffer:
     stop_ns: int = 0
 
 
-class Archive(ABC):
+class Archive(LogTables, ABC):
     """One interface over SQLite and PostgreSQL. Thread-safe (one lock per archive)."""
 
     backend = "abstract"
@@ -128,9 +123,11 @@ class Archive(ABC):
         start_ns: int = -(2**63),
         stop_ns: int = 2**63 - 1,
         apids: Iterable[int] | None = None,
+        after: tuple[int, int] | None = None,
         limit: int = 10_000,
     ) -> list[RawPacket]:
-        """Packets generated in ``[start_ns, stop_ns)``, oldest first."""
+        """Packets generated in ``[start_ns, stop_ns)``, oldest first; ``after`` is the
+        (generation_ns, id) of the last packet of the previous page."""
         sql = (
             "SELECT reception_ns, generation_ns, apid, seq_count, data, id FROM packets "
             "WHERE generation_ns >= ? AND generation_ns < ?"
@@ -142,6 +139,9 @@ class Archive(ABC):
                 return []
             sql += f" AND apid IN ({', '.join('?' * len(allowed))})"
             params += allowed
+        if after is not None:
+            sql += " AND (generation_ns > ? OR (generation_ns = ? AND id > ?))"
+            params += [after[0], after[0], after[1]]
         sql += " ORDER BY generation_ns, id LIMIT ?"
         with self._lock:
             rows = self._run(sql, [*params, limit]).fetchall()
@@ -332,137 +332,6 @@ class Archive(ABC):
         with self._lock:
             rows = self._run("SELECT DISTINCT parameter FROM pp_segments").fetchall()
             return sorted({r[0] for r in rows} | {k for k, b in self._buffers.items() if b.n})
-
-    # -- events, command history, audit ------------------------------------------------
-
-    def append_event(self, event: EventRecord) -> int:
-        with self._lock, self._guard("append event"):
-            new_id = self._insert_id(
-                "INSERT INTO events (time_ns, source, severity, message, apid) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (event.time_ns, event.source, event.severity, event.message, event.apid),
-            )
-            self._commit()
-        return new_id
-
-    def append_events(self, events: Sequence[EventRecord]) -> None:
-        """Store several events in one commit."""
-        if not events:
-            return
-        with self._lock, self._guard("append events"):
-            self._run(
-                "INSERT INTO events (time_ns, source, severity, message, apid) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(e.time_ns, e.source, e.severity, e.message, e.apid) for e in events],
-                many=True,
-            )
-            self._commit()
-
-    def events(
-        self, *, start_ns: int = -(2**63), stop_ns: int = 2**63 - 1, limit: int = 1000
-    ) -> list[EventRecord]:
-        with self._lock:
-            rows = self._run(
-                "SELECT time_ns, source, severity, message, apid, id FROM events "
-                "WHERE time_ns >= ? AND time_ns < ? ORDER BY time_ns, id LIMIT ?",
-                (start_ns, stop_ns, limit),
-            ).fetchall()
-        return [EventRecord(*r) for r in rows]
-
-    def insert_command(self, cmd: CommandRecord, first_stage: CommandStage) -> None:
-        with self._lock, self._guard("insert command"):
-            self._run(
-                "INSERT INTO commands (id, name, apid, user_name, arguments, significance, "
-                "created_ns, seq_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (cmd.id, cmd.name, cmd.apid, cmd.user, cmd.arguments, cmd.significance,
-                 cmd.created_ns, cmd.seq_count),
-            )  # fmt: skip
-            self._insert_stage(first_stage)
-            self._commit()
-
-    def _insert_stage(self, s: CommandStage) -> None:
-        self._run(
-            "INSERT INTO command_stages (command_id, stage, status, time_ns, detail) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (s.command_id, s.stage, s.status, s.time_ns, s.detail),
-        )
-
-    def append_command_stage(self, stage: CommandStage) -> None:
-        with self._lock, self._guard("append command stage"):
-            self._insert_stage(stage)
-            self._commit()
-
-    def commands(self, *, limit: int = 1000) -> list[CommandRecord]:
-        with self._lock:
-            rows = self._run(
-                "SELECT id, name, apid, user_name, arguments, significance, created_ns, "
-                "seq_count FROM commands ORDER BY created_ns, id LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [CommandRecord(*r) for r in rows]
-
-    def command_stages(self, command_id: str) -> list[CommandStage]:
-        with self._lock:
-            rows = self._run(
-                "SELECT command_id, stage, status, time_ns, detail FROM command_stages "
-                "WHERE command_id = ? ORDER BY id",
-                (command_id,),
-            ).fetchall()
-        return [CommandStage(*r) for r in rows]
-
-    def append_audit(self, record: AuditRecord) -> None:
-        with self._lock, self._guard("append audit record"):
-            self._run(
-                "INSERT INTO audit (seq, time_ns, user_name, action, request, outcome, "
-                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (record.seq, record.time_ns, record.user, record.action, record.request,
-                 record.outcome, record.prev_hash, record.hash),
-            )  # fmt: skip
-            self._commit()
-
-    def audit_records(self, *, after_seq: int = -1, limit: int = 100_000) -> list[AuditRecord]:
-        with self._lock:
-            rows = self._run(
-                "SELECT seq, time_ns, user_name, action, request, outcome, prev_hash, hash "
-                "FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after_seq, limit),
-            ).fetchall()
-        return [AuditRecord(*r) for r in rows]
-
-    def last_audit(self) -> AuditRecord | None:
-        with self._lock:
-            row = self._run(
-                "SELECT seq, time_ns, user_name, action, request, outcome, prev_hash, hash "
-                "FROM audit ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-        return None if row is None else AuditRecord(*row)
-
-    # -- API tokens (hashes only) -------------------------------------------------------
-
-    def put_token(self, token_id: str, user: str, token_hash: str, created_ns: int) -> None:
-        with self._lock, self._guard("store token"):
-            self._run(
-                "INSERT INTO tokens (id, user_name, hash, created_ns) VALUES (?, ?, ?, ?)",
-                (token_id, user, token_hash, created_ns),
-            )
-            self._commit()
-
-    def token(self, token_id: str) -> tuple[str, str, int | None] | None:
-        """``(user, hash, revoked_ns)`` of a token id, or None."""
-        with self._lock:
-            row = self._run(
-                "SELECT user_name, hash, revoked_ns FROM tokens WHERE id = ?", (token_id,)
-            ).fetchone()
-        return None if row is None else (row[0], row[1], row[2])
-
-    def revoke_token(self, token_id: str, revoked_ns: int) -> bool:
-        with self._lock, self._guard("revoke token"):
-            cur = self._run(
-                "UPDATE tokens SET revoked_ns = ? WHERE id = ? AND revoked_ns IS NULL",
-                (revoked_ns, token_id),
-            )
-            self._commit()
-        return cur.rowcount == 1
 
     # -- lifecycle -------------------------------------------------------------------
 

@@ -35,6 +35,9 @@ SCHEMA = [
         seq BIGINT PRIMARY KEY, time_ns BIGINT NOT NULL, user_name TEXT NOT NULL,
         action TEXT NOT NULL, request TEXT NOT NULL, outcome TEXT NOT NULL,
         prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS user_states (
+        id {serial}, user_name TEXT NOT NULL, disabled INTEGER NOT NULL,
+        time_ns BIGINT NOT NULL, by_user TEXT NOT NULL)""",
 ]
 #: Tables whose rows may never change or disappear.
-APPEND_ONLY = ("packets", "events", "commands", "command_stages", "audit")
+APPEND_ONLY = ("packets", "events", "commands", "command_stages", "audit", "user_states")
