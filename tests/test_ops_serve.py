@@ -9,10 +9,20 @@ critical command waits for a second, different user.
 
 from __future__ import annotations
 
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import time
 
+import httpx
 import pytest
 
+from ilrs.cli import main
 from ilrs.errors import OpsClientError
 from ilrs.ops.client import OpsClient
 from ilrs.ops.serve import LiveStation, Server
@@ -75,8 +85,7 @@ def test_critical_command_waits_for_a_second_user(server):
     critical = "payload.command_center.power_off"  # a survival load: significance critical
     with OpsClient(server.url, token=_token(server, "flight.director")) as first:
         handle = first.issue_command(critical)
-        time.sleep(1.0)
-        assert handle.refresh().state == "awaiting_approval"
+        assert handle.refresh().state == "awaiting_approval"  # held until someone approves
         with pytest.raises(OpsClientError):
             handle.approve()  # not by the same user
     with OpsClient(server.url, token=_token(server, "flight.director2")) as second:
@@ -105,3 +114,115 @@ def test_each_partner_sees_only_its_own_parameters(server):
     with OpsClient(server.url, token=_token(server, "flight.director")) as ops:
         owners = {p["owner"] for p in ops.list_parameters()}
     assert {"china", "russia"} <= owners
+
+
+# -- the ilrs serve command: arguments checked and the port opened before any heavy work ----
+
+@pytest.fixture
+def not_sqlite(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("not an archive")
+    return path
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--epoch", "2036-13-01"], ["--epoch", "2036-13-01"]),
+    (["--epoch", "2070-01-01"], ["--epoch", "2050"]),
+    (["--speed", "0"], ["--speed"]),
+    (["--port", "70000"], ["--port", "70000"]),
+    (["--db", "postgresql://ilrs@127.0.0.1:1/none"], ["--db", "PostgreSQL"]),
+    (["--web", "."], ["--web", "index.html"]),
+    (["no-such-scenario.yaml"], ["no-such-scenario.yaml"]),
+])
+def test_a_bad_argument_fails_in_one_line_before_any_work(capsys, tmp_path, args, words):
+    code = main(["serve", "--db", str(tmp_path / "a.db"), "--port", "0", *args])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1 and len(err) == 1 and err[0].startswith("error: ")
+    assert all(w in err[0] for w in words), err[0]
+    assert "listening" not in capsys.readouterr().out
+
+
+def test_a_file_that_is_not_an_archive_is_refused(capsys, not_sqlite):
+    assert main(["serve", "--db", str(not_sqlite), "--port", "0"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "not SQLite" in err[0]
+    assert not_sqlite.read_text() == "not an archive"  # untouched
+
+
+def test_a_busy_port_fails_in_one_line(capsys, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--db", str(tmp_path / "a.db"), "--port", str(port)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "--port" in err[0] and str(port) in err[0]
+
+
+def _lines(stream, into: queue.Queue) -> None:
+    for line in stream:
+        into.put(line)
+    into.put(None)
+
+
+def _next_line(lines: queue.Queue, contains: str, timeout_s: float, seen: list[str]) -> str:
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        seen.append(line)
+        if contains in line:
+            return line
+    raise AssertionError(f"no line with {contains!r} in {seen}")
+
+
+def _status_until(url: str, state: str, timeout_s: float) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = httpx.get(f"{url}/api/status", timeout=10).json()
+        if status["state"] in (state, "failed"):
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"/api/status never said {state!r}")
+
+
+def test_serve_answers_from_the_start_from_any_folder(tmp_path):
+    """`ilrs serve` from a folder that is not the repository: it listens at once (status
+    "starting"), then "ready"; the archive goes to the per-user data folder, printed."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ilrs.cli", "serve", "--port", "0", "--speed", "600",
+         "--epoch", "2031-08-15"], cwd=folder, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        first = _next_line(lines, "listening on", 60, seen)
+        url = first.split()[2]
+        archive = tmp_path / "data" / "ilrs" / "serve" / "archive.db"
+        assert str(archive) in first
+        starting = httpx.get(f"{url}/api/status", timeout=10).json()
+        assert starting["state"] in ("starting", "ready")
+        assert httpx.get(f"{url}/api/mdb/parameters", timeout=10).status_code in (401, 503)
+        assert _status_until(url, "ready", 600)["state"] == "ready"
+        admin = _next_line(lines, " admin ", 60, seen).split()[-1]
+        mine = httpx.get(f"{url}/api/status", headers={"Authorization": f"Bearer {admin}"},
+                         timeout=10).json()
+        assert mine["user"] == "admin" and mine["link_connected"]
+        assert _next_line(lines, "dashboard:", 60, seen)
+        assert archive.is_file() and not list(folder.iterdir())  # nothing written here
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode in (0, 130), json.dumps(seen)  # 130: stopped by Ctrl-C (SIGINT)

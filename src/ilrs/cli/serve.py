@@ -1,47 +1,212 @@
-"""``ilrs serve``: the live twin and the command center, with the dashboard, at one address."""
+"""``ilrs serve``: the live twin and the command center, with the dashboard, at one address.
+
+Every argument is checked and the port opened before any heavy work; the twin then warms
+up (the campaign run to ``--epoch``) behind a progress bar while ``/api/status`` already
+answers ``starting``; a bad argument, a busy port or an unreachable archive is one line
+and exit status 1.
+"""
 
 from __future__ import annotations
 
+import socket
+import sys
+import threading
+from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from ilrs.cli._console import compile_notice
+from ilrs.cli._console import console as _console
 from ilrs.errors import InputError
+
+#: The twin and its kernels cover 1900 … 2050 (DE421 with the Moon's PCK).
+EPOCH_SPAN = ("1900-01-01", "2050-12-31")
+
+
+def _check_epoch(epoch: str) -> None:
+    try:
+        when = datetime.fromisoformat(epoch.removesuffix("Z"))
+    except ValueError:
+        raise InputError("--epoch", epoch, "a UTC ISO-8601 date or date-time") from None
+    if not EPOCH_SPAN[0] <= when.date().isoformat() <= EPOCH_SPAN[1]:
+        raise InputError("--epoch", epoch, f"a date within {EPOCH_SPAN[0]} … {EPOCH_SPAN[1]}")
+
+
+def _check_archive(db: str) -> None:
+    """A PostgreSQL URL must accept a connection; a SQLite file must be one (or new)."""
+    if db.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        try:
+            psycopg.connect(db, connect_timeout=5).close()
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise InputError("--db", db, f"a reachable PostgreSQL server ({reason})") from None
+        return
+    if db == ":memory:":
+        return
+    path = Path(db.removeprefix("sqlite:///"))
+    if path.is_dir():
+        raise InputError("--db", db, "a SQLite file, not a folder")
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                raise InputError("--db", db, "a SQLite archive (this file is not SQLite)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--db", db, f"a file in a writable folder ({exc.strerror})") from None
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, opened now so a busy port fails before any heavy work."""
+    if not 0 <= port <= 65535:
+        raise InputError("--port", port, "a TCP port in 0 … 65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError("--host", host, f"an address of this machine ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise InputError("--port", port, f"a free port on {host} ({exc.strerror})") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def serve(
     scenario: Path | None = typer.Argument(None, help="Scenario YAML (default: reference)."),
     speed: float = typer.Option(60.0, "--speed", help="Simulated seconds per wall second."),
-    db: str = typer.Option("out/serve/archive.db", "--db",
-                           help="Archive: a SQLite file or a postgresql:// URL."),
+    db: str | None = typer.Option(
+        None, "--db", help="Archive: a SQLite file or a postgresql:// URL "
+        "(default: archive.db in the per-user data folder, printed at start)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port)."),
     epoch: str = typer.Option("2036-01-01T00:00:00", "--epoch",
                               help="Where the twin starts (UTC); the campaign is run up to it."),
-    web: Path = typer.Option(Path("web"), "--web", help="Dashboard folder (repo's web/)."),
+    web: Path | None = typer.Option(
+        None, "--web", help="Dashboard folder (default: the one shipped with the package)."),
 ) -> None:
     """Run the station twin live with the command center (REST, WebSocket, dashboard)."""
+    from ilrs.ops.serve import default_archive_path, find_web_dir
+
+    if not speed > 0:
+        raise InputError("--speed", speed, "a positive number of simulated s per wall s")
+    if scenario is not None and not scenario.is_file():
+        raise InputError("scenario", str(scenario), "an existing scenario YAML file")
+    _check_epoch(epoch)
+    if web is not None and not (web / "index.html").is_file():
+        raise InputError("--web", str(web), "a dashboard folder holding index.html")
+    web_dir = web or find_web_dir()
+    db = db or str(default_archive_path())
+    _check_archive(db)
+    sock = _listen(host, port)
+    _serve(sock, scenario=scenario, speed=speed, db=db, epoch=epoch, web_dir=web_dir)
+
+
+def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir) -> None:
     import uvicorn
 
-    from ilrs.ops.serve import LiveStation
+    from ilrs.ops.serve import Gate
 
-    if speed <= 0:
-        raise InputError("--speed", speed, "a positive number of simulated s per wall s")
-    web_dir = web if (web / "index.html").exists() else None
-    station = LiveStation(scenario=scenario, speed=speed, db_url=db, epoch_utc=epoch,
-                          web_dir=web_dir)
-    console = Console()
-    with station:
-        url = f"http://{host}:{port}"
-        console.print("demo credentials (new at every start; paste a token into the "
-                      "dashboard or send it as 'Authorization: Bearer TOKEN'):")
+    out = _console()
+    err = _console(stderr=True)
+    bound_host, bound_port = sock.getsockname()[:2]
+    url = f"http://{bound_host}:{bound_port}"
+    gate = Gate()
+    config = uvicorn.Config(gate, log_level="warning", lifespan="on", ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    out.print(f"listening on {url} (GET {url}/api/status: starting, then ready); "
+              f"archive {db}")
+    compile_notice(err, "ilrs.station._kernels:run_block")
+    warm = _WarmUp(gate, server, out, err, url=url, scenario=scenario, speed=speed, db=db,
+                   epoch=epoch, web_dir=web_dir)
+    warm.start()
+    try:
+        server.run(sockets=[sock])
+    finally:
+        warm.stop()
+        sock.close()
+    if warm.error is not None:
+        from ilrs.cli import error_line
+
+        error_line(warm.error)
+        raise typer.Exit(1)
+
+
+class _WarmUp(threading.Thread):
+    """Builds and starts the live station behind the gate, with a progress bar."""
+
+    def __init__(self, gate, server, out, err, *, url, **station):
+        super().__init__(name="ilrs-warm-up", daemon=True)
+        self.gate, self.server, self.out, self.err, self.url = gate, server, out, err, url
+        self.options = station
+        self.station = None
+        self.error: str | None = None
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from ilrs.errors import IlrsError
+        from ilrs.ops.serve import LiveStation
+
+        o = self.options
+        bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                       TextColumn("{task.percentage:>5.1f} %"), TimeElapsedColumn(),
+                       console=self.err, transient=True)
+
+        def progress(stage: str, fraction: float) -> None:
+            self.gate.update(stage, fraction)
+            bar.update(task, description=stage, completed=fraction)
+
+        try:
+            with bar:
+                task = bar.add_task("starting", total=1.0)
+                station = LiveStation(scenario=o["scenario"], speed=o["speed"], db_url=o["db"],
+                                      epoch_utc=o["epoch"], web_dir=o["web_dir"],
+                                      progress=progress)
+                if self._stopping.is_set():
+                    return
+                self.station = station.start()
+                if self._stopping.is_set():  # Ctrl-C while it started
+                    station.stop()
+                    return
+        except (IlrsError, OSError) as exc:
+            self._fail(str(exc))
+            return
+        except Exception as exc:  # the server must not hang "starting" forever
+            self._fail(f"{type(exc).__name__}: {exc}")
+            return
+        self.gate.open(station.app(), twin_time=lambda: station.live.now_utc)
+        self._announce(station)
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        self.gate.fail(message)
+        self.server.should_exit = True
+
+    def _announce(self, station) -> None:
+        out, url = self.out, self.url
+        out.print("demo credentials (new at every start; paste a token into the "
+                  "dashboard or send it as 'Authorization: Bearer TOKEN'):")
         for u in station.users:
-            console.print(f"  {u.name:<18} {u.role:<17} {u.partner:<8} {u.token}",
-                          soft_wrap=True, highlight=False)
-        console.print(f"twin at {station.live.now_utc}, {speed:g}× real time; archive {db}")
-        console.print(f"dashboard: {url}/" if web_dir else
-                      f"no dashboard ({web}/index.html missing; run make web)")
-        console.print(f"API: {url}/api  (OpenAPI: {url}/docs)  — Ctrl-C to stop")
-        uvicorn.run(station.app(), host=host, port=port, log_level="warning",
-                    ws="websockets-sansio")
+            out.print(f"  {u.name:<18} {u.role:<17} {u.partner:<8} {u.token}",
+                      soft_wrap=True, highlight=False)
+        out.print(f"twin at {station.live.now_utc}, {station.speed:g}× real time")
+        web = self.options["web_dir"]
+        out.print(f"dashboard: {url}/ (from {web})" if web else
+                  "no dashboard (no web/ folder found; give --web DIR)")
+        out.print(f"API: {url}/api  (OpenAPI: {url}/docs)  — Ctrl-C to stop")
+        sys.stdout.flush()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.station is not None:
+            self.station.stop()

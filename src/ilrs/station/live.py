@@ -27,6 +27,7 @@ import bisect
 import functools
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -205,26 +206,29 @@ class LiveTwin:
         self._clock = max(self._clock, self.now_tdb_s) + seconds
         return self.advance_to(self._clock)
 
-    def advance_to(self, tdb_s: float) -> int:
+    def advance_to(self, tdb_s: float, progress: Callable[[float], None] | None = None) -> int:
         """Run every step ending at or before ``tdb_s`` (TDB seconds past J2000; 10 ms of
-        slack as in ``Twin.run``); returns the number of steps run."""
+        slack as in ``Twin.run``); returns the number of steps run. ``progress(fraction)``
+        is called after each block (a day)."""
         target = math.floor((tdb_s - self.start_tdb_s + 0.01) / self.step_s)
-        return self.advance_steps(max(0, target - self._n))
+        return self.advance_steps(max(0, target - self._n), progress)
 
-    def advance_to_utc(self, utc: str) -> int:
+    def advance_to_utc(self, utc: str, progress: Callable[[float], None] | None = None) -> int:
         """:meth:`advance_to` a UTC ISO date or date-time."""
-        return self.advance_to(_tdb(utc))
+        return self.advance_to(_tdb(utc), progress)
 
     @_locked
-    def advance_steps(self, n: int) -> int:
-        """Run ``n`` steps; returns ``n``."""
-        target = self._n + int(n)
+    def advance_steps(self, n: int, progress: Callable[[float], None] | None = None) -> int:
+        """Run ``n`` steps; returns ``n``. ``progress(fraction done)`` after each block."""
+        first, target = self._n, self._n + int(n)
         while self._n < target:
             b = self._block()
             a = self._n - b.i0
             e = min(b.i1, target) - b.i0
             self._run(b, a, e)
             self._n = b.i0 + e
+            if progress is not None:
+                progress((self._n - first) / (target - first))
         self._emit_timed_events()
         return int(n)
 
