@@ -301,3 +301,17 @@ def test_geometry_at_without_refinement_is_the_grid_itself():
     geo = geometry_at(src, [10.0], 2.0, t, None, 0.0, 0.0)
     np.testing.assert_array_equal(geo.tdb_s, t)
     assert s.period.geometry_step_s == 600.0
+
+
+def test_misspelt_fault_target_and_payload_rule_are_refused(tmp_path):
+    path = _write(tmp_path, "extends: reference\nname: x\nfaults:\n"
+                            "  - {kind: array-degradation, at: 2032-01-01, magnitude: 0.5,\n"
+                            "     target: array-1z}\n")
+    with pytest.raises(ScenarioFileError, match="array-1a") as err:
+        Twin.from_scenario(path)
+    assert (err.value.file, err.value.line) == (str(path), 5)     # the line of target:
+    path = _write(tmp_path, "extends: reference\nname: x\npayloads:\n"
+                            "  Lunar seismometr: {condition: any}\n", "p.yaml")
+    with pytest.raises(ScenarioFileError, match="payload name") as err:
+        Twin.from_scenario(path)
+    assert (err.value.file, err.value.line) == (str(path), 4)

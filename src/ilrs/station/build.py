@@ -114,9 +114,29 @@ def check_arrivals(roadmap: Roadmap, scenario: Scenario) -> None:
                 raise scenario.error(("comms", field), expected, value)
 
 
+def check_names(roadmap: Roadmap, scenario: Scenario) -> None:
+    """Fault targets name a component of their kind and payload rules a campaign payload:
+    a misspelt name would otherwise change nothing, silently."""
+    for i, fault in enumerate(scenario.faults):
+        if fault.target is None:
+            continue
+        group = flt.TARGETS[fault.kind]
+        ids = (["relay"] if group == "relay"
+               else [c.id for c in getattr(scenario, group)])
+        if fault.target not in ids:
+            raise scenario.error(("faults", i, "target"), f"an id of the scenario's {group} "
+                                 f"({', '.join(ids) or 'none'})", fault.target)
+    names = {p.name for m in roadmap.missions for p in m.payloads}
+    for name in scenario.payloads:
+        if name not in names:
+            raise scenario.error(("payloads", name), "a payload name of the campaign",
+                                 name)
+
+
 def build_up(roadmap: Roadmap, scenario: Scenario) -> BuildUp:
     """Which missions build the station, when they land, and what their payloads draw."""
     check_arrivals(roadmap, scenario)
+    check_names(roadmap, scenario)
     cfg = scenario.campaign
     delivered = deliveries(roadmap)
     all_missions = deliveries(roadmap, include_failed=True)
