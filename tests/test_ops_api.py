@@ -65,8 +65,9 @@ def hk(apid, t_ns, values, container) -> bytes:
                     data=encode_container(DB, container, values)).pack()  # fmt: skip
 
 
-@pytest.fixture
-def env(tmp_path):
+def served_app(tmp_path):
+    """The app on a fresh SQLite archive with a loopback link: (client, service, headers
+    per user); the ``env`` fixture (other test modules reuse it)."""
     settings = OpsSettings(archive_url=str(tmp_path / "ops.db"), mdb=DB, auth=CONFIG,
                            link_port=0, housekeeping_period_s=0.05,
                            derived=[{"name": "power.twice_v", "expression": "2 * power.bus_v",
@@ -75,6 +76,9 @@ def env(tmp_path):
     tokens = {name: service.tokens.issue(name, now_ns=T0_NS).secret for name, _, _ in USERS}
     with TestClient(create_app(settings, service=service)) as client:
         yield client, service, {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
+
+
+env = pytest.fixture(served_app, name="env")
 
 
 def test_openapi_is_published_and_tokens_are_required(env):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
-
-from ilrs.ops.audit import verify_url
 
 app = typer.Typer(help="Command-center tools.", no_args_is_help=True)
 audit = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -16,9 +16,30 @@ app.add_typer(audit, name="audit")
 def verify(
     db: str = typer.Option("ilrs-archive.db", "--db",
                            help="Archive: a SQLite file or a postgresql:// URL."),
+    anchor: Path | None = typer.Option(None, "--anchor", help="The audit anchor file (signed "
+                                       "checkpoints written outside the archive)."),
+    key: Path | None = typer.Option(None, "--key", help="The anchor's key file (default: the "
+                                    "anchor's name with .key)."),
 ) -> None:
-    """Check the audit log's hash chain; exit 1 if a record was changed or removed."""
-    result = verify_url(db)
+    """Check the audit log's hash chain; with --anchor, also that it matches every signed
+    checkpoint (no record removed, rewritten or added). Exit 1 on any problem."""
+    from ilrs.errors import IlrsError
+    from ilrs.ops.anchor import AuditAnchor, load_or_create_key
+    from ilrs.ops.audit import verify_url
+
+    signed = None
+    if anchor is not None:
+        key_file = key or anchor.with_suffix(".key")
+        if not key_file.is_file() or not anchor.is_file():
+            missing = anchor if not anchor.is_file() else key_file
+            Console(stderr=True).print(f"error: {missing}: no such file", highlight=False)
+            raise typer.Exit(1)
+        try:
+            signed = AuditAnchor(anchor, load_or_create_key(key_file), check=False)
+        except IlrsError as exc:
+            Console(stderr=True).print(f"error: {exc}", highlight=False)
+            raise typer.Exit(1) from None
+    result = verify_url(db, anchor=signed)
     Console().print(result.summary(), highlight=False)
     if not result.ok:
         raise typer.Exit(1)

@@ -80,15 +80,20 @@ def load_or_create_key(path: str | Path) -> bytes:
 
 
 class AuditAnchor:
-    """Append and read signed checkpoints in ``path`` (JSON lines), with ``key``."""
+    """Append and read signed checkpoints in ``path`` (JSON lines), with ``key``.
 
-    def __init__(self, path: str | Path, key: bytes):
+    Opening an existing file checks it (``AnchorError`` when it does not), unless
+    ``check=False`` (a verifier, which reports the problem itself)."""
+
+    def __init__(self, path: str | Path, key: bytes, *, check: bool = True):
         self.path = Path(path)
         self._key = key
         self._lock = threading.Lock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        existing = self.checkpoints() if self.path.exists() else []
-        self._prev = existing[-1].mac if existing else _START
+        self._prev = _START
+        if check:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            existing = self.checkpoints() if self.path.exists() else []
+            self._prev = existing[-1].mac if existing else _START
 
     def append(self, seq: int, digest: str, *, time_ns: int) -> Checkpoint:
         """Anchor the record ``seq`` whose hash is ``digest``; durable when it returns."""
