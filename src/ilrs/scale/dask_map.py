@@ -69,15 +69,20 @@ def map_chunks(
     n_workers: int | None = None,
     processes: bool = True,
     description: str = "chunks",
+    on_result: Callable[[int, Any], None] | None = None,
 ) -> list[Any]:
-    """``[func(c) for c in chunks]``, run where ``scheduler`` says (see the module doc)."""
+    """``[func(c) for c in chunks]``, run where ``scheduler`` says (see the module doc);
+    ``on_result(i, result)`` is called as each chunk finishes (in completion order), e.g.
+    to save it so an interrupted study resumes."""
     chunks = list(chunks)
     if scheduler == INLINE:
         results = []
         with _progress(progress) as bar:
             task = bar.add_task(description, total=len(chunks))
-            for chunk in chunks:
+            for i, chunk in enumerate(chunks):
                 results.append(func(chunk))
+                if on_result is not None:
+                    on_result(i, results[-1])
                 bar.advance(task)
         return results
     from distributed import Client
@@ -91,16 +96,19 @@ def map_chunks(
             client = stack.enter_context(Client(cluster))
         else:
             client = stack.enter_context(Client(str(scheduler)))
-        return _run_on(client, func, chunks, progress, description)
+        return _run_on(client, func, chunks, progress, description, on_result)
 
 
-def _run_on(client, func, chunks, progress, description) -> list[Any]:
+def _run_on(client, func, chunks, progress, description, on_result=None) -> list[Any]:
     from distributed import as_completed
 
     futures = client.map(func, chunks, pure=False)
+    index = {f.key: i for i, f in enumerate(futures)}
     with _progress(progress) as bar:
         task = bar.add_task(description, total=len(futures))
-        for _ in as_completed(futures):
+        for done in as_completed(futures):
+            if on_result is not None:
+                on_result(index[done.key], done.result())
             bar.advance(task)
     results = client.gather(futures)
     for future in futures:

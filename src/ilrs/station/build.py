@@ -9,6 +9,7 @@ arrays the compiled loop reads (generation, loads by priority class, data rates,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -78,9 +79,21 @@ class BuildUp:
     relay_arrival_tdb_s: float
     station_missions: tuple[str, ...]
     skipped: tuple[str, ...]                # station missions that failed or were cancelled
+    relay_mission: str = ""
 
     def arrival(self, mission_id: str) -> float:
         return self.arrivals_tdb_s.get(mission_id, math.inf)
+
+    def with_arrivals(self, arrivals_utc: dict[str, str]) -> BuildUp:
+        """The same station with some missions arriving on other dates (ISO UTC), e.g. a
+        launch slip: their components and payloads arrive then."""
+        arrivals = {**self.arrivals_tdb_s, **{m: _tdb(d) for m, d in arrivals_utc.items()}}
+        payloads = tuple(dataclasses.replace(p, arrival_tdb_s=arrivals[p.mission_id])
+                         for p in self.payloads)
+        return dataclasses.replace(
+            self, arrivals_tdb_s=arrivals, landing_dates={**self.landing_dates,
+                                                          **arrivals_utc},
+            payloads=payloads, relay_arrival_tdb_s=arrivals.get(self.relay_mission, math.inf))
 
     @property
     def first_landing_tdb_s(self) -> float:
@@ -172,6 +185,7 @@ def build_up(roadmap: Roadmap, scenario: Scenario) -> BuildUp:
         relay_arrival_tdb_s=arrivals.get(relay_id, math.inf),
         station_missions=tuple(d.mission_id for d in station),
         skipped=skipped,
+        relay_mission=relay_id,
     )
 
 
@@ -253,9 +267,13 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
         if not (t[-1] >= arrival):
             continue
         years = (t - arrival) / comp.SECONDS_PER_YEAR
-        p = comp.solar_array_power_w(geo.at("sun_fraction", t, float(a.mast_m)), el, az, dist,
-                                     area_m2=a.area_m2, efficiency=a.efficiency, mount=a.mount,
-                                     azimuth_deg=a.azimuth_deg)
+        mast = float(a.mast_m)
+        per_m2 = geo.cached(  # W per m² at 100 % efficiency: the same for every array size
+            ("solar_w_per_m2", mast, a.mount, a.azimuth_deg), t,
+            lambda mast=mast, a=a: comp.solar_array_power_w(
+                geo.at("sun_fraction", t, mast), el, az, dist, area_m2=1.0, efficiency=1.0,
+                mount=a.mount, azimuth_deg=a.azimuth_deg))
+        p = per_m2 * (a.area_m2 * a.efficiency)
         solar += p * comp.degradation_factor(years, a.degradation_per_yr) * flt.factor(
             occurrences, "array-degradation", a.id, t)
     gen = solar.copy()
@@ -332,9 +350,12 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
     # -- communications ------------------------------------------------------------------------
     dl = np.zeros(n)
     if comms:
-        dte_rate = comp.link_rate_bit_s(geo.at("earth_range_m", t), **comms.dte.model_dump())
-        relay_rate = comp.link_rate_bit_s(geo.at("relay_range_m", t),
-                                          **comms.relay.model_dump())
+        def rate(link, range_name: str) -> np.ndarray:
+            spec = link.model_dump()
+            return geo.cached(("rate", range_name, *sorted(spec.items())), t,
+                              lambda: comp.link_rate_bit_s(geo.at(range_name, t), **spec))
+        dte_rate = rate(comms.dte, "earth_range_m")
+        relay_rate = rate(comms.relay, "relay_range_m")
         dl = comms_here * np.maximum(np.where(earth_ok, dte_rate, 0.0),
                                      np.where(relay_ok, relay_rate, 0.0))
     # -- storage -------------------------------------------------------------------------------

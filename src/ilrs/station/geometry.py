@@ -10,6 +10,7 @@ and errs only at the edges of a sunrise or a pass, by well under one coarse step
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,11 +161,29 @@ class Geometry:
     relay_range_m: np.ndarray
     horizons: dict[float, HorizonProfile]
     site: Site
+    memo: dict | None = None     # per-step arrays kept for reuse (see memoized)
 
     def at(self, name: str, tdb_s: np.ndarray, mast_m: float | None = None) -> np.ndarray:
         """A quantity linearly interpolated to ``tdb_s``."""
-        values = self.sun_fraction[mast_m] if name == "sun_fraction" else getattr(self, name)
-        return np.interp(tdb_s, self.tdb_s, values)
+        def interp() -> np.ndarray:
+            values = (self.sun_fraction[mast_m] if name == "sun_fraction"
+                      else getattr(self, name))
+            return np.interp(tdb_s, self.tdb_s, values)
+        return self.cached((name, mast_m), tdb_s, interp)
+
+    def cached(self, key: tuple, tdb_s: np.ndarray, compute) -> np.ndarray:
+        """``compute()``, a per-step array at ``tdb_s``, kept under ``key`` when memoized."""
+        if self.memo is None or tdb_s.size == 0:
+            return compute()
+        full = (*key, float(tdb_s[0]), float(tdb_s[-1]), tdb_s.size)
+        if full not in self.memo:
+            self.memo[full] = compute()
+        return self.memo[full]
+
+    def memoized(self) -> Geometry:
+        """This geometry keeping every per-step array it computes, for many runs of plant
+        variants over the same steps (studies); read-only arrays, shared between runs."""
+        return dataclasses.replace(self, memo={})
 
 
 def geometry_at(source: HorizonSource, masts_m, antenna_mast_m: float, tdb_s: np.ndarray,
