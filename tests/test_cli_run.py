@@ -27,15 +27,18 @@ def test_run_writes_report_figures_parquet_kpis_and_the_sky_section(capsys, tmp_
     for png in ("power-month", "energy-yearly", "data-o2", "buildup", "events", "sky-tracks"):
         assert (tmp_path / f"{png}.png").stat().st_size > 10_000
     html = (tmp_path / "report.html").read_text()
-    assert html.count("<img src='data:image/png;base64,") == 6
-    # the sky section (formerly `ilrs run --year`): the year after the start, 2032
+    assert html.count(" src='data:image/png;base64,") == 6
+    # the sky section: within the period run (2031-08-01 … 09-15), against the terrain
     summary = json.loads((tmp_path / "sky-summary.json").read_text())
+    assert summary["start_utc"][:10] == "2031-08-01"
+    assert summary["stop_utc"][:10] == "2031-09-15"
     # At 89.45° S the Sun's centre stays within ~±2.1° of the horizon (1.54° + 0.55°).
     assert -2.2 < summary["sun_elevation_min_deg"] < summary["sun_elevation_max_deg"] < 2.2
-    assert 0.3 < summary["sun_center_above_horizon_fraction"] < 0.7
-    assert len(summary["eclipses"]) >= 1
+    assert 0.0 <= summary["sun_center_above_horizon_fraction"] <= 1.0
+    assert summary["horizon"].startswith("terrain horizon (LOLA-derived reference)")
     assert np.isfinite(summary["earth_center_above_horizon_fraction"])
-    assert "Sun centre above the mathematical horizon" in html
+    assert "centre was above the terrain horizon" in html
+    assert "sky of the site 2031-08-01 … 2031-09-15: Sun's centre above the terrain" in out
 
 
 def test_run_with_a_scenario_file_and_an_ideal_horizon(capsys, tmp_path):

@@ -83,10 +83,11 @@ def run(
                   f"{k['crew_days_supported']:.0f} of {k['crew_person_days']:.0f}; "
                   f"{k['faults']} faults, {k['events']} events")
     sky = json.loads((Path(report).parent / "sky-summary.json").read_text())
-    console.print(f"  sky of the site in {sky['start_utc'][:4]}: Sun's centre above the "
-                  f"mathematical horizon {100 * sky['sun_center_above_horizon_fraction']:.1f} % "
-                  f"of the time, Earth's {100 * sky['earth_center_above_horizon_fraction']:.1f} %"
-                  f"; {len(sky['eclipses'])} eclipse(s)")
+    console.print(f"  sky of the site {sky['start_utc'][:10]} … {sky['stop_utc'][:10]}: Sun's "
+                  f"centre above the {sky['horizon']} "
+                  f"{100 * sky['sun_center_above_horizon_fraction']:.1f} % of the time, Earth's "
+                  f"{100 * sky['earth_center_above_horizon_fraction']:.1f} %"
+                  f"; {len(sky['eclipses'])} eclipse(s)", markup=False)
     for eclipse in sky["eclipses"]:
         console.print("    eclipse: " + ", ".join(f"{kind.replace('_', ' ')} {utc}"
                                                   for kind, utc in eclipse.items()))

@@ -1,0 +1,156 @@
+"""The station twin's figures: power and state of charge over the hardest month, the
+yearly energy balance, data returned and lost with oxygen produced, the station build-up
+and the event timeline (PNG, matplotlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ilrs.station import Results
+
+__all__ = ["hardest_month", "twin_figures"]
+
+J_PER_KWH = 3.6e6
+
+
+def _save(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def hardest_month(res: Results) -> slice:
+    soc = res.series("soc_min")
+    finite = np.isfinite(soc)
+    i = int(np.argmin(np.where(finite, soc, np.inf))) if finite.any() else 0
+    per_day = max(1, round(86400.0 / res.bin_s))
+    half = 15 * per_day
+    lo = max(0, min(i - half, soc.size - 2 * half))
+    return slice(lo, min(soc.size, lo + 2 * half))
+
+
+def fig_power_month(res: Results, path: Path) -> Path:
+    s = hardest_month(res)
+    t = res.bin_utc()[s]
+    kw = 1.0 / (res.bin_steps[s] * res.step_s * 1000.0)
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, layout="constrained",
+                                  height_ratios=(2, 1))
+    ax.plot(t, res.series("generation_j")[s] * kw, color="gold", lw=1.2, label="generation")
+    loads = [("survival_j", "survival"), ("comms_j", "communications"),
+             ("science_j", "science & rovers"), ("isru_j", "ISRU")]
+    ax.stackplot(t, *[res.series(c)[s] * kw for c, _ in loads],
+                 labels=[lbl for _, lbl in loads], alpha=0.7)
+    ax.plot(t, res.series("battery_discharge_j")[s] * kw, color="k", lw=0.8, ls="--",
+            label="battery discharge")
+    ax.plot(t, res.series("rfc_fuel_cell_j")[s] * kw, color="tab:purple", lw=0.8, ls=":",
+            label="fuel cell")
+    ax.set(ylabel="mean power per hour (kW)",
+           title="Power flows and state of charge over the hardest month (lowest SOC)")
+    ax.legend(loc="upper right", ncols=3, fontsize=8)
+    ax.grid(alpha=0.3)
+    ax2.plot(t, 100 * res.series("soc_min")[s], color="tab:green")
+    ax2.set(ylabel="battery SOC, min per hour (%)", ylim=(0, 102))
+    ax2.grid(alpha=0.3)
+    ax2.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    return _save(fig, path)
+
+
+def _yearly(res: Results, columns) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    years = res.bin_utc().astype("datetime64[Y]").astype(int) + 1970
+    uniq = np.unique(years)
+    out = {c: np.array([res.series(c)[years == y].sum() for y in uniq]) for c in columns}
+    return uniq, out
+
+
+def fig_yearly_energy(res: Results, path: Path) -> Path:
+    cols = ["survival_j", "comms_j", "science_j", "isru_j", "battery_loss_j", "curtailed_j"]
+    years, sums = _yearly(res, [*cols, "generation_j", "rfc_electrolyser_j",
+                                "rfc_fuel_cell_j"])
+    sums["rfc_net_j"] = sums["rfc_electrolyser_j"] - sums["rfc_fuel_cell_j"]
+    cols = [*cols[:5], "rfc_net_j", cols[5]]
+    fig, ax = plt.subplots(figsize=(11, 4.5), layout="constrained")
+    bottom = np.zeros(years.size)
+    for c in cols:
+        v = sums[c] / 1e9 * (1e9 / J_PER_KWH) / 1000.0
+        ax.bar(years, v, bottom=bottom, label=c.removesuffix("_j").replace("_", " "))
+        bottom += v
+    ax.plot(years, sums["generation_j"] / J_PER_KWH / 1000.0, "k_", ms=30, mew=2,
+            label="generated")
+    ax.set(ylabel="MWh per year", title="Yearly energy balance (where the generated energy went)")
+    ax.legend(fontsize=8, ncols=4)
+    ax.grid(alpha=0.3, axis="y")
+    return _save(fig, path)
+
+
+def fig_data_o2(res: Results, path: Path) -> Path:
+    t = res.bin_utc()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    ax.plot(t, np.cumsum(res.series("data_returned_bit")) / 8e12, label="returned to Earth")
+    ax.plot(t, np.cumsum(res.series("data_lost_bit")) / 8e12, label="lost (buffer full)")
+    ax.set(ylabel="cumulative data (TB)", title="Data returned and lost")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    ax2.plot(t, np.cumsum(res.series("o2_produced_kg")) / 1000.0, color="tab:red")
+    ax2.set(ylabel="cumulative O2 produced (t)", title="ISRU oxygen (surplus power only)")
+    ax2.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def fig_buildup(res: Results, path: Path) -> Path:
+    sc, up = res.scenario, res.build_up
+    stop = res.bin_utc()[-1]
+    rows = []
+    for group in ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs", "isru",
+                  "rovers"):
+        for c in getattr(sc, group):
+            rows.append((f"{c.id} ({group.replace('_', ' ')})", c.arrives_with))
+    if sc.comms:
+        rows.append((f"{sc.comms.id} (comms)", sc.comms.arrives_with))
+    for p in up.payloads:
+        rows.append((p.name[:38], p.mission_id))
+    fig, ax = plt.subplots(figsize=(11, 0.22 * len(rows) + 1.5), layout="constrained")
+    for i, (_label, mission) in enumerate(rows):
+        date = up.landing_dates.get(mission)
+        if date is None:
+            continue
+        d0 = np.datetime64(date)
+        ax.barh(i, (stop - d0).astype("timedelta64[D]").astype(float), left=d0, height=0.6,
+                color=f"C{int(mission[-1]) % 10 if mission[-1].isdigit() else 0}")
+        ax.text(d0, i, f" {mission}", va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set(title="Station build-up: each element from the landing that brings it")
+    ax.grid(alpha=0.3, axis="x")
+    return _save(fig, path)
+
+
+def fig_events(res: Results, path: Path) -> Path:
+    sources = ["campaign", "fault", "fdir", "power", "thermal", "data"]
+    fig, ax = plt.subplots(figsize=(11, 3.2), layout="constrained")
+    for i, src in enumerate(sources):
+        times = [np.datetime64(e["time_utc"][:19]) for e in res.events_table()
+                 if e["source"] == src]
+        ax.scatter(times, np.full(len(times), i), s=12, marker="|" if src != "fault" else "x")
+    ax.set_yticks(range(len(sources)), sources)
+    ax.set(title=f"Events ({len(res.events)})")
+    ax.grid(alpha=0.3, axis="x")
+    return _save(fig, path)
+
+
+def twin_figures(res: Results, out_dir: Path) -> dict[str, Path]:
+    """Write the report's PNG figures; returns name → path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "power-month": fig_power_month(res, out_dir / "power-month.png"),
+        "energy-yearly": fig_yearly_energy(res, out_dir / "energy-yearly.png"),
+        "data-o2": fig_data_o2(res, out_dir / "data-o2.png"),
+        "buildup": fig_buildup(res, out_dir / "buildup.png"),
+        "events": fig_events(res, out_dir / "events.png"),
+    }
