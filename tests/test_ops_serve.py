@@ -116,6 +116,41 @@ def test_each_partner_sees_only_its_own_parameters(server):
     assert {"china", "russia"} <= owners
 
 
+def _messages(ops: OpsClient, text: str) -> list[str]:
+    return [e["message"] for e in ops.list_events() if text in e["message"]]
+
+
+def test_events_of_a_partner_command_reach_that_partner_and_the_leads_only(server):
+    """Issue 10 (3): the twin's 'executed' event is filed under the commanded element."""
+    with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
+        ops.issue_command(f"{OWN}.power_off").await_complete(timeout_s=30)
+        ops.issue_command(f"{OWN}.power_on").await_complete(timeout_s=30)
+        mine = _wait_for(lambda: _messages(ops, f"{OWN}.power_on"), what="the executed event")
+    assert "executed" in mine[0]
+    with OpsClient(server.url, token=_token(server, "flight.director")) as lead:
+        assert _messages(lead, f"{OWN}.power_on")
+    with OpsClient(server.url, token=_token(server, "china.operator")) as other:
+        assert other.list_events() and _messages(other, OWN) == []
+
+
+def test_telemetry_alarms_and_commands_run_on_mission_time(server):
+    """Generation time is the twin's UTC (2036), reception time the ground's (today)."""
+    with OpsClient(server.url, token=_token(server, "flight.director")) as ops:
+        handle = ops.issue_command("station.safe_mode_enter").await_complete(timeout_s=30)
+        ops.issue_command("station.safe_mode_exit")  # critical: waits for a second user
+        status = ops.get_status()
+        twin = float(ops.get_parameter_value("station.time.utc_s").value)
+        latest = ops._get("/api/parameters/station.power.generation_w/latest")
+    year = str(time.gmtime().tm_year)
+    assert status["mission_time"].startswith("2036") and status["mission_speed"] == 600.0
+    assert latest["time"].startswith("2036") and latest["reception_time"].startswith(year)
+    sample_s = time.mktime(time.strptime(latest["time"][:19], "%Y-%m-%dT%H:%M:%S"))
+    assert abs(sample_s - time.timezone - twin) < 3600  # the same hour of the twin's clock
+    stages = [s["time"] for s in handle.record["stages"]]
+    assert handle.record["created"].startswith("2036") and all(
+        t.startswith("2036") for t in stages)  # fmt: skip
+
+
 # -- the ilrs serve command: arguments checked and the port opened before any heavy work ----
 
 @pytest.fixture

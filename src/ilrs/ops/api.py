@@ -118,6 +118,8 @@ async def status(ops: Ops, user: Reader) -> dict[str, Any]:
     return {
         "user": user, "time": ns_to_iso(ops.clock()),
         "twin_time": _twin_time(ops),
+        # the operators' clock: the spacecraft's UTC now and how fast it runs
+        "mission_time": ns_to_iso(ops.mission_clock()), "mission_speed": ops.mission_speed,
         "link_connected": ops.link is not None and ops.link.connected.is_set(),
         "ingest": asdict(ops.processor.stats),
         "link": None if ops.link is None else ops.link.live_stats(),
@@ -165,8 +167,10 @@ async def latest(name: str, ops: Ops, user: Reader) -> dict[str, Any]:
     entry = ops.processor.latest.get(name)
     if entry is None:
         raise HTTPException(404, f"no value of {name} yet")
+    received = ops.processor.received_ns.get(name)
     return {"name": name, "time": ns_to_iso(entry[0]), "value": _finite(entry[1]),
-            "level": entry[2]}  # fmt: skip
+            "level": entry[2],
+            "reception_time": None if received is None else ns_to_iso(received)}  # fmt: skip
 
 
 @router.get("/parameters/{name}/samples")
@@ -236,7 +240,8 @@ def _alarm_action(ops: OpsService, user: str, name: str, action: str, **kw) -> d
         if not ops.policy.can_read_parameter(user, name) or not ops.policy.can(
                 user, Action.ALARM):  # fmt: skip
             raise PermissionDeniedError(user, f"{action} the alarm of", name)
-        move = ops.processor.alarm_action(action, name, user=user, now_ns=ops.clock(), **kw)
+        move = ops.processor.alarm_action(action, name, user=user, now_ns=ops.mission_clock(),
+                                          **kw)  # fmt: skip
     return {"parameter": name, "state": move.state.value, "time": ns_to_iso(move.time_ns)}
 
 

@@ -27,9 +27,10 @@ CLOSE_UNAUTHORIZED = 4401
 
 def _ws_message(ops: OpsService, user: str, update: Update, wanted: set[str]) -> list[dict]:
     out = []
+    received = None if update.reception_ns is None else ns_to_iso(update.reception_ns)
     for name, (t, v, level) in update.samples.items():
         if name in wanted:
-            out.append({"type": "parameter", "name": name,
+            out.append({"type": "parameter", "name": name, "reception_time": received,
                         "time": [ns_to_iso(x) for x in t],
                         "value": np.where(np.isfinite(v), v, None).tolist(),
                         "level": level.tolist()})  # fmt: skip

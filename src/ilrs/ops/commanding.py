@@ -104,6 +104,8 @@ class CommandEntry:
     verified: set[str] = field(default_factory=set)
     #: Position in the order of issue (the command history's cursor).
     order: int = 0
+    #: Ground time the command last cleared authorization / approval (constraint clock).
+    cleared_ns: int = 0
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -141,6 +143,9 @@ class Commander:
     ):
         self.mdb, self.policy, self.archive = mdb, policy, archive
         self.transmit, self.latest, self.clock = transmit, latest, clock
+        #: What stamps the history (stages, creation): mission time when the service has
+        #: it (the spacecraft's UTC), else ``clock``; time-outs always run on ``clock``.
+        self.stamp: Callable[[], int] = clock
         self.source_id = source_id
         if schedule_apid is None and any(a.name == "station" for a in mdb.apids):
             schedule_apid = mdb.apid_of("station")
@@ -154,7 +159,7 @@ class Commander:
     # -- history ---------------------------------------------------------------------
 
     def _stage(self, entry: CommandEntry, stage: str, status: str, detail: str = "") -> None:
-        record = CommandStage(entry.id, stage, status, self.clock(), detail)
+        record = CommandStage(entry.id, stage, status, self.stamp(), detail)
         if not entry.stages:
             self.archive.insert_command(
                 CommandRecord(entry.id, entry.name, entry.definition.apid, entry.user,
@@ -206,7 +211,7 @@ class Commander:
         data = encode_arguments(definition, args)
         release_at = None if release_at_utc is None else _release_time(release_at_utc)
         now = self.clock()
-        entry = CommandEntry(str(uuid.uuid4()), definition, user, args, data, now,
+        entry = CommandEntry(str(uuid.uuid4()), definition, user, args, data, self.stamp(),
                              CommandState.WAITING_CONSTRAINTS, release_at=release_at)  # fmt: skip
         with self._lock:
             entry.order = len(self._entries)
@@ -219,6 +224,7 @@ class Commander:
                 self._finish(entry, CommandState.REJECTED)
                 raise PermissionDeniedError(user, "command", name)
             self._stage(entry, "authorized", "ok")
+            entry.cleared_ns = now
             if definition.significance in ("critical", "severe"):
                 entry.state = CommandState.AWAITING_APPROVAL
                 self._stage(entry, "approval", "pending", definition.significance)
@@ -241,7 +247,8 @@ class Commander:
             entry.approver = user
             entry.state = CommandState.WAITING_CONSTRAINTS
             self._stage(entry, "approval", "ok", user)
-            self._check_constraints(entry, self.clock())
+            entry.cleared_ns = self.clock()
+            self._check_constraints(entry, entry.cleared_ns)
             return entry
 
     def cancel(self, command_id: str, *, user: str) -> CommandEntry:
@@ -273,15 +280,11 @@ class Commander:
             self._release(entry)
             return
         timeout_s = entry.definition.constraint_timeout_s
-        if now_ns - self._constraint_start(entry) >= timeout_s * 1e9:
+        if now_ns - entry.cleared_ns >= timeout_s * 1e9:
             self._stage(entry, "constraints", "failed", why)
             self._finish(entry, CommandState.FAILED)
         elif not any(s.stage == "constraints" for s in entry.stages):
             self._stage(entry, "constraints", "pending", f"{why}; waiting up to {timeout_s} s")
-
-    def _constraint_start(self, entry: CommandEntry) -> int:
-        last = [s.time_ns for s in entry.stages if s.stage in ("authorized", "approval")]
-        return last[-1]
 
     def _release(self, entry: CommandEntry) -> None:
         apid = entry.definition.apid

@@ -59,6 +59,8 @@ class Update:
     samples: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     alarms: tuple[AlarmTransition, ...] = ()
     events: tuple[EventRecord, ...] = ()
+    #: When the ground received the batch (samples' times are generation times).
+    reception_ns: int | None = None
 
 
 class Processor:
@@ -80,6 +82,7 @@ class Processor:
         self.alarms = AlarmManager()
         self.stats = IngestStats()
         self.latest: dict[str, tuple[int, float, int]] = {}  # name → (time_ns, value, level)
+        self.received_ns: dict[str, int] = {}  # name → reception time of its latest value
         self._subscribers: list[Callable[[Update], None]] = []
         self._lock = threading.RLock()
         self._apids = {a.apid for a in mdb.apids}
@@ -167,7 +170,9 @@ class Processor:
             events += bad
             self._derive(samples)
             self._log_alarms(transitions)
-            update = Update(samples, tuple(transitions), tuple(events))
+            for name in samples:
+                self.received_ns[name] = reception_ns
+            update = Update(samples, tuple(transitions), tuple(events), reception_ns)
             self._publish(update)
             return update
 

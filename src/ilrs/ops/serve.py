@@ -130,6 +130,8 @@ class LiveStation:
         self.ops.start()
         now = time.time_ns()
         self.spacecraft = TwinSpacecraft(self.live, self.mdb, speed=self.speed, start_ns=now)
+        self.ops.set_mission_clock(lambda: self.spacecraft.mission_ns(time.time_ns()),
+                                   speed=self.speed)  # the operators' clock: the twin's UTC
         self.link = SpacecraftLink(self.spacecraft, self.ops.link.address).start()
         self.ops.link.connected.wait(timeout=10)
         self.users = [DemoUser(u.name, u.partner, u.role,

@@ -153,6 +153,10 @@ class OpsService:
     def __init__(self, settings: OpsSettings, *, clock: Callable[[], int] = time.time_ns):
         self.settings = settings
         self.clock = clock
+        #: The spacecraft's UTC now (ns), the operators' one clock (see ``set_mission_clock``).
+        self.mission_clock: Callable[[], int] = clock
+        #: Spacecraft seconds per ground second (the twin's acceleration; 1 for a real one).
+        self.mission_speed = 1.0
         self.mdb = settings.mdb if isinstance(settings.mdb, MissionDatabase) else load_mdb(
             settings.mdb)  # fmt: skip
         auth = settings.auth if isinstance(settings.auth, AuthConfig) else load_auth(
@@ -184,6 +188,13 @@ class OpsService:
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="ilrs-ops-tick", daemon=True)
 
+    def set_mission_clock(self, clock: Callable[[], int], *, speed: float = 1.0) -> None:
+        """Run the operators' clock on the spacecraft's time: telemetry is stamped with it
+        on board (generation time); with this, command history stages, alarm operator
+        actions and shelving run on it too. Time-outs stay on the ground clock."""
+        self.mission_clock, self.mission_speed = clock, float(speed)
+        self.commander.stamp = clock
+
     def _on_packets(self, raws: list[bytes], reception_ns: int) -> None:
         self.processor.ingest(raws, reception_ns=reception_ns)
 
@@ -195,9 +206,8 @@ class OpsService:
     def _tick(self) -> None:
         while not self._stop.wait(self.settings.housekeeping_period_s):
             try:
-                now = self.clock()
-                self.commander.poll(now)
-                self.processor.expire_shelves(now)
+                self.commander.poll(self.clock())
+                self.processor.expire_shelves(self.mission_clock())
             except Exception:  # the ticker must keep running
                 _log.exception("housekeeping tick failed")
 

@@ -2,9 +2,10 @@
 packets, telecommands in, executed by the live twin and verified from its housekeeping.
 
 The twin runs in accelerated time: ``speed`` simulated seconds per wall-clock second from
-the moment the link starts. Packets are time-stamped with the wall clock (the ground's
-time axis, so live plots and alarms follow real time); the twin's own epoch travels in the
-parameter ``station.time.tdb_s``.
+the moment the link starts. Packets are time-stamped on board with the twin's own UTC
+(generation time: the mission's time axis, on which the ground shows telemetry, alarms
+and command history; the ground adds its reception time); the twin's epoch also travels in
+the parameters ``station.time.tdb_s`` and ``station.time.utc_s``.
 
 Each element has one housekeeping packet (service 3, subtype 25) per call of
 :meth:`TwinSpacecraft.telemetry`; events are service 5 (subtypes 1–4 by severity; data =
@@ -131,6 +132,7 @@ class TwinSpacecraft(Spacecraft):
         self.speed = float(speed)
         self.start_ns = int(start_ns)
         self.start_tdb_s = live.now_tdb_s
+        self.start_utc_ns = round(_utc_s(live.now_tdb_s) * 1e9)
         self.completion_grace_s = completion_grace_s
         self._commands: dict[tuple[int, int, int], Command] = {
             (c.apid, c.service, c.subservice): c for c in mdb.commands
@@ -145,6 +147,15 @@ class TwinSpacecraft(Spacecraft):
         self._schedule: list[_Activity] = []  # by release time, then insertion order
         self._inserted = 0
 
+    def mission_ns(self, wall_ns: int) -> int:
+        """The twin's UTC (ns since 1970) at the ground's wall-clock time ``wall_ns``: where
+        its clock is (or will be once advanced), the operators' mission clock."""
+        return self.start_utc_ns + round((int(wall_ns) - self.start_ns) * self.speed)
+
+    def _now(self) -> CdsTime:
+        """The on-board time stamp: the twin's UTC now."""
+        return CdsTime.from_unix_s(_utc_s(self.live.now_tdb_s))
+
     @property
     def schedule(self) -> list[tuple[str, TcPacket]]:
         """The activities waiting on board: (release time as twin UTC ISO, telecommand)."""
@@ -152,7 +163,7 @@ class TwinSpacecraft(Spacecraft):
 
     # -- the Spacecraft interface -----------------------------------------------------------
     def on_telecommand(self, tc: TcPacket) -> None:
-        when = CdsTime.from_unix_s(self._last_ns / 1e9)
+        when = self._now()
         if (tc.apid, tc.service, tc.subservice) == (self.scheduler_apid, Service.SCHEDULE,
                                                     SCHEDULE_INSERT):  # fmt: skip
             self._insert(tc, when)
@@ -180,9 +191,10 @@ class TwinSpacecraft(Spacecraft):
         self._last_ns = max(self._last_ns, int(now_ns))
         target = self.start_tdb_s + (self._last_ns - self.start_ns) / 1e9 * self.speed
         self._advance(target)
-        when = CdsTime.from_unix_s(self._last_ns / 1e9)
+        utc_s = _utc_s(self.live.now_tdb_s)
+        when = CdsTime.from_unix_s(utc_s)
         values = dict(self.live.housekeeping().values)
-        values[UTC_PARAMETER] = _utc_s(self.live.now_tdb_s)
+        values[UTC_PARAMETER] = utc_s
         values[PENDING_PARAMETER] = len(self._schedule)
         self._verify(values, when)
         for event in self.live.drain_events():
