@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from ilrs import yamlfile
-from ilrs.campaign.model import Roadmap
 
-__all__ = ["BUILTIN", "builtin_path", "load_raw", "load_roadmap"]
+# Reading only: the model validates what this module reads (``ilrs.campaign.model`` imports
+# this module, never the reverse; an import-linter contract keeps it so).
+__all__ = ["BUILTIN", "builtin_path", "load_raw"]
 
 #: The name a scenario uses to extend the built-in roadmap.
 BUILTIN = "builtin"
@@ -44,9 +45,3 @@ def load_raw(path: str | Path | None) -> Any:
     """The merged plain data of a file (``None``: the built-in roadmap), with marks."""
     target = builtin_path() if path is None or str(path) == BUILTIN else path
     return yamlfile.load(target, builtin_name=BUILTIN, builtin_path=builtin_path())
-
-
-def load_roadmap(path: str | Path | None) -> Roadmap:
-    """Load and validate a roadmap file (``None``: the built-in one)."""
-    data = load_raw(path)
-    return yamlfile.validate(Roadmap, data, str(path if path is not None else builtin_path()))

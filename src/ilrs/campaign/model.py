@@ -21,7 +21,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ilrs import yamlfile
 from ilrs.campaign.dates import IsoDate, from_mjd, to_mjd
+from ilrs.campaign.loader import builtin_path, load_raw
 from ilrs.errors import CampaignReferenceError
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "Sourced",
     "Stage",
     "VehicleStatus",
+    "load_roadmap",
 ]
 
 
@@ -321,16 +324,12 @@ class Roadmap(_Model):
     @classmethod
     def load_builtin(cls) -> Roadmap:
         """The built-in ILRS roadmap shipped in ``ilrs/campaign/data/ilrs.yaml``."""
-        from ilrs.campaign.loader import load_roadmap
-
         return load_roadmap(None)
 
     @classmethod
     def load(cls, path: str | Path) -> Roadmap:
         """A roadmap or scenario file; a scenario with ``extends: builtin`` (or a path)
         overrides and extends its base (see :mod:`ilrs.campaign.loader`)."""
-        from ilrs.campaign.loader import load_roadmap
-
         return load_roadmap(path)
 
     # ---- lookups -------------------------------------------------------------------
@@ -390,3 +389,9 @@ class Roadmap(_Model):
 
     def mass_of(self, mission: Mission) -> float | None:
         return mission.mass_kg.value if mission.mass_kg is not None else None
+
+
+def load_roadmap(path: str | Path | None) -> Roadmap:
+    """Load and validate a roadmap or scenario file (``None``: the built-in roadmap)."""
+    data = load_raw(path)
+    return yamlfile.validate(Roadmap, data, str(path if path is not None else builtin_path()))

@@ -28,7 +28,7 @@ import functools
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ from ilrs.errors import InputError
 from ilrs.sky import Sky
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import _kernels as k
-from ilrs.station.build import BlockInputs, Overrides, _tdb, block_inputs
+from ilrs.station.build import Overrides, _tdb, block_inputs
 from ilrs.station.config import Scenario
 from ilrs.station.fdir import EVENTS, describe
 from ilrs.station.live_catalog import (
@@ -49,7 +49,14 @@ from ilrs.station.live_catalog import (
 )
 from ilrs.station.live_commands import COMMANDS
 from ilrs.station.live_hk import housekeeping_of
-from ilrs.station.live_types import Check, CommandResult, Housekeeping, LiveEvent
+from ilrs.station.live_types import (
+    Block,
+    Check,
+    CommandResult,
+    Housekeeping,
+    LastStep,
+    LiveEvent,
+)
 from ilrs.station.results import energy_balance
 from ilrs.station.twin import Twin
 
@@ -77,31 +84,6 @@ def _utc(tdb_s: float) -> str:
     return tdb_s_to_utc_iso(np.array([tdb_s]), 0)[0] + "Z"
 
 
-@dataclass
-class _Block:
-    """Inputs of steps ``i0 … i1 − 1`` and what the loop made of them so far."""
-
-    i0: int
-    i1: int
-    t: np.ndarray
-    inputs: BlockInputs
-    km_before: np.ndarray          # rover plan (km) before the block
-    flags: np.ndarray
-    soc: np.ndarray
-
-
-@dataclass
-class _Last:
-    """The last step run: its block and index, its flows (accumulators of that step alone),
-    its aggregate row and the element-height solar disk fraction."""
-
-    block: _Block
-    j: int
-    acc: np.ndarray
-    agg: np.ndarray
-    sun_elem: float
-
-
 class LiveTwin:
     """The station twin advanced live; see the module docstring.
 
@@ -122,23 +104,23 @@ class LiveTwin:
         self._block_steps = max(1, round(block_s / self.step_s))
         self._geometry_s = max(float(geometry_s), block_s)
         self._sky = sky or Sky()
-        self._params = twin.kernel_params()
+        self.params = twin.kernel_params()
         self._visits = twin.crew_visits_tdb()
         self.state = k.new_state()
         self.acc = k.new_accumulators()
         self._n = 0
         self._clock = self.start_tdb_s
         n_pay, n_rov = len(twin.up.payloads), len(sc.rovers)
-        self._rover_km = np.zeros(n_rov)
-        self._km_step = np.array([r.speed_m_s * self.step_s / 1000.0 for r in sc.rovers])
-        self._payload_science_steps = np.zeros(n_pay)
+        self.rover_km = np.zeros(n_rov)
+        self.km_per_step = np.array([r.speed_m_s * self.step_s / 1000.0 for r in sc.rovers])
+        self.payload_science_steps = np.zeros(n_pay)
         self._rover_steps = np.zeros(n_rov)
         self.overrides = Overrides()
-        self._blk: _Block | None = None
-        self._last: _Last | None = None
+        self.current_block: Block | None = None
+        self._last: LastStep | None = None
         self._geo = None
         self._geo_range = (0, 0)
-        self._occ: list = []
+        self.fault_occurrences: list = []
         self._fault_events: list[tuple[float, str, str, str]] = []
         self._fault_times: list[float] = []
         self._fault_horizon = -math.inf
@@ -150,7 +132,7 @@ class LiveTwin:
         self._ev = (np.zeros(MAX_EVENTS_PER_CALL, np.int64),
                     np.zeros(MAX_EVENTS_PER_CALL, np.int64), np.zeros(MAX_EVENTS_PER_CALL))
         self.elements: tuple[Element, ...] = elements_of(sc, twin.roadmap, twin.up)
-        self._by_id = {e.id: e for e in self.elements}
+        self.by_id = {e.id: e for e in self.elements}
         self.parameter_specs = {e.id: parameter_specs(e, sc) for e in self.elements}
         self._commands = {e.id: command_specs(e, sc) for e in self.elements}
 
@@ -233,8 +215,8 @@ class LiveTwin:
         return int(n)
 
     # -- the loop ------------------------------------------------------------------------------
-    def _block(self) -> _Block:
-        b = self._blk
+    def _block(self) -> Block:
+        b = self.current_block
         if b is not None and b.i0 <= self._n < b.i1:
             return b
         i0 = self._n
@@ -242,19 +224,19 @@ class LiveTwin:
         t = self.start_tdb_s + self.step_s * np.arange(i0, i1, dtype=float)
         self._ensure_faults(t[-1] + self.step_s)
         self._ensure_geometry(t[0], t[-1])
-        km_before = self._rover_km.copy()
+        km_before = self.rover_km.copy()
         inputs = block_inputs(t, self.step_s, self.scenario, self.twin.up, self._geo,
-                              self._occ, self._rover_km, self._visits, self.overrides)
-        self._blk = _Block(i0, i1, t, inputs, km_before, np.zeros(t.size, np.uint8),
+                              self.fault_occurrences, self.rover_km, self._visits, self.overrides)
+        self.current_block = Block(i0, i1, t, inputs, km_before, np.zeros(t.size, np.uint8),
                            np.zeros(t.size))
-        return self._blk
+        return self.current_block
 
     def _ensure_faults(self, until: float) -> None:
         if until <= self._fault_horizon:
             return
         # random faults are drawn in order from the start: a longer span only adds later ones
         self._fault_horizon = until + FAULT_HORIZON_S
-        self._occ, events = self.twin.faults(self.start_tdb_s, self._fault_horizon)
+        self.fault_occurrences, events = self.twin.faults(self.start_tdb_s, self._fault_horizon)
         self._fault_events = sorted(((e.tdb_s, e.source, e.kind, e.message) for e in events),
                                     key=lambda e: e[0])
         self._fault_times = [e[0] for e in self._fault_events]
@@ -271,7 +253,7 @@ class LiveTwin:
             self.start_tdb_s + g * np.arange(lo, hi, dtype=float), self._sky)
         self._geo_range = (lo, hi)
 
-    def _run(self, b: _Block, a: int, e: int) -> None:
+    def _run(self, b: Block, a: int, e: int) -> None:
         """Run steps ``a … e − 1`` of block ``b``; the last one alone, so its flows are
         known (its accumulators start from zero and are added: the same sums)."""
         args = b.inputs.as_kernel_args()
@@ -286,15 +268,15 @@ class LiveTwin:
         self.acc += acc1
         sci = (b.flags[a:e] & k.F_SCIENCE) > 0
         inp = b.inputs
-        self._payload_science_steps += (inp.payload_running[:, a:e] & sci).sum(axis=1)
+        self.payload_science_steps += (inp.payload_running[:, a:e] & sci).sum(axis=1)
         self._rover_steps += (inp.rover_driving[:, a:e] & sci).sum(axis=1)
         mast = float(self.scenario.site.element_mast_m)
         sun = float(self._geo.at("sun_fraction", b.t[e - 1:e], mast)[0])
-        self._last = _Last(b, e - 1, acc1, agg1[0], sun)
+        self._last = LastStep(b, e - 1, acc1, agg1[0], sun)
 
-    def _kernel(self, b: _Block, args, acc, agg_every, agg, a: int, e: int) -> None:
+    def _kernel(self, b: Block, args, acc, agg_every, agg, a: int, e: int) -> None:
         ev_step, ev_code, ev_value = self._ev
-        n_ev = k.run_block(*args, self._params, self.state, acc, agg_every, agg,
+        n_ev = k.run_block(*args, self.params, self.state, acc, agg_every, agg,
                            b.flags[a:e], b.soc[a:e], ev_step, ev_code, ev_value)
         kept = min(n_ev, MAX_EVENTS_PER_CALL)
         self.events_dropped += n_ev - kept
@@ -318,17 +300,17 @@ class LiveTwin:
                 self._pending.append((t, _RANK["campaign"], (source, kind, msg)))
         self._emitted_until = t1
 
-    def _invalidate_inputs(self) -> None:
+    def invalidate_inputs(self) -> None:
         """Drop the inputs of the steps not run yet (an override changed): the rover plan
         goes back to where the run is, the rest of the block is rebuilt at the next step."""
-        b = self._blk
+        b = self.current_block
         if b is None:
             return
         if self._n < b.i1:
             j = self._n - b.i0
-            self._rover_km = b.km_before + b.inputs.rover_driving[:, :j].sum(axis=1) * (
-                self._km_step)
-        self._blk = None
+            self.rover_km = b.km_before + b.inputs.rover_driving[:, :j].sum(axis=1) * (
+                self.km_per_step)
+        self.current_block = None
 
     # -- events ------------------------------------------------------------------------------
     @_locked
@@ -366,13 +348,14 @@ class LiveTwin:
             "o2_produced_kg": float(acc[k.A_O2_MADE]),
             "o2_used_kg": float(acc[k.A_O2_USED]),
             "brownout_steps": int(acc[k.A_BROWN_STEPS]),
-            "science_s": {e.id: float(self._payload_science_steps[e.index] * self.step_s)
+            "science_s": {e.id: float(self.payload_science_steps[e.index] * self.step_s)
                           for e in self.elements if e.role == "payload" and e.priority == 2},
-            "rover_km": {e.id: self._driven_km(e.index)
+            "rover_km": {e.id: self.driven_km(e.index)
                          for e in self.elements if e.role == "rover"},
         }
 
-    def _driven_km(self, index: int) -> float:
+    def driven_km(self, index: int) -> float:
+        """Kilometres rover ``index`` has driven so far."""
         r = self.scenario.rovers[index]
         return float(self._rover_steps[index] * r.speed_m_s * self.step_s / 1000.0)
 
@@ -420,10 +403,10 @@ class LiveTwin:
         now = self.now_tdb_s
         result = CommandResult(command, args, False, "", now, _utc(now))
         eid, _, verb = command.rpartition(".")
-        el = self._by_id.get(eid)
+        el = self.by_id.get(eid)
         if el is None:
             return replace(result, reason=f"unknown element '{eid}' (known: "
-                           + ", ".join(self._by_id) + ")")
+                           + ", ".join(self.by_id) + ")")
         spec = next((c for c in self._commands[eid] if c["name"] == verb), None)
         if spec is None:
             return replace(result, reason=f"unknown command '{verb}' of {eid} (known: "
@@ -452,6 +435,8 @@ class LiveTwin:
                               ("command", "executed", f"{command}: {reason}")))
         return result
 
-    def _set_overrides(self, **changes: Any) -> None:
-        self._invalidate_inputs()
+    def set_overrides(self, **changes: Any) -> None:
+        """Change the ground overrides (payloads off, rovers held, ISRU off) from the next
+        step on (command handlers call it under the twin's lock)."""
+        self.invalidate_inputs()
         self.overrides = replace(self.overrides, **changes)

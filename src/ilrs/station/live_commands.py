@@ -4,7 +4,7 @@ Each handler takes the live twin, the element and the arguments (already checked
 the command's table in :mod:`ilrs.station.live_catalog`) and returns either the reason of a
 rejection (a string) or ``(message, checks)`` where each check is ``(parameter of the
 element, operator, value)``, due one step later. Input overrides (payloads, rovers, ISRU)
-go through ``LiveTwin._set_overrides``, which drops the inputs of the steps not run yet;
+go through ``LiveTwin.set_overrides``, which drops the inputs of the steps not run yet;
 mode holds are state slots of the compiled loop (``S_CMD_SAFE``, ``S_CMD_SHED``).
 """
 
@@ -18,30 +18,30 @@ from ilrs.station import _kernels as k
 from ilrs.station import faults as flt
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ilrs.station.live import LiveTwin
     from ilrs.station.live_catalog import Element
+    from ilrs.station.live_types import LiveTwinView as LiveTwin
 
 __all__ = ["COMMANDS"]
 
 
 def _payload_on(live: LiveTwin, el: Element, args):
     off = live.overrides.payloads_off
-    live._set_overrides(payloads_off=off - {el.index})
+    live.set_overrides(payloads_off=off - {el.index})
     return ("switched on, runs by its rule" if el.index in off else "already on",
             [("commanded_on", "==", 1)])
 
 
 def _payload_off(live: LiveTwin, el: Element, args):
     off = live.overrides.payloads_off
-    live._set_overrides(payloads_off=off | {el.index})
+    live.set_overrides(payloads_off=off | {el.index})
     return ("already off" if el.index in off else "switched off",
             [("power_w", "==", 0), ("running", "==", 0), ("commanded_on", "==", 0)])
 
 
 def _rover_drive(live: LiveTwin, el: Element, args):
-    live._invalidate_inputs()
+    live.invalidate_inputs()
     rover = live.scenario.rovers[el.index]
-    done = float(live._rover_km[el.index])
+    done = float(live.rover_km[el.index])
     if done >= rover.campaign_km - 1e-9:
         return f"traverse complete ({rover.campaign_km:g} km)"
     distance = float(args.get("distance_km", 0.0))
@@ -50,23 +50,24 @@ def _rover_drive(live: LiveTwin, el: Element, args):
         ceiling[el.index] = done + distance
     else:
         ceiling.pop(el.index, None)
-    live._set_overrides(rovers_held=live.overrides.rovers_held - {el.index},
+    live.set_overrides(rovers_held=live.overrides.rovers_held - {el.index},
                         rover_km_ceiling=tuple(sorted(ceiling.items())))
     what = f"{distance:g} km more" if distance > 0 else "to the end of the traverse"
     return f"driving {what} (in sunlight, in contact, within duty hours)", [("held", "==", 0)]
 
 
 def _rover_stop(live: LiveTwin, el: Element, args):
-    live._set_overrides(rovers_held=live.overrides.rovers_held | {el.index})
+    live.set_overrides(rovers_held=live.overrides.rovers_held | {el.index})
     return "stopped and held", [("held", "==", 1), ("driving", "==", 0)]
 
 
 def _isru(on: bool):
     def run(live: LiveTwin, el: Element, args):
-        live._set_overrides(isru_off=not on)
+        live.set_overrides(isru_off=not on)
         if not on:
             return "ISRU stopped", [("commanded_on", "==", 0), ("power_w", "==", 0)]
-        stuck = any(flt.blocked(live._occ, "isru-stuck", p.id, np.array([live.now_tdb_s]))[0]
+        now = np.array([live.now_tdb_s])
+        stuck = any(flt.blocked(live.fault_occurrences, "isru-stuck", p.id, now)[0]
                     for p in live.scenario.isru)
         note = " (a plant is stuck: FDIR retries it)" if stuck else ""
         return "ISRU runs on surplus power" + note, [("commanded_on", "==", 1)]

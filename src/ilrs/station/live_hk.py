@@ -20,7 +20,8 @@ from ilrs.station.live_catalog import ROVER_STATES
 from ilrs.station.live_types import Housekeeping, IsruHk, PayloadHk, RoverHk, StationHk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ilrs.station.live import LiveTwin, _Last
+    from ilrs.station.live_types import LastStep
+    from ilrs.station.live_types import LiveTwinView as LiveTwin
 
 __all__ = ["housekeeping_of"]
 
@@ -36,12 +37,12 @@ def _on(state: np.ndarray, index: int) -> bool:
     return bool(state[index] > 0.5)
 
 
-def housekeeping_of(live: LiveTwin, last: _Last | None) -> Housekeeping:
+def housekeeping_of(live: LiveTwin, last: LastStep | None) -> Housekeeping:
     """The housekeeping of ``live`` whose last step run is ``last`` (None: none yet)."""
     dt = live.step_s
     now = live.now_tdb_s
     st = live.state
-    p = live._params
+    p = live.params
     acc1 = last.acc if last is not None else np.zeros(k.N_ACC)
     flags = int(last.block.flags[last.j]) if last is not None else 0
     inp = last.block.inputs if last is not None else None
@@ -52,7 +53,7 @@ def housekeeping_of(live: LiveTwin, last: _Last | None) -> Housekeeping:
         st[k.S_E] / cap if cap > 0.0 else 1.0)
     buf_cap = p[k.P_BUF_CAP]
     unserved = acc1[k.A_UNSERVED0] + acc1[k.A_UNSERVED1] + acc1[k.A_UNSERVED2]
-    station_el = live._by_id.get("station")
+    station_el = live.by_id.get("station")
     station = StationHk(
         utc=tdb_s_to_utc_iso(np.array([now]), 0)[0] + "Z", tdb_s=now, steps=live.steps,
         landed=station_el is not None and station_el.arrival_tdb_s <= now,
@@ -109,7 +110,7 @@ def housekeeping_of(live: LiveTwin, last: _Last | None) -> Housekeeping:
             payloads[el.id] = PayloadHk(
                 el.id, el.name, landed, el.index not in ops.payloads_off, bool(on),
                 float(power_w), float(rate),
-                float(live._payload_science_steps[el.index] * dt))
+                float(live.payload_science_steps[el.index] * dt))
         elif el.role == "rover":
             r = live.scenario.rovers[el.index]
             driving = bool(inp.rover_driving[el.index, j]) and sci if inp is not None else False
@@ -121,16 +122,16 @@ def housekeeping_of(live: LiveTwin, last: _Last | None) -> Housekeeping:
                 state = "driving"
             elif planned >= r.campaign_km - 1e-9:
                 state = "complete"
-            elif flt.blocked(live._occ, "rover-fault", r.id, t_now)[0]:
+            elif flt.blocked(live.fault_occurrences, "rover-fault", r.id, t_now)[0]:
                 state = "fault"
             else:
                 state = "held" if held else "idle"
             rovers[el.id] = RoverHk(
                 el.id, landed, state, ROVER_STATES.index(state), driving, held,
-                live._driven_km(el.index), planned,
+                live.driven_km(el.index), planned,
                 rover_power_w(r) if driving else 0.0)
         elif el.role == "isru":
-            stuck = any(flt.blocked(live._occ, "isru-stuck", pl.id, t_now)[0]
+            stuck = any(flt.blocked(live.fault_occurrences, "isru-stuck", pl.id, t_now)[0]
                         for pl in live.scenario.isru)
             isru = IsruHk(
                 landed, not ops.isru_off, bool(flags & k.F_ISRU), bool(stuck),
@@ -149,9 +150,9 @@ def housekeeping_of(live: LiveTwin, last: _Last | None) -> Housekeeping:
 
 def _planned_km(live: LiveTwin, index: int) -> float:
     """A rover's planned distance up to the current step (the block's plan is ahead)."""
-    b = live._blk
+    b = live.current_block
     if b is None or live.steps >= b.i1:
-        return float(live._rover_km[index])
+        return float(live.rover_km[index])
     j = live.steps - b.i0
     return float(b.km_before[index]
-                 + b.inputs.rover_driving[index, :j].sum() * live._km_step[index])
+                 + b.inputs.rover_driving[index, :j].sum() * live.km_per_step[index])

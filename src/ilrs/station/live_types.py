@@ -10,14 +10,23 @@ from __future__ import annotations
 import operator as _op
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ilrs.station.build import BlockInputs, Overrides
+    from ilrs.station.live_catalog import Element
 
 __all__ = [
+    "Block",
     "Check",
     "CommandResult",
     "Housekeeping",
     "IsruHk",
+    "LastStep",
     "LiveEvent",
+    "LiveTwinView",
     "PayloadHk",
     "RoverHk",
     "StationHk",
@@ -181,3 +190,63 @@ class LiveEvent:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Block:
+    """Inputs of steps ``i0 … i1 − 1`` and what the loop made of them so far."""
+
+    i0: int
+    i1: int
+    t: np.ndarray
+    inputs: BlockInputs
+    km_before: np.ndarray          # rover plan (km) before the block
+    flags: np.ndarray
+    soc: np.ndarray
+
+
+@dataclass
+class LastStep:
+    """The last step run: its block and index, its flows (accumulators of that step alone),
+    its aggregate row and the element-height solar disk fraction."""
+
+    block: Block
+    j: int
+    acc: np.ndarray
+    agg: np.ndarray
+    sun_elem: float
+
+
+class LiveTwinView(Protocol):
+    """What housekeeping (:mod:`~ilrs.station.live_hk`) and command handlers
+    (:mod:`~ilrs.station.live_commands`) use of a :class:`~ilrs.station.LiveTwin`; they
+    depend on this, not on the twin's module, so imports flow one way (live → hk, commands
+    → types)."""
+
+    scenario: Any
+    twin: Any
+    step_s: float
+    state: np.ndarray
+    acc: np.ndarray
+    params: np.ndarray
+    overrides: Overrides
+    elements: tuple[Element, ...]
+    by_id: dict[str, Element]
+    parameter_specs: dict
+    rover_km: np.ndarray
+    km_per_step: np.ndarray
+    payload_science_steps: np.ndarray
+    fault_occurrences: list
+    current_block: Block | None
+
+    @property
+    def steps(self) -> int: ...
+
+    @property
+    def now_tdb_s(self) -> float: ...
+
+    def driven_km(self, index: int) -> float: ...
+
+    def set_overrides(self, **changes: Any) -> None: ...
+
+    def invalidate_inputs(self) -> None: ...
