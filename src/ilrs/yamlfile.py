@@ -5,8 +5,9 @@ was expected.
 A file may name a base with ``extends: NAME`` (a built-in name, or a path relative to the
 file) and list only what changes: lists of records with an ``id`` merge by id (an existing
 id changes only the fields given, a new id adds a record, ``remove: true`` drops one);
-other lists are replaced, or appended to when the key ends in ``+``; mappings merge key by
-key. Used by the campaign roadmaps and the station scenarios.
+other lists, and an empty list (``rtgs: []`` clears them all), are replaced, or
+appended to when the key ends in ``+``; mappings merge key by key. Used by the campaign
+roadmaps and the station scenarios.
 
 >>> data = parse("a: 1\\nitems:\\n  - {id: x, v: 1}\\n", "f.yaml")
 >>> data.marks["items"], data["items"].marks[0]
@@ -128,7 +129,7 @@ def merge(base: MarkedDict, over: MarkedDict, file: str) -> MarkedDict:
             merged.marks.extend(value.marks)
             base[name] = merged
             base.marks[name] = mark
-        elif key in base and _is_records(base[key]) and _is_records(value):
+        elif key in base and value and _is_records(base[key]) and _is_records(value):
             base[key] = _merge_records(base[key], value, file)
             base.marks[key] = mark
         elif key in base and isinstance(base[key], dict) and isinstance(value, dict):

@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "partners, capacity and schedule risk."),
     "run": ("ilrs.cli.run:run",
             "Simulate the station over its campaign and write report, figures, Parquet and KPIs."),
+    "study": ("ilrs.cli.study:app", "What-if questions over many full twin runs: sweeps, "
+              "sizing, Monte Carlo and site ranking."),
     "ops": ("ilrs.cli.ops:app", "Command-center tools."),
     "serve": ("ilrs.cli.serve:serve",
               "Run the station twin live with the command center (REST, WebSocket, dashboard)."),
