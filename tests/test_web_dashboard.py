@@ -164,6 +164,11 @@ def test_dashboard_plot_alarm_and_command(served, browser):
         assert time.monotonic() < deadline, f"no point newer than {first} on the plot"
         page.wait_for_timeout(200)
     assert float(first[1]) > 0  # watts generated
+    # mission time: the plot's time axis is the twin's UTC (2036), not the ground's clock
+    twin = station.ops.processor.latest_value("station.time.utc_s")
+    shown = time.mktime(time.strptime(first[0][:19], "%Y-%m-%d %H:%M:%S")) - time.timezone
+    assert first[0].startswith("2036") and abs(shown - twin) < 3600, (first[0], twin)
+    expect(page.locator(".ilrs-nav .mission-time")).to_contain_text("mission 2036-")
     assert any('"station.power.generation_w"' in f and '"parameter"' in f for f in frames)
     page.mouse.move(0, 0)
 

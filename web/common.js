@@ -49,6 +49,7 @@ export function navBar(active, user) {
         `<a href="${href}" data-page="${key}"${key === active ? ' class="active"' : ""}>${label}</a>`)
       .join("")}</span>
     <span class="who"><a class="alarm-badge" href="/alarms" hidden></a>
+      <span class="mission-time" title="mission UTC: the spacecraft's clock (the twin's)"></span>
       <span class="link-state" title="spacecraft link">link ?</span>
       <span class="user"></span><button type="button" class="logout">Log out</button></span>`;
   nav.querySelector(".user").textContent = user;
@@ -57,6 +58,7 @@ export function navBar(active, user) {
   const refresh = async () => {
     try {
       const [status, alarms] = await Promise.all([api("/status"), api("/alarms")]);
+      missionClock().update(status);
       const link = nav.querySelector(".link-state");
       link.textContent = status.link_connected ? "link up" : "link down";
       link.classList.toggle("up", status.link_connected);
@@ -69,8 +71,15 @@ export function navBar(active, user) {
       console.warn("status refresh failed", err);
     }
   };
+  const clockText = nav.querySelector(".mission-time");
+  const clock = missionClock();
+  const show = () => {
+    clockText.textContent = clock.known() ? `mission ${shortTime(new Date(
+      clock.currentValue()).toISOString()).slice(0, 19)} UTC` : "";
+  };
   refresh();
   setInterval(refresh, 2000);
+  setInterval(show, 250);
   nav.refresh = refresh;
   return nav;
 }
@@ -158,6 +167,64 @@ export function liveSocket(onMessage, { onState = () => {} } = {}) {
       }
     },
   };
+}
+
+let theMissionClock = null;
+
+/**
+ * The mission clock (one per page), an Open MCT clock: the spacecraft's UTC now, i.e. the
+ * twin's simulated time. Set from /api/status (mission_time, mission_speed) and run
+ * forward between updates at the mission's speed; ticks every 250 ms while watched.
+ */
+export function missionClock() {
+  if (theMissionClock) return theMissionClock;
+  const listeners = new Map();
+  let base = Date.now();
+  let at = Date.now();
+  let speed = 1;
+  let known = false;
+  let timer = null;
+  const emit = (event, value) => (listeners.get(event) || new Set()).forEach((f) => f(value));
+  const clock = {
+    key: "mission",
+    name: "Mission clock",
+    cssClass: "icon-clock",
+    description: "The spacecraft's UTC: the station twin's simulated time.",
+    known: () => known,
+    currentValue: () => base + (Date.now() - at) * speed,
+    update(status) {
+      if (!status || !status.mission_time) return;
+      base = Date.parse(status.mission_time);
+      at = Date.now();
+      speed = status.mission_speed || 1;
+      known = true;
+    },
+    on(event, callback) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event).add(callback);
+      if (event === "tick" && timer === null) {
+        timer = setInterval(() => emit("tick", clock.currentValue()), 250);
+      }
+      return clock;
+    },
+    off(event, callback) {
+      listeners.get(event)?.delete(callback);
+      if (event === "tick" && !listeners.get("tick")?.size && timer !== null) {
+        clearInterval(timer);
+        timer = null;
+      }
+      return clock;
+    },
+    once(event, callback) {
+      const wrapped = (value) => { clock.off(event, wrapped); callback(value); };
+      return clock.on(event, wrapped);
+    },
+    emit,
+  };
+  clock.addListener = clock.on;
+  clock.removeListener = clock.off;
+  theMissionClock = clock;
+  return clock;
 }
 
 export function escapeHtml(text) {

@@ -1,14 +1,20 @@
 // The ilrs plugin for NASA Open MCT: the mission database as an object tree, historical
 // telemetry from the archive, realtime telemetry from the WebSocket and the MDB's
-// yellow / red limits. Plain ES module; `openmct` is the global of Open MCT's UMD bundle.
+// yellow / red limits, all on mission time: the "Mission UTC" time system is the
+// spacecraft's clock (the twin's simulated UTC, the packets' generation time) and the
+// "mission" clock ticks it; "Reception UTC" (the ground's clock) rides beside it.
+// Plain ES module; `openmct` is the global of Open MCT's UMD bundle.
 
-import { api, liveSocket } from "./common.js";
+import { api, liveSocket, missionClock } from "./common.js";
 
 const NAMESPACE = "ilrs";
 const TELEMETRY_TYPE = "ilrs.telemetry";
 const ROOT_KEY = "root";
 const FOLDER_PREFIX = "folder-";  // never in a parameter name ([A-Za-z_][\w.]*)
 const MAX_SAMPLES = 10000;
+//: The time systems' keys, also the datum keys: generation (spacecraft) and reception time.
+export const MISSION = "mission";
+export const RECEIVED = "received";
 const MAX_BUCKETS = 10000;
 
 const LIMIT_CLASSES = {
@@ -91,8 +97,12 @@ function telemetryObject(parameter) {
     telemetry: {
       values: [
         {
-          key: "utc", name: "Time (UTC)", format: "utc",
+          key: MISSION, name: "Mission UTC", format: "utc",
           hints: { domain: 1 },
+        },
+        {
+          key: RECEIVED, name: "Reception UTC", format: "utc",
+          hints: { domain: 2 },
         },
         range,
       ],
@@ -149,16 +159,16 @@ async function loadTree() {
 
 /** One datum per archived sample. */
 function fromSamples(body) {
-  return body.time.map((t, i) => ({ utc: Date.parse(t), value: body.value[i] }));
+  return body.time.map((t, i) => ({ [MISSION]: Date.parse(t), value: body.value[i] }));
 }
 
 /** Open MCT's minmax strategy: each bucket's min then max at the bucket's start. */
 function fromBuckets(body) {
   const out = [];
   body.time.forEach((t, i) => {
-    const utc = Date.parse(t);
-    out.push({ utc, value: body.min[i] });
-    if (body.max[i] !== body.min[i]) out.push({ utc, value: body.max[i] });
+    const at = Date.parse(t);
+    out.push({ [MISSION]: at, value: body.min[i] });
+    if (body.max[i] !== body.min[i]) out.push({ [MISSION]: at, value: body.max[i] });
   });
   return out;
 }
@@ -175,7 +185,7 @@ async function latestSamples(name, start, end, size) {
       `&limit=${MAX_SAMPLES}`);
     let data = fromSamples(body);
     while (body.truncated && data.length) {
-      const next = new Date(data[data.length - 1].utc + 1).toISOString();
+      const next = new Date(data[data.length - 1][MISSION] + 1).toISOString();
       body = await api(`/parameters/${name}/samples?start=${next}&stop=${iso(end)}` +
         `&limit=${MAX_SAMPLES}`);
       data = data.slice(-size).concat(fromSamples(body));
@@ -190,6 +200,17 @@ export function IlrsPlugin() {
     let tree = null;
     const objects = () => (tree ??= loadTree());
     const isOurs = (domainObject) => domainObject.type === TELEMETRY_TYPE;
+
+    // the operators' one clock: the spacecraft's UTC, and the ground's reception time
+    openmct.time.addTimeSystem({
+      key: MISSION, name: "Mission UTC", cssClass: "icon-clock", timeFormat: "utc",
+      durationFormat: "duration", isUTCBased: true,
+    });
+    openmct.time.addTimeSystem({
+      key: RECEIVED, name: "Reception UTC", cssClass: "icon-clock", timeFormat: "utc",
+      durationFormat: "duration", isUTCBased: true,
+    });
+    openmct.time.addClock(missionClock());
 
     openmct.types.addType(TELEMETRY_TYPE, {
       name: "ILRS parameter",
@@ -213,7 +234,8 @@ export function IlrsPlugin() {
         if (options.strategy === "latest" && options.size === 1) {
           try {
             const latest = await api(`/parameters/${name}/latest`);
-            return [{ utc: Date.parse(latest.time), value: latest.value }];
+            return [{ [MISSION]: Date.parse(latest.time), value: latest.value,
+              [RECEIVED]: latest.reception_time ? Date.parse(latest.reception_time) : undefined }];
           } catch (err) {
             return [];  // no value yet
           }
@@ -238,8 +260,9 @@ export function IlrsPlugin() {
       if (message.type !== "parameter") return;
       const callbacks = listeners.get(message.name);
       if (!callbacks) return;
+      const received = message.reception_time ? Date.parse(message.reception_time) : undefined;
       message.time.forEach((t, i) => {
-        const datum = { utc: Date.parse(t), value: message.value[i] };
+        const datum = { [MISSION]: Date.parse(t), [RECEIVED]: received, value: message.value[i] };
         callbacks.forEach((callback) => callback(datum));
       });
     });
