@@ -67,3 +67,18 @@ def test_piped_tables_do_not_wrap():
     assert max(len(line) for line in lines) > 100
     assert any("ILRS-1" in line and "command-center, basic-energy, telecommunication" in line
                for line in lines)
+
+
+def test_audit_verify_refuses_a_missing_or_foreign_file(capsys, tmp_path):
+    """README's `ilrs ops audit verify --db ilrs-archive.db` on no archive: no empty file
+    created, no false "intact"; a non-SQLite file: one line, not a traceback."""
+    missing = tmp_path / "ilrs-archive.db"
+    assert main(["ops", "audit", "verify", "--db", str(missing)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "existing archive" in err[0] and not missing.exists()
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("not an archive\n" * 10)
+    assert main(["ops", "audit", "verify", "--db", str(foreign)]) == 1
+    captured = capsys.readouterr()
+    assert "intact" not in captured.out and len(captured.err.splitlines()) == 1
+    assert "not SQLite" in captured.err and foreign.read_text().startswith("not an archive")

@@ -39,6 +39,15 @@ def verify(
         except IlrsError as exc:
             Console(stderr=True).print(f"error: {exc}", highlight=False)
             raise typer.Exit(1) from None
+    if not db.startswith(("postgresql://", "postgres://")):  # never create or misread a file
+        from ilrs.errors import InputError
+
+        path = Path(db.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise InputError("--db", db, "an existing archive file (nothing to verify)")
+        with path.open("rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                raise InputError("--db", db, "an ilrs archive (this file is not SQLite)")
     result = verify_url(db, anchor=signed)
     Console().print(result.summary(), highlight=False)
     if not result.ok:
