@@ -1,0 +1,40 @@
+"""Resource trajectories of a plan on slots: battery energy and data buffer (pure numba).
+
+The same recurrences the CP-SAT model bounds (:mod:`ilrs.plan.cpsat`): the battery takes
+``η_c·net`` when there is a surplus (at most ``charge`` per slot, up to its capacity) and
+gives ``net/η_d`` in a deficit; the buffer grows by what is made and drains by what the
+links carry, never below empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def battery_wh(gen, base, act, cap, charge, e0, eta_c, eta_d):
+    """Energy after each slot, Wh (``act``: the activities' energy per slot)."""
+    n = gen.size
+    out = np.empty(n)
+    e = float(e0)
+    for s in range(n):
+        net = float(gen[s] - base[s]) - act[s]
+        if net >= 0.0:
+            e = min(e + min(eta_c * net, float(charge[s])), float(cap[s]))
+        else:
+            e = min(e + net / eta_d, float(cap[s]))
+        out[s] = e
+    return out
+
+
+@njit(cache=True)
+def buffer_units(hk, act, downlink):
+    """Buffer content after each slot (data units)."""
+    n = hk.size
+    out = np.empty(n)
+    b = 0.0
+    for s in range(n):
+        b = max(0.0, b + float(hk[s]) + act[s] - float(downlink[s]))
+        out[s] = b
+    return out

@@ -1,0 +1,134 @@
+"""The greedy baseline: place instances one by one, most valuable type first.
+
+For each instance (types by value per hour, a precedence's predecessor before its
+successor) the candidates are tried longest first, earliest first, and the first that keeps
+every constraint of the CP-SAT model (unary resources, bus power, crew, rolling windows,
+crew hours per day, precedences, battery floor and buffer limit — the same integer budgets)
+is kept. Never revisits a choice: the peer CP-SAT has to beat on the same objective.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from ilrs.plan import _kernels as kern
+from ilrs.plan.problem import Problem, budgets, to_plan
+
+__all__ = ["plan_greedy", "type_order"]
+
+
+def type_order(problem: Problem) -> list[str]:
+    """Type ids by value per hour, each precedence's predecessor first."""
+    types = sorted(problem.acts.activities, key=lambda t: -t.value_per_h)
+    order: list[str] = []
+
+    def put(t):
+        if t.id in order:
+            return
+        if t.after is not None:
+            put(problem.acts.by_id(t.after.activity))
+        order.append(t.id)
+
+    for t in types:
+        put(t)
+    return order
+
+
+def plan_greedy(problem: Problem, frozen: list[int] | None = None):
+    """A feasible plan by greedy insertion; ``frozen`` candidates are placed first."""
+    t0 = time.perf_counter()
+    P, h, rules = problem, problem.horizon, problem.acts.rules
+    bud = budgets(P)
+    S = h.n_slots
+    busy: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(S, bool))
+    power = np.zeros(S)
+    crew = np.zeros(S)
+    act_e = np.zeros(S)
+    act_d = np.zeros(S)
+    rolling_min: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(S))
+    day_slots = round(86400.0 / h.slot_s)
+    crew_day = defaultdict(float)
+    crew_cap = int(h.crew.max()) if S else 0
+    crew_day_limit = math.floor(rules.crew_hours_per_day * 3600.0 / h.slot_s) * max(crew_cap, 1)
+    slot_min = h.slot_s / 60.0
+    placed: dict[tuple[str, int], int] = {}
+    chosen: list[int] = []
+
+    def fits(ci: int) -> bool:
+        c = P.candidates[ci]
+        t = P.instances[c.instance].type
+        a, b = c.start, c.end
+        if busy[t.unary][a:b].any():
+            return False
+        if (power[a:b] + t.power_w > rules.bus_power_w + 1e-9).any():
+            return False
+        if t.crew and ((crew[a:b] + t.crew > h.crew[a:b]).any()
+                       or crew_day[a // day_slots] + t.crew * c.dur > crew_day_limit):
+            return False
+        if t.rolling is not None:
+            w = max(1, round(t.rolling.window_h * 3600.0 / h.slot_s))
+            limit = math.floor(t.rolling.max_minutes / slot_min + 1e-9)
+            lo, hi = max(0, a - w + 1), min(S, b + w - 1)
+            local = rolling_min[t.unary][lo:hi].copy()
+            local[a - lo:b - lo] += 1
+            sums = np.convolve(local, np.ones(w), mode="valid")
+            if sums.size and sums.max() > limit + 1e-9:
+                return False
+        if t.after is not None:
+            pred = placed.get((t.after.activity, P.instances[c.instance].k))
+            if pred is None:
+                return False
+            pend = P.candidates[pred].end
+            if a < pend + math.ceil(t.after.min_gap_h * 3600.0 / h.slot_s):
+                return False
+            if t.after.max_gap_h is not None and a > pend + math.floor(
+                    t.after.max_gap_h * 3600.0 / h.slot_s):
+                return False
+        e = act_e.copy()
+        e[a:b] += P.energy_units_per_slot(t)
+        energy = kern.battery_wh(bud.gen_wh, bud.base_wh, e, bud.cap_wh, bud.charge_wh,
+                                 bud.e0_wh, bud.eta_c, bud.eta_d)
+        if (energy < bud.floor_wh - 1e-6).any():
+            return False
+        d = act_d.copy()
+        d[a:b] += P.data_units_per_slot(t)
+        return not (kern.buffer_units(bud.hk, d, bud.downlink) > bud.buffer_max + 1e-6).any()
+
+    def take(ci: int) -> None:
+        c = P.candidates[ci]
+        inst = P.instances[c.instance]
+        t = inst.type
+        a, b = c.start, c.end
+        busy[t.unary][a:b] = True
+        power[a:b] += t.power_w
+        crew[a:b] += t.crew
+        crew_day[a // day_slots] += t.crew * c.dur
+        act_e[a:b] += P.energy_units_per_slot(t)
+        act_d[a:b] += P.data_units_per_slot(t)
+        if t.rolling is not None:
+            rolling_min[t.unary][a:b] += 1
+        placed[(t.id, inst.k)] = ci
+        chosen.append(ci)
+
+    for ci in frozen or ():
+        take(ci)
+    done = {P.candidates[ci].instance for ci in frozen or ()}
+    rank = {tid: r for r, tid in enumerate(type_order(P))}
+    order = sorted((j for j in range(len(P.instances)) if j not in done),
+                   key=lambda j: (rank[P.instances[j].type.id], j))
+    for j in order:
+        cands = sorted(P.instances[j].candidates,
+                       key=lambda ci: (-P.candidates[ci].dur, P.candidates[ci].start))
+        for ci in cands:
+            if fits(ci):
+                take(ci)
+                break
+    value = sum(P.value(P.candidates[ci]) for ci in chosen)
+    report = {"planner": "greedy", "objective": value, "solve_s": time.perf_counter() - t0,
+              "instances": len(P.instances), "candidates": len(P.candidates),
+              "scheduled": len(chosen), "resources": P.resources}
+    return to_plan(P, chosen, report), chosen

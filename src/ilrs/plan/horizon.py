@@ -1,0 +1,131 @@
+"""The planning horizon: the twin's own per-step inputs, gathered into plan slots.
+
+The twin computes, every step, what the station generates, what its survival and
+communication loads draw, the downlink rate, the battery's capacity and the conditions
+(:func:`ilrs.station.schedule.step_conditions`: the Sun through the site's real horizon,
+the Earth and the relay above the antenna's horizon and masks, eclipses, crew on site).
+:meth:`Horizon.from_twin` runs exactly that code over the horizon and reduces it to slots of
+``slot_s``: energies and data are summed, capacities take their minimum, and a slot meets a
+condition only if every step in it does (so a plan on slots never breaks a condition at
+the twin's 1-minute steps).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ilrs.errors import InputError
+from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
+from ilrs.station import Twin
+from ilrs.station.build import block_inputs
+from ilrs.station.schedule import step_conditions
+
+__all__ = ["Horizon", "utc_to_tdb"]
+
+
+def utc_to_tdb(iso: str) -> float:
+    """TDB seconds of a UTC ISO date or date-time."""
+    text = iso if "T" in iso else iso + "T00:00:00"
+    try:
+        return float(utc_to_tdb_s([text])[0])
+    except ValueError as exc:
+        raise InputError("start", iso, f"an ISO UTC date or date-time ({exc})") from None
+
+
+@dataclass
+class Horizon:
+    """Per-slot resource profiles and condition flags of a stretch of station life."""
+
+    start_tdb_s: float
+    slot_s: float
+    step_s: float
+    gen_j: np.ndarray            # energy generated in each slot
+    base_j: np.ndarray           # survival + communications (+ transmitter in contact)
+    charge_max_w: np.ndarray
+    cap_j: np.ndarray            # battery capacity (minimum over the slot)
+    downlink_bit: np.ndarray     # what the links can carry in the slot
+    hk_bit: np.ndarray           # housekeeping data made in the slot
+    buffer_bit: float
+    conditions: dict[str, np.ndarray]   # name -> bool per slot (all steps meet it)
+    sink_min_k: np.ndarray
+    sink_max_k: np.ndarray
+    crew: np.ndarray             # crew members on site (minimum over the slot)
+    eta_c: float
+    eta_d: float
+    initial_soc: float
+
+    @property
+    def n_slots(self) -> int:
+        return self.gen_j.size
+
+    @property
+    def stop_tdb_s(self) -> float:
+        return self.start_tdb_s + self.n_slots * self.slot_s
+
+    def slot_tdb_s(self, slot) -> np.ndarray:
+        return self.start_tdb_s + np.asarray(slot, float) * self.slot_s
+
+    def utc(self, slot) -> list[str]:
+        return list(tdb_s_to_utc_iso(np.atleast_1d(self.slot_tdb_s(slot)), 0))
+
+    def ok(self, needs, thermal_k: tuple[float, float] | None = None) -> np.ndarray:
+        """Slots meeting every condition in ``needs``."""
+        ok = np.ones(self.n_slots, bool)
+        for need in needs:
+            if need == "thermal_window":
+                lo, hi = thermal_k
+                ok &= (self.sink_min_k >= lo) & (self.sink_max_k <= hi)
+            else:
+                ok &= self.conditions[need]
+        return ok
+
+    @classmethod
+    def from_twin(cls, twin: Twin, start_tdb_s: float, days: float, slot_s: float) -> Horizon:
+        """The horizon of ``days`` from ``start_tdb_s`` (TDB s) of ``twin``'s station."""
+        sc = twin.scenario
+        step_s = sc.period.step_s
+        if slot_s % step_s:
+            raise InputError("slot_s", slot_s, f"a multiple of the twin's step {step_s:g} s")
+        if not 0 < days <= 60:
+            raise InputError("--days", days, "a horizon of (0, 60] days")
+        per = round(slot_s / step_s)
+        n_slots = math.floor(days * 86400.0 / slot_s + 1e-9)
+        n = n_slots * per
+        t = start_tdb_s + step_s * np.arange(n, dtype=float)
+        geo = twin.geometry(t[0], t[-1])
+        occ, _ = twin.faults(t[0], t[-1] + step_s)
+        inp = block_inputs(t, step_s, sc, twin.up, geo, occ, np.zeros(len(sc.rovers)),
+                           twin.crew_visits_tdb())
+        if not (inp.cap_j > 0).any():
+            raise InputError("--start", tdb_s_to_utc_iso(np.array([start_tdb_s]), 0)[0],
+                             "a time when the station has landed (a battery on site)")
+        cond = step_conditions(t, inp, geo, sc)
+        tx_w = sc.comms.transmitter_w if sc.comms else 0.0
+
+        def per_slot(x, how):
+            return how(np.asarray(x, float).reshape(n_slots, per), axis=1)
+
+        conditions = {name: per_slot(v, np.min) > 0.5 for name, v in cond.items()
+                      if name != "sink_k"}
+        battery = sc.batteries[0] if sc.batteries else None
+        base_w = inp.load0_w + inp.load1_w + tx_w * (inp.dl_bit_s > 0)
+        return cls(
+            start_tdb_s=float(start_tdb_s), slot_s=float(slot_s), step_s=float(step_s),
+            gen_j=per_slot(inp.gen_w, np.sum) * step_s,
+            base_j=per_slot(base_w, np.sum) * step_s,
+            charge_max_w=per_slot(inp.charge_max_w, np.min),
+            cap_j=per_slot(inp.cap_j, np.min),
+            downlink_bit=per_slot(inp.dl_bit_s, np.sum) * step_s,
+            hk_bit=per_slot(inp.hk_bit_s, np.sum) * step_s,
+            buffer_bit=sc.comms.buffer_bit if sc.comms else 0.0,
+            conditions=conditions,
+            sink_min_k=per_slot(cond["sink_k"], np.min),
+            sink_max_k=per_slot(cond["sink_k"], np.max),
+            crew=per_slot(inp.crew_present, np.min),
+            eta_c=battery.charge_efficiency if battery else 1.0,
+            eta_d=battery.discharge_efficiency if battery else 1.0,
+            initial_soc=battery.arrival_soc if battery else 0.0,
+        )

@@ -1,0 +1,185 @@
+"""The planning problem: activity instances and their candidate placements on a horizon.
+
+Each activity type's repetition goal becomes instances (one per ``per_day`` and day, one
+per ``duration`` of a ``hours_per_day`` goal and day, or ``count`` over the horizon), each
+with a release and a deadline; each instance gets candidate placements — a start slot and
+a duration — inside the condition windows of the horizon (every slot of the candidate meets
+every condition the type needs). Both planners (CP-SAT and greedy) choose at most one
+candidate per instance. Energies are in Wh and data in units of :data:`DATA_UNIT_BIT` so
+the CP-SAT model stays in integers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ilrs.plan.horizon import Horizon
+from ilrs.plan.model import ActivitySet, ActivityType
+
+__all__ = ["DATA_UNIT_BIT", "Budgets", "Candidate", "Instance", "Problem", "budgets",
+           "build_problem", "to_plan"]
+
+#: Data are counted in 10 Mbit units inside the planners.
+DATA_UNIT_BIT = 1.0e7
+#: At most this many candidate start slots per instance and duration.
+MAX_STARTS = 16
+
+
+@dataclass(frozen=True)
+class Candidate:
+    instance: int
+    start: int          # slot
+    dur: int            # slots
+
+    @property
+    def end(self) -> int:
+        return self.start + self.dur
+
+
+@dataclass
+class Instance:
+    type: ActivityType
+    k: int                      # index among the instances of its type
+    release: int                # first slot it may use
+    deadline: int               # slot it must end by (exclusive)
+    candidates: list[int] = field(default_factory=list)   # indices into Problem.candidates
+    frozen: bool = False        # already executed: its only candidate is fixed
+
+
+@dataclass
+class Problem:
+    acts: ActivitySet
+    horizon: Horizon
+    instances: list[Instance]
+    candidates: list[Candidate]
+
+    def value(self, c: Candidate) -> float:
+        """Science value of a candidate (value per hour × hours)."""
+        t = self.instances[c.instance].type
+        return t.value_per_h * c.dur * self.horizon.slot_s / 3600.0
+
+    def energy_units_per_slot(self, t: ActivityType) -> int:
+        """Whole Wh a type draws in one slot (rounded up, against the plan)."""
+        return math.ceil(t.power_w * self.horizon.slot_s / 3600.0 - 1e-9)
+
+    def data_units_per_slot(self, t: ActivityType) -> int:
+        return math.ceil(t.data_bit_s * self.horizon.slot_s / DATA_UNIT_BIT - 1e-9)
+
+    @property
+    def resources(self) -> list[str]:
+        """Every resource the plan books: bus power, battery, buffer, crew, the unary ones."""
+        unary = sorted({i.type.unary for i in self.instances})
+        return ["bus-power", "battery-energy", "data-buffer", "crew", *unary]
+
+
+def _durations(t: ActivityType, slot_s: float) -> list[int]:
+    lo, hi = t.duration.range_h
+    a = max(1, round(lo * 3600.0 / slot_s))
+    b = max(a, round(hi * 3600.0 / slot_s))
+    return sorted({a, (a + b) // 2, b})
+
+
+def _windows(t: ActivityType, horizon: Horizon, day_slots: int) -> list[tuple[int, int]]:
+    """(release, deadline) of each instance of ``t``."""
+    n = horizon.n_slots
+    r = t.repeat
+    if r.count is not None:
+        return [(0, n)] * r.count
+    days = math.ceil(n / day_slots - 1e-9)
+    out = []
+    for d in range(days):
+        lo, hi = d * day_slots, min(n, (d + 1) * day_slots)
+        frac = (hi - lo) / day_slots
+        if r.per_day is not None:
+            k = math.ceil(r.per_day * frac - 1e-9)
+        else:
+            k = math.ceil(r.hours_per_day * frac / t.duration.range_h[1] - 1e-9)
+        out += [(lo, hi)] * k
+    return out
+
+
+def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
+    """Instances and candidates of every activity type over ``horizon``."""
+    slot_s = horizon.slot_s
+    day_slots = round(86400.0 / slot_s)
+    instances: list[Instance] = []
+    candidates: list[Candidate] = []
+    for t in acts.activities:
+        ok = horizon.ok(t.needs, t.thermal_window_k)
+        if t.crew:
+            ok &= horizon.crew >= t.crew
+        run = np.concatenate([[0], np.cumsum(ok)])
+        durs = _durations(t, slot_s)
+        for k, (lo, hi) in enumerate(_windows(t, horizon, day_slots)):
+            inst = Instance(t, k, lo, hi)
+            idx = len(instances)
+            instances.append(inst)
+            for d in durs:
+                starts = np.arange(lo, hi - d + 1)
+                if starts.size == 0:
+                    continue
+                starts = starts[run[starts + d] - run[starts] == d]
+                if starts.size > MAX_STARTS:
+                    starts = starts[np.unique(np.linspace(0, starts.size - 1,
+                                                          MAX_STARTS).round().astype(int))]
+                for s in starts:
+                    inst.candidates.append(len(candidates))
+                    candidates.append(Candidate(idx, int(s), d))
+    return Problem(acts, horizon, instances, candidates)
+
+
+def to_plan(problem: Problem, chosen: list[int], solver: dict):
+    """The plan of the chosen candidates (indices into ``problem.candidates``)."""
+    from ilrs.plan.plan import Activity, Plan
+
+    h = problem.horizon
+    acts = []
+    for ci in chosen:
+        c = problem.candidates[ci]
+        inst = problem.instances[c.instance]
+        t = inst.type
+        acts.append(Activity(
+            name=t.name, kind=t.id, instance=inst.k,
+            start_tdb_s=float(h.slot_tdb_s(c.start)), stop_tdb_s=float(h.slot_tdb_s(c.end)),
+            power_w=t.power_w, data_bit_s=t.data_bit_s, needs=tuple(t.needs),
+            payload=t.payload, rover=t.rover, resource=t.unary, crew=t.crew,
+            value=problem.value(c), thermal_window_k=t.thermal_window_k))
+    return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver)
+
+
+@dataclass
+class Budgets:
+    """The horizon's resources in the planners' integer units (Wh, data units, slots)."""
+
+    gen_wh: np.ndarray
+    base_wh: np.ndarray
+    cap_wh: np.ndarray
+    floor_wh: np.ndarray        # soc_min × capacity, never above the initial energy
+    charge_wh: np.ndarray       # most energy one slot can store
+    e0_wh: int
+    hk: np.ndarray
+    downlink: np.ndarray
+    buffer_max: int
+    eta_c: float
+    eta_d: float
+
+
+def budgets(problem: Problem) -> Budgets:
+    """Both planners' view of the resources (rounded against the plan)."""
+    h, rules = problem.horizon, problem.acts.rules
+    cap = np.floor(h.cap_j / 3600.0).astype(np.int64)
+    e0 = int(h.initial_soc * cap[0])
+    floor = np.minimum(np.ceil(rules.soc_min * h.cap_j / 3600.0).astype(np.int64), e0)
+    return Budgets(
+        gen_wh=np.floor(h.gen_j / 3600.0).astype(np.int64),
+        base_wh=np.ceil(h.base_j / 3600.0).astype(np.int64),
+        cap_wh=cap, floor_wh=floor,
+        charge_wh=np.floor(h.charge_max_w * h.slot_s / 3600.0 * h.eta_c).astype(np.int64),
+        e0_wh=e0,
+        hk=np.ceil(h.hk_bit / DATA_UNIT_BIT).astype(np.int64),
+        downlink=np.floor(h.downlink_bit / DATA_UNIT_BIT).astype(np.int64),
+        buffer_max=int(rules.buffer_max_fraction * h.buffer_bit / DATA_UNIT_BIT),
+        eta_c=h.eta_c, eta_d=h.eta_d)

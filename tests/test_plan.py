@@ -1,0 +1,114 @@
+"""ilrs.plan: activity model, planners, replay in the station twin (short horizons)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from ilrs.errors import ScenarioFileError
+from ilrs.plan import load_activities
+from ilrs.plan.cpsat import plan_cpsat
+from ilrs.plan.greedy import plan_greedy
+from ilrs.plan.horizon import Horizon, utc_to_tdb
+from ilrs.plan.plan import Plan
+from ilrs.plan.problem import build_problem
+from ilrs.plan.replay import replay
+from ilrs.station import Twin, load_scenario
+
+START = "2037-03-11"   # the Earth sets at the reference site on this day (DTE 54 %)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    twin = Twin.from_scenario(load_scenario(None))
+    acts = load_activities(None)
+    horizon = Horizon.from_twin(twin, utc_to_tdb(START), 1.0, acts.slot_s)
+    problem = build_problem(acts, horizon)
+    greedy, chosen = plan_greedy(problem)
+    return twin, acts, horizon, problem, greedy, chosen
+
+
+def test_default_activity_set_has_sources_and_resources():
+    acts = load_activities(None)
+    assert len(acts.activities) >= 10
+    assert all(a.source for a in acts.activities)
+    kinds = {a.id for a in acts.activities}
+    assert {"seismic-monitoring", "profiling-drive", "isru-batch", "sample-ascent",
+            "crew-eva"} <= kinds
+
+
+def test_activity_file_error_names_line_and_field(tmp_path):
+    bad = tmp_path / "acts.yaml"
+    bad.write_text("extends: default\nactivities:\n  - id: seismic-monitoring\n"
+                   "    duration: {h: 2, min_h: 1, max_h: 3}\n")
+    with pytest.raises(ScenarioFileError) as err:
+        load_activities(bad)
+    assert "acts.yaml" in str(err.value) and "duration" in str(err.value)
+    assert err.value.line == 4
+
+
+def test_horizon_conditions_come_from_the_twin(setup):
+    _, _, horizon, *_ = setup
+    # 2037-03-11 at the reference site: the Earth sets during the day (geometry from ilrs.sky
+    # through the antenna's horizon), the Sun stays up (polar summer), the relay passes.
+    dte = horizon.conditions["earth_in_view"]
+    assert dte[:4].all() and not dte[-4:].any()
+    assert horizon.conditions["sunlit"].all()
+    assert 0.5 < horizon.conditions["relay_in_view"].mean() < 1.0
+
+
+def test_greedy_plan_replays_without_violation(setup):
+    twin, acts, _, _problem, greedy, _ = setup
+    assert len(greedy.activities) > 20
+    report, _ = replay(twin, greedy, acts)
+    assert report["valid"], report["violations"]
+    assert report["kpis"]["data_lost_gb"] == 0.0
+    assert report["kpis"]["survival_unserved_kwh"] == 0.0
+
+
+def test_cpsat_at_least_greedy_and_reports_gap(setup):
+    twin, acts, _, problem, greedy, chosen = setup
+    plan = plan_cpsat(problem, time_limit_s=20.0, hint=chosen)
+    s = plan.solver
+    assert s["status"] in ("OPTIMAL", "FEASIBLE")
+    assert s["objective"] >= greedy.solver["objective"] - 1e-6
+    assert 0.0 <= s["gap"] < 1.0 and s["best_bound"] >= s["objective"]
+    assert set(s["binding"]) >= {"battery_floor_slots", "buffer_at_limit_slots",
+                                 "instances_left_out"}
+    report, _ = replay(twin, plan, acts)
+    assert report["valid"], report["violations"]
+
+
+def test_replay_catches_a_broken_condition(setup):
+    twin, acts, horizon, _, greedy, _ = setup
+    cam = next(a for a in greedy.activities if a.kind == "earth-observation")
+    late = horizon.stop_tdb_s - 2 * 3600.0          # the Earth is down by then
+    moved = dataclasses.replace(cam, start_tdb_s=late, stop_tdb_s=late + 3600.0)
+    others = [a for a in greedy.activities if a is not cam]
+    bad = Plan(greedy.start_tdb_s, greedy.stop_tdb_s, [*others, moved])
+    report, _ = replay(twin, bad, acts)
+    assert not report["valid"]
+    broken = [v for v in report["violations"] if v["kind"] == "condition-broken"]
+    assert len(broken) == 1 and "earth-observation" in broken[0]["message"]
+    assert "60 min" in broken[0]["message"]
+
+
+def test_plan_json_round_trip_and_shift(setup, tmp_path):
+    *_, greedy, _ = setup
+    path = greedy.write(tmp_path / "plan.json")
+    back = Plan.read(path)
+    assert len(back.activities) == len(greedy.activities)
+    a0 = min(greedy.activities, key=lambda a: a.start_tdb_s)
+    b0 = min(back.activities, key=lambda a: a.start_tdb_s)
+    assert abs(a0.start_tdb_s - b0.start_tdb_s) < 1e-3 and b0.needs == a0.needs
+    shifted = back.shifted(2 * 86400.0)
+    assert abs(shifted.start_tdb_s - back.start_tdb_s - 172800.0) < 1e-6
+    assert shifted.version == back.version + 1
+
+
+def test_plan_file_error_is_clear(tmp_path):
+    bad = tmp_path / "plan.json"
+    bad.write_text("{\"activities\": [{}]}")
+    with pytest.raises(ValueError, match=r"plan\.json written by ilrs plan"):
+        Plan.read(bad)
