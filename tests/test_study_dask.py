@@ -1,0 +1,67 @@
+"""A study on a real Dask cluster: a ``dask scheduler`` and two ``dask worker`` processes on
+127.0.0.1, started here; the same study gives identical rows there, on a local cluster and
+in this process."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ilrs.station import load_scenario
+from ilrs.study import sweep
+
+distributed = pytest.importorskip("distributed")
+
+DASK = Path(sys.executable).with_name("dask")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if not DASK.exists():
+        pytest.skip(f"no dask command beside {sys.executable}")
+    folder = tmp_path_factory.mktemp("dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    procs = [subprocess.Popen(
+        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+         "--dashboard-address", "127.0.0.1:0"],
+        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for _ in range(2):
+            procs.append(subprocess.Popen(
+                [str(DASK), "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
+                 "--no-dashboard", "--local-directory", str(folder)],
+                cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # the client retries the connection until the scheduler listens (or 60 s pass)
+        with distributed.Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for p in procs[::-1]:
+            p.terminate()
+        for p in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(timeout=30)
+            if p.poll() is None:
+                p.kill()
+
+
+def test_sweep_on_a_started_cluster_equals_inline(cluster, tmp_path):
+    s = load_scenario(None)
+    s = s.model_copy(update={"period": s.period.model_copy(update={"stop": "2031-09-15"})})
+    values = {"batteries.battery-1.capacity_wh": [2e5, 4e5],
+              "solar_arrays.array-1a.area_m2": [20.0, 35.0]}
+    remote = sweep(s, values, scheduler=cluster, progress=False, out_dir=tmp_path / "r")
+    inline = sweep(s, values, scheduler="inline", progress=False)
+    assert remote.rows == inline.rows
+    assert len(remote.rows) == 4
