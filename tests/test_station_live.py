@@ -62,6 +62,20 @@ def test_live_in_pieces_equals_twin_run(ilrs2_twin, block_days):
     assert live.drain_events() == []
 
 
+def test_catching_up_in_one_call_equals_twin_run(ilrs2_twin):
+    """`ilrs serve --epoch` runs months in one call, with the sky geometry computed a year
+    at a time instead of 4 days: the very same state, accumulators and events."""
+    res = ilrs2_twin.run()
+    live = LiveTwin.from_twin(ilrs2_twin)
+    seen = []
+    live.advance_steps(res.n_steps, progress=seen.append)
+    np.testing.assert_array_equal(live.state, res.final_state)
+    np.testing.assert_array_equal(live.acc, res.acc)
+    assert [(e.tdb_s, e.source, e.kind, e.message) for e in live.drain_events()] == \
+        [e for e in res.events if e[0] < live.now_tdb_s]
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 90  # after each day
+
+
 def test_payload_power_off_stops_power_science_and_data(ilrs2_twin):
     """power_off acts from the next step and persists; the same run without the command
     (Twin.run's path) keeps the payload on."""

@@ -64,6 +64,8 @@ __all__ = ["LiveTwin"]
 
 #: Loop events kept per kernel call (more are counted in ``events_dropped``).
 MAX_EVENTS_PER_CALL = 20_000
+#: The most sky geometry computed at once when many steps are run in one call.
+CATCH_UP_GEOMETRY_S = 366 * 86400.0
 #: Faults are drawn this far past the block being built (extended as the run goes on).
 FAULT_HORIZON_S = 366 * 86400.0
 #: Order of simultaneous events (faults, campaign, loop as ``Twin.run`` lists them; a ground
@@ -204,7 +206,7 @@ class LiveTwin:
         """Run ``n`` steps; returns ``n``. ``progress(fraction done)`` after each block."""
         first, target = self._n, self._n + int(n)
         while self._n < target:
-            b = self._block()
+            b = self._block(ahead_s=(target - self._n) * self.step_s)
             a = self._n - b.i0
             e = min(b.i1, target) - b.i0
             self._run(b, a, e)
@@ -215,7 +217,7 @@ class LiveTwin:
         return int(n)
 
     # -- the loop ------------------------------------------------------------------------------
-    def _block(self) -> Block:
+    def _block(self, ahead_s: float = 0.0) -> Block:
         b = self.current_block
         if b is not None and b.i0 <= self._n < b.i1:
             return b
@@ -223,7 +225,7 @@ class LiveTwin:
         i1 = (i0 // self._block_steps + 1) * self._block_steps
         t = self.start_tdb_s + self.step_s * np.arange(i0, i1, dtype=float)
         self._ensure_faults(t[-1] + self.step_s)
-        self._ensure_geometry(t[0], t[-1])
+        self._ensure_geometry(t[0], t[-1], ahead_s)
         km_before = self.rover_km.copy()
         inputs = block_inputs(t, self.step_s, self.scenario, self.twin.up, self._geo,
                               self.fault_occurrences, self.rover_km, self._visits, self.overrides)
@@ -241,13 +243,17 @@ class LiveTwin:
                                     key=lambda e: e[0])
         self._fault_times = [e[0] for e in self._fault_events]
 
-    def _ensure_geometry(self, t0: float, t1: float) -> None:
+    def _ensure_geometry(self, t0: float, t1: float, ahead_s: float = 0.0) -> None:
+        """Sky geometry on the grid covering ``t0 … t1``; when catching up (``ahead_s`` of
+        steps still to run, e.g. to ``ilrs serve --epoch``) up to a year of it at once, as
+        ``Twin.run`` does (the same grid points, so the same values)."""
         g = self.scenario.period.geometry_step_s
         lo = math.floor((t0 - self.start_tdb_s) / g) - 1
         hi = math.ceil((t1 - self.start_tdb_s) / g) + 2
         if self._geo is not None and self._geo_range[0] <= lo and hi <= self._geo_range[1]:
             return
-        hi = max(hi, lo + math.ceil(self._geometry_s / g) + 3)
+        span_s = max(self._geometry_s, min(ahead_s, CATCH_UP_GEOMETRY_S))
+        hi = max(hi, lo + math.ceil(span_s / g) + 3)
         # the same grid points as Twin.run's grid from the same start (start + g·i)
         self._geo = self.twin.geometry_at(
             self.start_tdb_s + g * np.arange(lo, hi, dtype=float), self._sky)
