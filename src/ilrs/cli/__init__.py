@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "Simulate the station over its campaign and write report, figures, Parquet and KPIs."),
     "study": ("ilrs.cli.study:app", "What-if questions over many full twin runs: sweeps, "
               "sizing, Monte Carlo and site ranking."),
+    "plan": ("ilrs.cli.plan:plan",
+             "Plan the station's activities (CP-SAT) and replay them in the twin."),
     "ops": ("ilrs.cli.ops:app", "Command-center tools."),
     "serve": ("ilrs.cli.serve:serve",
               "Run the station twin live with the command center (REST, WebSocket, dashboard)."),

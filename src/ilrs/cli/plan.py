@@ -1,0 +1,102 @@
+"""``ilrs plan``: activities planned with CP-SAT against the station twin, replayed, shifted.
+
+Heavy modules (ilrs.plan, ortools, matplotlib) are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ilrs.errors import InputError
+
+
+def _write(plan, twin, acts, out: Path, console) -> dict:
+    from ilrs.plan.gantt import write_gantt
+    from ilrs.plan.replay import replay
+
+    out.mkdir(parents=True, exist_ok=True)
+    plan.write(out / "plan.json")
+    report, result = replay(twin, plan, acts)
+    (out / "replay.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    write_gantt(plan, result, out / "gantt.png")
+    s = plan.solver
+    console.print(f"{len(plan.activities)} activities, science value {plan.value:,.0f} "
+                  f"({s.get('planner')}, {s.get('status', '')}, gap "
+                  f"{100 * s.get('gap', 0.0):.2f} %); replay: "
+                  + ("[green]valid[/]" if report["valid"] else
+                     f"[red]{len(report['violations'])} violation(s)[/]"))
+    console.print(f"  wrote {out / 'plan.json'}, {out / 'replay.json'}, {out / 'gantt.png'}")
+    return report
+
+
+def plan(
+    scenario: str | None = typer.Argument(
+        None, help="Scenario YAML (default: the reference), or 'shift' to re-plan a slip."),
+    plan_file: Path | None = typer.Argument(None, help="With 'shift': the plan.json."),
+    start: str = typer.Option("2037-03-08", "--start", help="Plan start (ISO UTC)."),
+    days: float = typer.Option(14.0, "--days", help="Horizon, days."),
+    by: float | None = typer.Option(None, "--by", help="With 'shift': the slip, days."),
+    activities: Path | None = typer.Option(
+        None, "--activities", help="Activity YAML (default: the built-in set)."),
+    with_scenario: Path | None = typer.Option(
+        None, "--scenario", help="With 'shift': the scenario YAML."),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="CP-SAT time limit, s."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default out/plan)."),
+) -> None:
+    """Plan the station's activities (CP-SAT) and replay them in the twin.
+
+    Writes plan.json, replay.json and gantt.png to --out; `ilrs plan shift plan.json --by
+    DAYS` moves a plan by a slip and re-plans it where the twin finds it broken.
+    """
+    if time_limit <= 0:
+        raise InputError("--time-limit", time_limit, "seconds > 0")
+    if scenario == "shift":
+        if plan_file is None or by is None:
+            raise InputError("ilrs plan shift", plan_file, "a plan.json and --by DAYS")
+        _shift(plan_file, by, with_scenario, activities, time_limit, out)
+        return
+    if plan_file is not None:
+        raise InputError("argument", str(plan_file), "one scenario file (or 'shift')")
+    from rich.console import Console
+
+    from ilrs.plan import load_activities
+    from ilrs.plan.cpsat import plan_cpsat
+    from ilrs.plan.greedy import plan_greedy
+    from ilrs.plan.horizon import Horizon, utc_to_tdb
+    from ilrs.plan.problem import build_problem
+    from ilrs.station import Twin, load_scenario
+
+    acts = load_activities(activities)
+    twin = Twin.from_scenario(load_scenario(scenario))
+    horizon = Horizon.from_twin(twin, utc_to_tdb(start), days, acts.slot_s)
+    problem = build_problem(acts, horizon)
+    _, hint = plan_greedy(problem)
+    result = plan_cpsat(problem, time_limit_s=time_limit, hint=hint)
+    _write(result, twin, acts, out or Path("out/plan"), Console())
+
+
+def _shift(plan_file: Path, by: float, scenario: Path | None, activities: Path | None,
+           time_limit: float, out: Path | None) -> None:
+    """The plan moved by ``by`` days, checked in the twin and re-planned if it breaks a
+    condition or a resource there."""
+    from rich.console import Console
+
+    from ilrs.plan import load_activities
+    from ilrs.plan.plan import Plan
+    from ilrs.plan.repair import repair
+    from ilrs.plan.replay import replay
+    from ilrs.station import Twin, load_scenario
+
+    console = Console()
+    moved = Plan.read(plan_file).shifted(by * 86400.0)
+    acts = load_activities(activities)
+    twin = Twin.from_scenario(load_scenario(scenario))
+    report, _ = replay(twin, moved, acts)
+    if not report["valid"]:
+        console.print(f"the shifted plan breaks {len(report['violations'])} rule(s) in the "
+                      "twin: re-planning its horizon")
+        moved = repair(twin, acts, moved, moved.start_tdb_s, time_limit)
+    _write(moved, twin, acts, out or plan_file.parent / f"shift{by:+g}d", console)
