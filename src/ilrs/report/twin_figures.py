@@ -15,7 +15,31 @@ import numpy as np
 
 from ilrs.station import Results
 
-__all__ = ["hardest_month", "twin_figures"]
+__all__ = ["RunView", "hardest_month", "twin_figures"]
+
+
+class RunView:
+    """A run's results with the UTC time of every bin and the event table computed once
+    (each call of ``Results.bin_utc`` / ``events_table`` converts them all again); every
+    other attribute is the run's."""
+
+    def __init__(self, res: Results):
+        self._res = res
+        self._bins: np.ndarray | None = None
+        self._events: list[dict] | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self._res, name)
+
+    def bin_utc(self) -> np.ndarray:
+        if self._bins is None:
+            self._bins = self._res.bin_utc()
+        return self._bins
+
+    def events_table(self) -> list[dict]:
+        if self._events is None:
+            self._events = self._res.events_table()
+        return self._events
 
 J_PER_KWH = 3.6e6
 
@@ -90,14 +114,20 @@ def fig_yearly_energy(res: Results, path: Path) -> Path:
 
 
 def fig_data_o2(res: Results, path: Path) -> Path:
-    t = res.bin_utc()
+    # cumulative curves: one point a day (and the last) draws the same line, 24× faster
+    every = np.unique(np.append(np.arange(0, res.bin_utc().size, 24), res.bin_utc().size - 1))
+    t = res.bin_utc()[every]
+
+    def total(name: str) -> np.ndarray:
+        return np.cumsum(res.series(name))[every]
+
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
-    ax.plot(t, np.cumsum(res.series("data_returned_bit")) / 8e12, label="returned to Earth")
-    ax.plot(t, np.cumsum(res.series("data_lost_bit")) / 8e12, label="lost (buffer full)")
+    ax.plot(t, total("data_returned_bit") / 8e12, label="returned to Earth")
+    ax.plot(t, total("data_lost_bit") / 8e12, label="lost (buffer full)")
     ax.set(ylabel="cumulative data (TB)", title="Data returned and lost")
     ax.legend()
     ax.grid(alpha=0.3)
-    ax2.plot(t, np.cumsum(res.series("o2_produced_kg")) / 1000.0, color="tab:red")
+    ax2.plot(t, total("o2_produced_kg") / 1000.0, color="tab:red")
     ax2.set(ylabel="cumulative O2 produced (t)", title="ISRU oxygen (surplus power only)")
     ax2.grid(alpha=0.3)
     return _save(fig, path)
@@ -134,9 +164,9 @@ def fig_buildup(res: Results, path: Path) -> Path:
 def fig_events(res: Results, path: Path) -> Path:
     sources = ["campaign", "fault", "fdir", "power", "thermal", "data"]
     fig, ax = plt.subplots(figsize=(11, 3.2), layout="constrained")
+    table = res.events_table()
     for i, src in enumerate(sources):
-        times = [np.datetime64(e["time_utc"][:19]) for e in res.events_table()
-                 if e["source"] == src]
+        times = [np.datetime64(e["time_utc"][:19]) for e in table if e["source"] == src]
         ax.scatter(times, np.full(len(times), i), s=12, marker="|" if src != "fault" else "x")
     ax.set_yticks(range(len(sources)), sources)
     ax.set(title=f"Events ({len(res.events)})")
@@ -147,6 +177,7 @@ def fig_events(res: Results, path: Path) -> Path:
 def twin_figures(res: Results, out_dir: Path) -> dict[str, Path]:
     """Write the report's PNG figures; returns name → path."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    res = res if isinstance(res, RunView) else RunView(res)
     return {
         "power-month": fig_power_month(res, out_dir / "power-month.png"),
         "energy-yearly": fig_yearly_energy(res, out_dir / "energy-yearly.png"),
