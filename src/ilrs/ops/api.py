@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ilrs.errors import (
@@ -43,6 +44,8 @@ from ilrs.ops.xtce import export_xtce
 __all__ = ["create_app"]
 
 Apid = Annotated[int | None, Query(ge=0, le=0x7FF)]
+#: The GIL switch interval while the API serves (see ``create_app``).
+GIL_SWITCH_S = 0.0005
 
 
 # ---------------------------------------------------------------------------- schemas
@@ -162,15 +165,17 @@ def xtce(ops: Ops, user: Admin) -> str:
 
 
 @router.get("/parameters/{name}/latest")
-async def latest(name: str, ops: Ops, user: Reader) -> dict[str, Any]:
+async def latest(name: str, ops: Ops, user: Reader) -> JSONResponse:
+    """The latest value (the hot route of every display): answered on the event loop
+    from memory, returned as a ready response (no response-model pass)."""
     _check_parameter(ops, user, name)
     entry = ops.processor.latest.get(name)
     if entry is None:
         raise HTTPException(404, f"no value of {name} yet")
     received = ops.processor.received_ns.get(name)
-    return {"name": name, "time": ns_to_iso(entry[0]), "value": _finite(entry[1]),
-            "level": entry[2],
-            "reception_time": None if received is None else ns_to_iso(received)}  # fmt: skip
+    return JSONResponse({"name": name, "time": ns_to_iso(entry[0]), "value": _finite(entry[1]),
+                         "level": entry[2],
+                         "reception_time": None if received is None else ns_to_iso(received)})
 
 
 @router.get("/parameters/{name}/samples")
@@ -184,14 +189,17 @@ def samples(name: str, ops: Ops, user: Reader, start: str, stop: str,
 
 
 @router.get("/parameters/{name}/downsample")
-def downsample(name: str, ops: Ops, user: Reader, start: str, stop: str,
-               buckets: Limit = 1000) -> dict[str, Any]:  # fmt: skip
+async def downsample(name: str, ops: Ops, user: Reader, start: str, stop: str,
+                     buckets: Limit = 1000) -> JSONResponse:  # fmt: skip
+    """Min / max per bucket: on the event loop (no thread hop), as its cost is bounded by
+    the bucket count and the per-second summaries (a day of one parameter: a few ms); reads
+    go to the archive's reader connection and never wait for an ingest commit."""
     _check_parameter(ops, user, name)
     d = ops.archive.downsample(name, *_window(start, stop), buckets)
-    return {"name": name, "time": [ns_to_iso(x) for x in d.time_ns],
-            "min": np.where(np.isfinite(d.min), d.min, None).tolist(),
-            "max": np.where(np.isfinite(d.max), d.max, None).tolist(),
-            "count": d.count.tolist()}  # fmt: skip
+    return JSONResponse({"name": name, "time": [ns_to_iso(x) for x in d.time_ns],
+                         "min": np.where(np.isfinite(d.min), d.min, None).tolist(),
+                         "max": np.where(np.isfinite(d.max), d.max, None).tolist(),
+                         "count": d.count.tolist()})  # fmt: skip
 
 
 @router.get("/packets")
@@ -322,9 +330,15 @@ def create_app(settings: OpsSettings, *, service: OpsService | None = None) -> F
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ops = service if service is not None else OpsService(settings)
         app.state.ops = ops.start()
+        # the event loop serves every client; a background thread (ingest, the twin) that
+        # holds the GIL makes it wait up to the switch interval at each of its system
+        # calls (5 ms by default): with many clients that convoy is the tail latency
+        switch_s = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch_s, GIL_SWITCH_S))
         try:
             yield
         finally:
+            sys.setswitchinterval(switch_s)
             ops.stop()
 
     app = FastAPI(

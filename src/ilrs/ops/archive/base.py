@@ -60,6 +60,11 @@ class Archive(LogTables, ABC):
         self._lock = threading.RLock()
         self._buffers: dict[str, _Buffer] = {}
         self._conn: Any = None
+        # queries of committed data go through a second connection, so that a reader never
+        # waits for the writer's commit (fsync); None: share the writer's (``:memory:``)
+        self._reader: Any = None
+        self._read_lock = threading.Lock()
+        self._segment_writes = 0  # bumped (under the lock) before each segment commit
 
     # -- backend hooks ---------------------------------------------------------------
 
@@ -91,6 +96,35 @@ class Archive(LogTables, ABC):
     def _commit(self) -> None:
         self._conn.commit()
 
+    def _open_reader(self) -> Any:
+        """A second connection for queries (None: use the writer's)."""
+        return self._connect()
+
+    def _read(self, sql: str, params: Sequence) -> list:
+        """Rows of a query of committed data, on the reader connection."""
+        if self._reader is None:
+            with self._lock:
+                return self._run(sql, params).fetchall()
+        with self._read_lock:
+            cur = self._reader.cursor()
+            cur.execute(self._sql(sql), params)
+            return cur.fetchall()
+
+    def _read_with_buffer(self, parameter: str, sql: str, params: Sequence,
+                          take) -> tuple[list, Any]:  # fmt: skip
+        """Segment rows from the reader plus ``take(buffer)`` of the open buffer, consistent
+        with each other: retried when a segment was committed meanwhile (its samples would
+        be counted twice), and read under the writer's lock after a few tries."""
+        for _ in range(5):
+            with self._lock:
+                writes = self._segment_writes
+                pending = take(self._buffers.get(parameter))
+            rows = self._read(sql, params)
+            if self._segment_writes == writes:
+                return rows, pending
+        with self._lock:
+            return self._run(sql, params).fetchall(), take(self._buffers.get(parameter))
+
     def _setup(self) -> None:
         self._conn = self._connect()
         with self._lock:
@@ -102,6 +136,7 @@ class Archive(LogTables, ABC):
             for ddl in self._tuning_ddl():
                 self._run(ddl)
             self._commit()
+        self._reader = self._open_reader()
 
     # -- raw packets -----------------------------------------------------------------
 
@@ -143,8 +178,7 @@ class Archive(LogTables, ABC):
             sql += " AND (generation_ns > ? OR (generation_ns = ? AND id > ?))"
             params += [after[0], after[0], after[1]]
         sql += " ORDER BY generation_ns, id LIMIT ?"
-        with self._lock:
-            rows = self._run(sql, [*params, limit]).fetchall()
+        rows = self._read(sql, [*params, limit])
         return [RawPacket(r[0], r[1], r[2], r[3], bytes(r[4]), r[5]) for r in rows]
 
     def packets_after(
@@ -233,6 +267,7 @@ class Archive(LogTables, ABC):
         return (parameter, int(t[0]), int(t[-1]), int(t.size), lo, hi, *blobs)
 
     def _insert_segments(self, rows: list[tuple]) -> None:
+        self._segment_writes += 1  # before the commit: a reader that saw it retries
         with self._guard("write segments"):
             self._run(
                 "INSERT INTO pp_segments (parameter, start_ns, stop_ns, n, vmin, vmax, summary, "
@@ -258,14 +293,10 @@ class Archive(LogTables, ABC):
 
     def samples(self, parameter: str, start_ns: int, stop_ns: int) -> tuple[np.ndarray, ...]:
         """``(times_ns, values)`` of a parameter in ``[start_ns, stop_ns)``, time-sorted."""
-        with self._lock:
-            rows = self._run(
-                "SELECT times, vals FROM pp_segments WHERE parameter = ? AND start_ns < ? "
-                "AND stop_ns >= ? ORDER BY start_ns",
-                (parameter, stop_ns, start_ns),
-            ).fetchall()
-            buf = self._buffers.get(parameter)
-            extra = [] if buf is None else list(zip(buf.times, buf.values, strict=True))
+        rows, extra = self._read_with_buffer(
+            parameter, "SELECT times, vals FROM pp_segments WHERE parameter = ? AND start_ns < ? "
+            "AND stop_ns >= ? ORDER BY start_ns", (parameter, stop_ns, start_ns),
+            lambda buf: [] if buf is None else list(zip(buf.times, buf.values, strict=True)))
         parts_t = [np.frombuffer(r[0], dtype="<i8") for r in rows] + [t for t, _ in extra]
         parts_v = [np.frombuffer(r[1], dtype="<f8") for r in rows] + [v for _, v in extra]
         if not parts_t:
@@ -301,19 +332,18 @@ class Archive(LogTables, ABC):
     def _summaries(self, parameter: str, start_ns: int, stop_ns: int) -> np.ndarray:
         bin_ns = self.summary_bin_ns
         lo, hi = (start_ns // bin_ns) * bin_ns, -(-stop_ns // bin_ns) * bin_ns
-        with self._lock:
-            rows = self._run(
-                "SELECT summary FROM pp_segments WHERE parameter = ? AND start_ns < ? "
-                "AND stop_ns >= ? ORDER BY start_ns",
-                (parameter, hi, lo),
-            ).fetchall()
-            buf = self._buffers.get(parameter)
-            pending = None
-            if buf is not None and buf.n:
-                t = np.concatenate(buf.times)
-                v = np.concatenate(buf.values)
-                order = np.argsort(t, kind="stable")
-                pending = summarize(t[order], v[order], bin_ns)
+        def take(buf: _Buffer | None) -> tuple | None:
+            return None if buf is None or not buf.n else (list(buf.times), list(buf.values))
+
+        rows, buffered = self._read_with_buffer(
+            parameter, "SELECT summary FROM pp_segments WHERE parameter = ? AND start_ns < ? "
+            "AND stop_ns >= ? ORDER BY start_ns", (parameter, hi, lo), take)
+        pending = None
+        if buffered is not None:
+            t = np.concatenate(buffered[0])
+            v = np.concatenate(buffered[1])
+            order = np.argsort(t, kind="stable")
+            pending = summarize(t[order], v[order], bin_ns)
         parts = [np.frombuffer(r[0], dtype=SUMMARY_DTYPE) for r in rows]
         if pending is not None:
             parts.append(pending)
@@ -345,6 +375,10 @@ class Archive(LogTables, ABC):
                 self.flush()
                 self._conn.close()
                 self._conn = None
+            with self._read_lock:
+                if self._reader is not None:
+                    self._reader.close()
+                    self._reader = None
 
     def __enter__(self) -> Archive:
         return self

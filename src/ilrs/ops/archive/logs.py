@@ -71,8 +71,7 @@ class LogTables:
         if after is not None:
             sql += " AND (time_ns > ? OR (time_ns = ? AND id > ?))"
             params += [after[0], after[0], after[1]]
-        with self._lock:
-            rows = self._run(sql + " ORDER BY time_ns, id LIMIT ?", [*params, limit]).fetchall()
+        rows = self._read(sql + " ORDER BY time_ns, id LIMIT ?", [*params, limit])
         return [EventRecord(*r) for r in rows]
 
     # -- command history -----------------------------------------------------------------

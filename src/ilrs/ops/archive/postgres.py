@@ -28,6 +28,10 @@ class PostgresArchive(Archive):
         conn.commit()
         return conn
 
+    def _open_reader(self) -> psycopg.Connection:
+        """Autocommit: each query sees the last commit."""
+        return psycopg.connect(self.url, autocommit=True)
+
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s")
 

@@ -29,6 +29,14 @@ class SqliteArchive(Archive):
         conn.execute("PRAGMA synchronous=FULL")
         return conn
 
+    def _open_reader(self) -> sqlite3.Connection | None:
+        """WAL lets a second connection read the last commit while the writer writes."""
+        if self.path == ":memory:":
+            return None
+        conn = sqlite3.connect(self.path, check_same_thread=False)
+        conn.execute("PRAGMA query_only=ON")
+        return conn
+
     def _append_only_ddl(self, table: str) -> list[str]:
         return [
             f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op} BEFORE {op.upper()} ON {table} "
