@@ -104,14 +104,26 @@ def test_issue_command_await_complete_and_failure(served):
 def test_stream_parameter_values_and_archive_queries(served):
     client, service = served
 
+    heard = threading.Event()  # the stream has delivered a priming sample: subscribed
+
     def feed() -> None:
-        time.sleep(0.3)  # after the subscription
+        # no sleep: prime (a sample before the window) until the stream hears it, then feed
+        while not heard.wait(0.02):
+            service.processor.ingest([hk(T0_NS - S, 280.0)], reception_ns=T0_NS)
         service.processor.ingest([hk(T0_NS + i * S, 290.0 + 10 * i) for i in range(4)],
                                  reception_ns=T0_NS)  # fmt: skip
 
     feeder = threading.Thread(target=feed)
     feeder.start()
-    samples = list(client.stream_parameter_values(["seis.temp_k"], max_samples=4, timeout_s=10))
+    samples = []
+    for s in client.stream_parameter_values(["seis.temp_k"], timeout_s=10):
+        if s.value == 280.0:
+            heard.set()
+            continue
+        samples.append(s)
+        if len(samples) == 4:
+            break
+    heard.set()
     feeder.join()
     assert [(s.value, s.level) for s in samples] == [(290.0, 0), (300.0, 0), (310.0, 1),
                                                        (320.0, 1)]  # fmt: skip

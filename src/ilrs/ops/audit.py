@@ -65,6 +65,17 @@ class AuditLog:
                 self.anchor.append(rec.seq, rec.hash, time_ns=time_ns)
         return rec
 
+    def start_anchor(self, *, time_ns: int) -> None:
+        """A new (empty) anchor begins at the archive's current head, which the chain
+        links back from; a used anchor is never moved to what the archive now says (an
+        extension made while the command center was down must stay detectable)."""
+        if self.anchor is None or (self.anchor.path.exists() and self.anchor.checkpoints()):
+            return
+        with self._lock:
+            last = self.archive.last_audit()
+            if last is not None:
+                self.anchor.append(last.seq, last.hash, time_ns=time_ns)
+
 
 @dataclass(frozen=True, slots=True)
 class Verification:

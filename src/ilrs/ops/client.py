@@ -119,6 +119,31 @@ class OpsClient:
     def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self._check(self._http.post(path, json=body))
 
+    def _get_all(self, path: str, **params: Any) -> list[Any]:
+        """Every page of a list route, following ``X-Next-Cursor``."""
+        clean = {k: v for k, v in params.items() if v is not None}
+        rows: list[Any] = []
+        while True:
+            response = self._http.get(path, params=clean)
+            rows += self._check(response)
+            cursor = response.headers.get("X-Next-Cursor")
+            if cursor is None:
+                return rows
+            clean["after_seq" if path == "/api/audit" else "cursor"] = cursor
+
+    # -- credentials -------------------------------------------------------------------
+
+    def create_token(self) -> dict[str, str]:
+        """A new token for this client's own user (``id``, ``token``; shown once)."""
+        return self._post("/api/tokens", {})
+
+    def revoke_token(self, token_id: str) -> dict[str, Any]:
+        """Revoke a token (one's own, or any as an admin); its live sessions end."""
+        return self._check(self._http.delete(f"/api/tokens/{token_id}"))
+
+    def list_audit(self) -> list[dict[str, Any]]:
+        return self._get_all("/api/audit")
+
     # -- commanding ------------------------------------------------------------------
 
     def issue_command(self, name: str, arguments: dict[str, Any] | None = None, *,
@@ -135,7 +160,7 @@ class OpsClient:
         return CommandHandle(self, self._get(f"/api/commands/{command_id}"))
 
     def list_command_history(self) -> list[dict[str, Any]]:
-        return self._get("/api/commands")
+        return self._get_all("/api/commands")
 
     # -- status ----------------------------------------------------------------------
 
@@ -168,15 +193,15 @@ class OpsClient:
                          buckets=buckets)  # fmt: skip
 
     def list_packets(self, *, start: str, stop: str, apid: int | None = None) -> list[dict]:
-        return self._get("/api/packets", start=start, stop=stop, apid=apid)
+        return self._get_all("/api/packets", start=start, stop=stop, apid=apid)
 
     def list_events(self, *, start: str | None = None, stop: str | None = None) -> list[dict]:
-        return self._get("/api/events", start=start, stop=stop)
+        return self._get_all("/api/events", start=start, stop=stop)
 
     # -- alarms ----------------------------------------------------------------------
 
     def list_alarms(self) -> list[dict[str, Any]]:
-        return self._get("/api/alarms")
+        return self._get_all("/api/alarms")
 
     def acknowledge_alarm(self, parameter: str) -> dict[str, Any]:
         return self._post(f"/api/alarms/{parameter}/acknowledge")

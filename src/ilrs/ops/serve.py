@@ -32,8 +32,8 @@ from ilrs.ops.service import OpsService, OpsSettings
 from ilrs.ops.twin_spacecraft import TwinSpacecraft, mdb_for_twin
 from ilrs.station import LiveTwin
 
-__all__ = ["DemoUser", "Gate", "LiveStation", "Server", "default_archive_path", "demo_auth",
-           "find_web_dir"]
+__all__ = ["DemoUser", "Gate", "LiveStation", "Server", "audit_anchor_path",
+           "default_archive_path", "demo_auth", "find_web_dir"]
 
 #: Where the live twin starts by default: after ILRS-5's planned landing (2035-08), so
 #: every partner payload of the basic model is on the surface.
@@ -58,6 +58,15 @@ def find_web_dir() -> Path | None:
     candidates = [Path(str(resources.files("ilrs"))) / "web",
                   Path(__file__).resolve().parents[3] / "web"]
     return next((c for c in candidates if (c / "index.html").is_file()), None)
+
+
+def audit_anchor_path(db_url: str) -> Path | None:
+    """The audit anchor of a SQLite archive: ``<archive>.anchor.jsonl`` beside it, signed
+    with the key in ``<archive>.anchor.key`` (see ``ilrs.ops.anchor``); None for a
+    PostgreSQL or in-memory archive (give ``OpsSettings.audit_anchor`` explicitly)."""
+    if db_url.startswith(("postgresql://", "postgres://", ":memory:")):
+        return None
+    return Path(db_url.removeprefix("sqlite:///") + ".anchor.jsonl")
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,8 @@ class LiveStation:
             Path(self.db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True,
                                                                       exist_ok=True)
         self.settings = OpsSettings(archive_url=self.db_url, mdb=self.mdb, auth=auth,
-                                    link_port=0, web_dir=self.web_dir)
+                                    link_port=0, web_dir=self.web_dir,
+                                    audit_anchor=audit_anchor_path(self.db_url))
         self.ops = OpsService(self.settings)
         self._demo = users
         self._stop = threading.Event()

@@ -170,6 +170,7 @@ class OpsService:
             key = settings.audit_key or settings.audit_anchor.with_suffix(".key")
             self.anchor = AuditAnchor(settings.audit_anchor, load_or_create_key(key))
         self.audit_log = AuditLog(self.archive, anchor=self.anchor)
+        self.audit_log.start_anchor(time_ns=clock())
         self.tokens = TokenAuthenticator(self.archive, self.policy)
         self.processor = Processor(mdb=self.mdb, archive=self.archive, derived=derived)
         rebuilt = self.processor.rebuild_parameters()  # samples lost in a crash, if any
