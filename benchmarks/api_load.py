@@ -66,9 +66,9 @@ def start_server(folder: Path, speed: float) -> tuple[subprocess.Popen, str, str
 class Connection:
     """One keep-alive HTTP/1.1 connection; ``get`` returns (status, body)."""
 
-    def __init__(self, host: str, port: int, token: str):
+    def __init__(self, host: str, port: int, token: str | None):
         self.host, self.port = host, port
-        self.auth = f"Authorization: Bearer {token}\r\n"
+        self.auth = "" if token is None else f"Authorization: Bearer {token}\r\n"
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -94,8 +94,9 @@ def _iso(ms: float) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-async def run_load(url: str, token: str, names: list[str], clients: int, duration_s: float,
-                   mission: tuple[float, float, float], seed: int = 0) -> dict:  # fmt: skip
+async def run_load(url: str, token: str | None, names: list[str], clients: int,
+                   duration_s: float, mission: tuple[float, float, float], seed: int = 0,
+                   fixed_path: str | None = None) -> dict:  # fmt: skip
     host, port = url.removeprefix("http://").split(":")
     latencies: list[float] = []
     history: list[float] = []  # the history requests' share of ``latencies``
@@ -104,6 +105,8 @@ async def run_load(url: str, token: str, names: list[str], clients: int, duratio
     base_ms, at_s, speed = mission
 
     def path() -> str:
+        if fixed_path is not None:
+            return fixed_path
         name = rng.choice(names)
         if rng.random() < 0.8:
             return f"/api/parameters/{name}/latest"
@@ -204,9 +207,11 @@ def main() -> int:
             print(f"{len(names)} parameters ({len(sample)} polled); ingest idle: "
                   f"{idle[0]:.0f} packets/s, twin {idle[1]:.1f} s per wall s")
             ok = True
+            results = []
             for n in args.clients:
                 pk, twin, r = ingest_rate(url, token, lambda n=n: asyncio.run(run_load(
                     url, token, sample, n, args.duration_s, mission)))  # fmt: skip
+                results.append((n, r))
                 min_rps, max_p99 = GOALS.get(n, (None, None))
                 met = (r["errors"] == 0 and (min_rps is None or r["rps"] >= min_rps)
                        and (max_p99 is None or r["p99_ms"] < max_p99))  # fmt: skip
@@ -224,6 +229,14 @@ def main() -> int:
                 print(f"     ingest under load: {pk:.0f} packets/s ({pk / idle[0]:.0%} of idle), "
                       f"twin {twin:.1f} s per wall s ({twin / idle[1]:.0%} of idle): "
                       f"{'unaffected' if unaffected else 'AFFECTED'}")
+            # the peer, same run, same server: `ilrs serve`'s bare status answer (no token, no
+            # FastAPI): the ceiling of its HTTP stack on this machine now
+            peer = asyncio.run(run_load(url, None, [], 16, args.duration_s / 2, mission,
+                                        fixed_path="/api/status"))  # fmt: skip
+            ours = next((r for n, r in results if n == 16), None)
+            print(f"peer (bare ASGI status, no auth), 16 clients: {peer['rps']:.0f} req/s, p99 "
+                  f"{peer['p99_ms']:.1f} ms" + (f"; the API reaches {ours['rps'] / peer['rps']:.0%}"
+                                               " of it" if ours else ""))
             print(f"{dt.date.today().isoformat()}, {os.cpu_count()} cores shared; "
                   f"{'all goals met' if ok else 'some goals NOT met'}")
         finally:
