@@ -1,7 +1,9 @@
 // The alarms page: the active alarms (ISA-18.2 states) with acknowledge / shelve /
 // unshelve, refreshed live from the WebSocket's alarm transitions.
 
-import { api, escapeHtml, liveSocket, login, navBar, shortTime } from "./common.js";
+import {
+  api, apiPage, escapeHtml, liveSocket, login, missionClock, navBar, shortTime,
+} from "./common.js";
 
 const SHELVE_CHOICES = [["5 min", 300], ["30 min", 1800], ["1 h", 3600], ["8 h", 28800]];
 const LOG_LENGTH = 50;
@@ -77,10 +79,23 @@ function logTransition(m) {
   while (log.children.length > LOG_LENGTH) log.lastChild.remove();
 }
 
-/** The last hour's alarm transitions from the archive's event log, oldest first. */
+/**
+ * The last mission hour's alarm transitions from the archive's event log, oldest first
+ * (events are stamped in mission time, the spacecraft's clock; the newest page is kept).
+ */
 async function history() {
-  const start = new Date(Date.now() - 3600 * 1000).toISOString();
-  const events = await api(`/events?start=${start}`);
+  const clock = missionClock();
+  clock.update(await api("/status"));
+  const start = new Date(clock.currentValue() - 3600 * 1000).toISOString();
+  let events = [];
+  let cursor = null;
+  for (let pages = 0; pages < 20; pages += 1) {
+    const page = await apiPage(`/events?start=${start}&limit=1000` +
+      (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""));
+    events = events.concat(page.rows).slice(-5000);
+    cursor = page.next;
+    if (!cursor) break;
+  }
   const log = document.getElementById("transition-log");
   for (const e of events.filter((e) => e.source === "alarm").slice(-LOG_LENGTH)) {
     const li = document.createElement("li");

@@ -34,6 +34,15 @@ export async function api(path, { method = "GET", body } = {}) {
   return payload;
 }
 
+/** One page of a list route: `{rows, next}`, `next` the cursor of the following page. */
+export async function apiPage(path) {
+  const response = await fetch(`/api${path}`, {
+    headers: { Authorization: `Bearer ${getToken()}` },
+  });
+  if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
+  return { rows: await response.json(), next: response.headers.get("X-Next-Cursor") };
+}
+
 /** The navigation bar at the top of every page; `active` is the current page's key. */
 export function navBar(active, user) {
   const nav = document.createElement("nav");
