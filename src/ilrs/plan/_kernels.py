@@ -29,11 +29,11 @@ def battery_wh(gen, base, act, cap, charge, e0, eta_c, eta_d):
 
 
 @njit(cache=True)
-def buffer_units(hk, act, downlink):
-    """Buffer content after each slot (data units)."""
+def buffer_units(hk, act, downlink, b0):
+    """Buffer content after each slot (data units), from ``b0``."""
     n = hk.size
     out = np.empty(n)
-    b = 0.0
+    b = float(b0)
     for s in range(n):
         b = max(0.0, b + float(hk[s]) + act[s] - float(downlink[s]))
         out[s] = b

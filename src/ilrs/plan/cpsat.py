@@ -23,6 +23,7 @@ the rolling windows at their limit and the instances left out).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -30,6 +31,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from ilrs.plan import _kernels as kern
+from ilrs.plan.greedy import plan_greedy
 from ilrs.plan.problem import Problem, budgets, to_plan
 
 __all__ = ["plan_cpsat"]
@@ -41,8 +44,85 @@ ETA_SCALE = 1000
 
 
 def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.005,
-               workers: int = 1, hint: list[int] | None = None, log: bool = False):
-    """Solve ``problem``; returns a :class:`~ilrs.plan.plan.Plan` with a ``solver`` report."""
+               workers: int = 1, hint: list[int] | None = None, log: bool = False,
+               window_days: float = 2.0):
+    """Solve ``problem`` within ``time_limit_s``; returns a :class:`~ilrs.plan.plan.Plan`
+    with a ``solver`` report.
+
+    Starting from ``hint`` (default: the greedy plan), CP-SAT first re-optimizes
+    half-overlapping windows of ``window_days`` with everything outside fixed (a large
+    neighbourhood search by time window, each window's model small enough for one core),
+    then solves the whole model from the result for what time is left: that run gives the
+    best bound, hence the gap (``None`` if it could not start in the time left).
+    """
+    t0 = time.perf_counter()
+    incumbent = list(hint) if hint is not None else plan_greedy(problem)[1]
+    value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
+    h = problem.horizon
+    width = max(2, round(window_days * 86400.0 / h.slot_s))
+    lns = {"windows": 0, "improved": 0, "passes": 0}
+    budget = 0.6 * time_limit_s
+    if h.n_slots > width:
+        improved = True
+        while improved and time.perf_counter() - t0 < budget:
+            improved = False
+            lns["passes"] += 1
+            for w0 in range(0, h.n_slots - width // 2, width // 2):
+                left = budget - (time.perf_counter() - t0)
+                if left <= 0.5:
+                    break
+                sub, back, sub_hint = _window(problem, incumbent, w0, w0 + width)
+                res = _solve(sub, min(left, max(2.0, 0.06 * time_limit_s)), gap, workers, sub_hint,
+                             log=False)
+                lns["windows"] += 1
+                if res is not None and res["objective"] > value + 1e-6:
+                    incumbent = [back[i] for i in res["chosen"]]
+                    value = res["objective"]
+                    lns["improved"] += 1
+                    improved = True
+    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+    final = _solve(problem, left, gap, workers, incumbent, log)
+    if final is None or final["objective"] < value - 1e-6:
+        final = {"status": "FEASIBLE", "objective": value, "best_bound": None, "gap": None,
+                 "chosen": incumbent, "binding": _binding(problem, incumbent),
+                 "solve_s": 0.0, "build_s": 0.0}
+    chosen = final.pop("chosen")
+    report = {"planner": "cp-sat", **final, "time_limit_s": time_limit_s,
+              "wall_s": time.perf_counter() - t0, "workers": workers,
+              "window_lns": lns, "instances": len(problem.instances),
+              "candidates": len(problem.candidates), "scheduled": len(chosen),
+              "resources": problem.resources}
+    return to_plan(problem, chosen, report)
+
+
+def _window(P: Problem, incumbent: list[int], w0: int, w1: int):
+    """The problem with every placement outside slots [w0, w1) fixed to ``incumbent``:
+    (sub-problem, sub candidate -> candidate of ``P``, the incumbent in the sub-problem)."""
+    placed = {P.candidates[ci].instance: ci for ci in incumbent}
+    cands, back, hint, insts = [], [], [], []
+    for j, inst in enumerate(P.instances):
+        ci = placed.get(j)
+        inside = ci is None or (P.candidates[ci].start >= w0 and P.candidates[ci].end <= w1)
+        if inside and not inst.frozen:
+            keep = [c for c in inst.candidates
+                    if P.candidates[c].start >= w0 and P.candidates[c].end <= w1]
+        else:
+            keep = [ci] if ci is not None else []
+        new = dataclasses.replace(inst, candidates=[],
+                                  frozen=inst.frozen or (not inside and ci is not None))
+        for c in keep:
+            new.candidates.append(len(cands))
+            if c == ci:
+                hint.append(len(cands))
+            cands.append(dataclasses.replace(P.candidates[c], instance=j))
+            back.append(c)
+        insts.append(new)
+    return Problem(P.acts, P.horizon, insts, cands), back, hint
+
+
+def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
+           hint: list[int] | None, log: bool) -> dict | None:
+    """One CP-SAT run of the whole model of ``problem``; ``None`` if it found nothing."""
     from ortools.sat.python import cp_model
 
     t_build = time.perf_counter()
@@ -53,6 +133,10 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     x = [m.NewBoolVar(f"x{i}") for i in range(len(cands))]
     iv = [m.NewOptionalFixedSizeIntervalVar(c.start, c.dur, x[i], f"i{i}")
           for i, c in enumerate(cands)]
+    used = {ci for inst in P.instances for ci in inst.candidates}
+    for i in range(len(cands)):
+        if i not in used:          # dropped from its instance (e.g. before a repair)
+            m.Add(x[i] == 0)
     present = []
     for inst in P.instances:
         lits = [x[ci] for ci in inst.candidates]
@@ -104,11 +188,10 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     # -- battery ----------------------------------------------------------------------------
     bud = budgets(P)
     ec, ed = round(h.eta_c * ETA_SCALE), round(h.eta_d * ETA_SCALE)
-    e_max = int(np.ceil(rules.bus_power_w * h.slot_s / 3600.0)) + 1
-    A = [m.NewIntVar(0, e_max, "") if e_terms[s] else m.NewConstant(0) for s in range(S)]
+    e_max = sum(P.energy_units_per_slot(t) for t in P.acts.activities) + 1
+    A = [m.NewIntVar(0, e_max, "") for s in range(S)]
     for s in range(S):
-        if e_terms[s]:
-            m.Add(A[s] == sum(e_terms[s]))
+        m.Add(A[s] == sum(e_terms[s]))
     E = [m.NewConstant(bud.e0_wh)]
     for s in range(S):
         lo = int(bud.floor_wh[s])
@@ -119,10 +202,9 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
         m.Add(nxt <= E[s] + int(bud.charge_wh[s]))
         E.append(nxt)
     # -- data buffer -----------------------------------------------------------------------------
-    bmax = bud.buffer_max
-    B = [m.NewConstant(0)]
+    B = [m.NewConstant(bud.b0)]
     for s in range(S):
-        nxt = m.NewIntVar(0, bmax, f"B{s + 1}")
+        nxt = m.NewIntVar(0, int(bud.buffer_limit[s]), f"B{s + 1}")
         made = sum(d_terms[s]) if d_terms[s] else 0
         m.Add(nxt >= B[s] + int(bud.hk[s] - bud.downlink[s]) + made)
         B.append(nxt)
@@ -138,11 +220,13 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
         for s in range(c.start, c.end):
             occupancy[t.unary][s].append(x[i])
     rolling_cons = []
+    occ_vars = []
     for res, slots in occupancy.items():
         r = rules_of[res]
         w = max(1, round(r.window_h * 3600.0 / h.slot_s))
         limit = math.floor(r.max_minutes / slot_min + 1e-9)
         occ = [m.NewBoolVar("") if lst else None for lst in slots]
+        occ_vars.append((occ, slots))
         for o, lst in zip(occ, slots, strict=True):
             if o is not None:
                 m.Add(o == sum(lst))       # NoOverlap: at most one activity per slot
@@ -190,9 +274,7 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     # -- objective ---------------------------------------------------------------------------------
     m.Maximize(sum(round(VALUE_SCALE * P.value(c)) * x[i] for i, c in enumerate(cands)))
     if hint:
-        chosen = set(_canonical(P, hint))
-        for i in range(len(cands)):
-            m.AddHint(x[i], i in chosen)
+        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, ec, ed)
     build_s = time.perf_counter() - t_build
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
@@ -206,51 +288,49 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     solve_s = time.perf_counter() - t0
     name = solver.StatusName(status)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        from ilrs.errors import IlrsError
-
-        raise IlrsError(f"CP-SAT found no plan ({name}) in {time_limit_s:g} s: the frozen "
-                        "activities or the horizon's resources admit none")
+        return None
     chosen = [i for i in range(len(cands)) if solver.BooleanValue(x[i])]
     obj = solver.ObjectiveValue() / VALUE_SCALE
     bound = solver.BestObjectiveBound() / VALUE_SCALE
-    e_val = np.array([solver.Value(v) for v in E[1:]])
-    b_val = np.array([solver.Value(v) for v in B[1:]])
-    report = {
-        "planner": "cp-sat", "status": name, "objective": obj, "best_bound": bound,
-        "gap": (bound - obj) / bound if bound > 0 else 0.0,
-        "time_limit_s": time_limit_s, "build_s": build_s, "solve_s": solve_s,
-        "workers": workers, "instances": len(P.instances), "candidates": len(cands),
-        "scheduled": len(chosen), "resources": P.resources,
-        "binding": _binding(P, chosen, e_val, bud.floor_wh, b_val, bmax, rolling_cons, solver),
-    }
-    return to_plan(P, chosen, report)
+    at_rolling = sum(1 for _, _, limit, lst in rolling_cons
+                     if sum(ov * solver.Value(v) for ov, v in lst) >= limit)
+    return {"status": name, "objective": obj, "best_bound": bound,
+            "gap": (bound - obj) / bound if bound > 0 else 0.0,
+            "build_s": build_s, "solve_s": solve_s, "chosen": chosen,
+            "binding": {**_binding(P, chosen), "rolling_windows_at_limit": at_rolling}}
 
 
-def _binding(P: Problem, chosen, e_wh, floor_wh, b_units, bmax, rolling_cons, solver) -> dict:
+def _binding(P: Problem, chosen) -> dict:
     """Which constraints hold the plan back: slots at a limit, instances left out."""
     h, rules = P.horizon, P.acts.rules
-    power = np.zeros(h.n_slots)
-    crew = np.zeros(h.n_slots)
+    bud = budgets(P)
+    S = h.n_slots
+    power = np.zeros(S)
+    crew = np.zeros(S)
+    act_e = np.zeros(S)
+    act_d = np.zeros(S)
     for ci in chosen:
         c = P.candidates[ci]
         t = P.instances[c.instance].type
         power[c.start:c.end] += t.power_w
         crew[c.start:c.end] += t.crew
+        act_e[c.start:c.end] += P.energy_units_per_slot(t)
+        act_d[c.start:c.end] += P.data_units_per_slot(t)
+    e_wh = kern.battery_wh(bud.gen_wh, bud.base_wh, act_e, bud.cap_wh, bud.charge_wh,
+                           bud.e0_wh, bud.eta_c, bud.eta_d)
+    b_units = kern.buffer_units(bud.hk, act_d, bud.downlink, bud.b0)
     cap_wh = h.cap_j / 3600.0
     left = defaultdict(int)
     placed = {P.candidates[ci].instance for ci in chosen}
     for j, inst in enumerate(P.instances):
         if j not in placed:
             left[inst.type.id] += 1
-    at_rolling = sum(1 for _, _, limit, lst in rolling_cons
-                     if sum(ov * solver.Value(v) for ov, v in lst) >= limit)
     return {
-        "battery_floor_slots": int(np.count_nonzero(e_wh <= floor_wh + 0.01 * cap_wh)),
+        "battery_floor_slots": int(np.count_nonzero(e_wh <= bud.floor_wh + 0.01 * cap_wh)),
         "battery_full_slots": int(np.count_nonzero(e_wh >= 0.99 * cap_wh)),
-        "buffer_at_limit_slots": int(np.count_nonzero(b_units >= 0.99 * bmax)),
+        "buffer_at_limit_slots": int(np.count_nonzero(b_units >= 0.99 * bud.buffer_limit)),
         "bus_power_at_limit_slots": int(np.count_nonzero(power >= 0.99 * rules.bus_power_w)),
         "crew_at_limit_slots": int(np.count_nonzero((h.crew > 0) & (crew >= h.crew))),
-        "rolling_windows_at_limit": at_rolling,
         "instances_left_out": dict(sorted(left.items())),
     }
 
@@ -271,3 +351,36 @@ def _canonical(P: Problem, chosen: list[int]) -> list[int]:
             ci = where.get((j, c.start, c.dur))
             out.append(ci if ci is not None else by_inst[c.instance])
     return out
+
+
+def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, bud, ec, ed):
+    """A complete hint (every variable) from a feasible choice, so CP-SAT starts from it."""
+    S = P.horizon.n_slots
+    on = set(chosen)
+    for i, v in enumerate(x):
+        m.AddHint(v, i in on)
+    placed = {P.candidates[ci].instance for ci in chosen}
+    for j, p in enumerate(present):
+        m.AddHint(p, j in placed)
+    act_e = np.zeros(S, np.int64)
+    act_d = np.zeros(S, np.int64)
+    for ci in chosen:
+        c = P.candidates[ci]
+        t = P.instances[c.instance].type
+        act_e[c.start:c.end] += P.energy_units_per_slot(t)
+        act_d[c.start:c.end] += P.data_units_per_slot(t)
+    e = bud.e0_wh
+    b = bud.b0
+    for s in range(S):
+        m.AddHint(A[s], int(act_e[s]))
+        net = int(bud.gen_wh[s] - bud.base_wh[s] - act_e[s])
+        e = min((ETA_SCALE * e + ec * net) // ETA_SCALE, (ed * e + ETA_SCALE * net) // ed,
+                e + int(bud.charge_wh[s]), int(bud.cap_wh[s]))
+        m.AddHint(E[s + 1], int(e))
+        b = max(0, b + int(bud.hk[s] - bud.downlink[s] + act_d[s]))
+        m.AddHint(B[s + 1], int(b))
+    on_idx = {x[ci].Index() for ci in on}
+    for occ, slots in occ_vars:
+        for o, lst in zip(occ, slots, strict=True):
+            if o is not None:
+                m.AddHint(o, any(v.Index() in on_idx for v in lst))

@@ -96,7 +96,8 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
             return False
         d = act_d.copy()
         d[a:b] += P.data_units_per_slot(t)
-        return not (kern.buffer_units(bud.hk, d, bud.downlink) > bud.buffer_max + 1e-6).any()
+        data = kern.buffer_units(bud.hk, d, bud.downlink, bud.b0)
+        return not (data > bud.buffer_limit + 1e-6).any()
 
     def take(ci: int) -> None:
         c = P.candidates[ci]

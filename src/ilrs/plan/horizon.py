@@ -55,7 +55,9 @@ class Horizon:
     crew: np.ndarray             # crew members on site (minimum over the slot)
     eta_c: float
     eta_d: float
-    initial_soc: float
+    initial_energy_j: float
+    initial_buffer_bit: float = 0.0
+    science_from_slot: int = 0   # FDIR holds science until then (a buffer to drain first)
 
     @property
     def n_slots(self) -> int:
@@ -83,8 +85,12 @@ class Horizon:
         return ok
 
     @classmethod
-    def from_twin(cls, twin: Twin, start_tdb_s: float, days: float, slot_s: float) -> Horizon:
-        """The horizon of ``days`` from ``start_tdb_s`` (TDB s) of ``twin``'s station."""
+    def from_twin(cls, twin: Twin, start_tdb_s: float, days: float, slot_s: float,
+                  initial: dict | None = None) -> Horizon:
+        """The horizon of ``days`` from ``start_tdb_s`` (TDB s) of ``twin``'s station;
+        ``initial``: the station's state then (``energy_j``, ``buffer_bit``, ``hold``: FDIR
+        holding science for the buffer), from :func:`ilrs.plan.replay.warm_state`; default
+        a fresh station (batteries at their arrival charge, an empty buffer)."""
         sc = twin.scenario
         step_s = sc.period.step_s
         if slot_s % step_s:
@@ -112,20 +118,33 @@ class Horizon:
                       if name != "sink_k"}
         battery = sc.batteries[0] if sc.batteries else None
         base_w = inp.load0_w + inp.load1_w + tx_w * (inp.dl_bit_s > 0)
+        hk_bit = per_slot(inp.hk_bit_s, np.sum) * step_s
+        downlink_bit = per_slot(inp.dl_bit_s, np.sum) * step_s
+        buffer_bit = sc.comms.buffer_bit if sc.comms else 0.0
+        initial = initial or {}
+        energy0 = initial.get("energy_j", (battery.arrival_soc if battery else 0.0)
+                              * inp.cap_j[0])
+        buffer0 = float(initial.get("buffer_bit", 0.0))
+        science_from = 0
+        if initial.get("hold"):   # science held until the buffer drains below resume
+            resume = sc.fdir.buffer_resume_fraction * buffer_bit
+            b = buffer0
+            while science_from < n_slots and b >= resume:
+                b = max(0.0, b + hk_bit[science_from] - downlink_bit[science_from])
+                science_from += 1
         return cls(
             start_tdb_s=float(start_tdb_s), slot_s=float(slot_s), step_s=float(step_s),
             gen_j=per_slot(inp.gen_w, np.sum) * step_s,
             base_j=per_slot(base_w, np.sum) * step_s,
             charge_max_w=per_slot(inp.charge_max_w, np.min),
             cap_j=per_slot(inp.cap_j, np.min),
-            downlink_bit=per_slot(inp.dl_bit_s, np.sum) * step_s,
-            hk_bit=per_slot(inp.hk_bit_s, np.sum) * step_s,
-            buffer_bit=sc.comms.buffer_bit if sc.comms else 0.0,
+            downlink_bit=downlink_bit, hk_bit=hk_bit, buffer_bit=buffer_bit,
             conditions=conditions,
             sink_min_k=per_slot(cond["sink_k"], np.min),
             sink_max_k=per_slot(cond["sink_k"], np.max),
             crew=per_slot(inp.crew_present, np.min),
             eta_c=battery.charge_efficiency if battery else 1.0,
             eta_d=battery.discharge_efficiency if battery else 1.0,
-            initial_soc=battery.arrival_soc if battery else 0.0,
+            initial_energy_j=float(energy0), initial_buffer_bit=buffer0,
+            science_from_slot=science_from,
         )

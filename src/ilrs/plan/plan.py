@@ -145,4 +145,5 @@ class Plan:
             sink_min_k=np.array([lo for lo, _ in thermal], float),
             sink_max_k=np.array([hi for _, hi in thermal], float),
             science_payloads=np.array([p.priority == 2 for p in up.payloads], bool),
+            span_start_tdb_s=self.start_tdb_s, span_stop_tdb_s=self.stop_tdb_s,
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ilrs.plan import _kernels as kern
 from ilrs.plan.horizon import Horizon
 from ilrs.plan.model import ActivitySet, ActivityType
 
@@ -115,6 +116,7 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
         durs = _durations(t, slot_s)
         for k, (lo, hi) in enumerate(_windows(t, horizon, day_slots)):
             inst = Instance(t, k, lo, hi)
+            lo = max(lo, horizon.science_from_slot)   # FDIR holds science before
             idx = len(instances)
             instances.append(inst)
             for d in durs:
@@ -163,6 +165,8 @@ class Budgets:
     hk: np.ndarray
     downlink: np.ndarray
     buffer_max: int
+    b0: int                     # data in the buffer at the start
+    buffer_limit: np.ndarray    # per slot: buffer_max, or the whole buffer while FDIR holds
     eta_c: float
     eta_d: float
 
@@ -171,15 +175,22 @@ def budgets(problem: Problem) -> Budgets:
     """Both planners' view of the resources (rounded against the plan)."""
     h, rules = problem.horizon, problem.acts.rules
     cap = np.floor(h.cap_j / 3600.0).astype(np.int64)
-    e0 = int(h.initial_soc * cap[0])
+    e0 = min(int(h.initial_energy_j / 3600.0), int(cap[0]))
     floor = np.minimum(np.ceil(rules.soc_min * h.cap_j / 3600.0).astype(np.int64), e0)
+    bmax = int(rules.buffer_max_fraction * h.buffer_bit / DATA_UNIT_BIT)
+    b0 = math.ceil(h.initial_buffer_bit / DATA_UNIT_BIT)
+    hk = np.ceil(h.hk_bit / DATA_UNIT_BIT).astype(np.int64)
+    downlink = np.floor(h.downlink_bit / DATA_UNIT_BIT).astype(np.int64)
+    # never below what housekeeping alone leaves in the buffer (no science at all)
+    alone = kern.buffer_units(hk, np.zeros(h.n_slots), downlink, b0)
+    limit = np.maximum(bmax, np.ceil(alone)).astype(np.int64)
+    limit[:h.science_from_slot] = max(bmax, math.ceil(h.buffer_bit / DATA_UNIT_BIT))
     return Budgets(
         gen_wh=np.floor(h.gen_j / 3600.0).astype(np.int64),
         base_wh=np.ceil(h.base_j / 3600.0).astype(np.int64),
         cap_wh=cap, floor_wh=floor,
         charge_wh=np.floor(h.charge_max_w * h.slot_s / 3600.0 * h.eta_c).astype(np.int64),
         e0_wh=e0,
-        hk=np.ceil(h.hk_bit / DATA_UNIT_BIT).astype(np.int64),
-        downlink=np.floor(h.downlink_bit / DATA_UNIT_BIT).astype(np.int64),
-        buffer_max=int(rules.buffer_max_fraction * h.buffer_bit / DATA_UNIT_BIT),
+        hk=hk, downlink=downlink,
+        buffer_max=bmax, b0=b0, buffer_limit=limit,
         eta_c=h.eta_c, eta_d=h.eta_d)

@@ -18,7 +18,8 @@ from ilrs.station import Scenario, Twin
 from ilrs.station import _kernels as k
 from ilrs.station.config import Fault
 
-__all__ = ["fault_scenario", "load_values", "replay", "rule_kpis", "science_value_of_loads"]
+__all__ = ["fault_scenario", "load_values", "replay", "rule_kpis", "science_value_of_loads",
+           "warm_state"]
 
 #: FDIR events that mean the plan did not run as written.
 FDIR_KINDS = ("shed-science", "buffer-hold", "safe-mode")
@@ -34,6 +35,18 @@ def _period_twin(twin: Twin, start_tdb_s: float, stop_tdb_s: float,
                                           "full_resolution_start": None})
     scenario: Scenario = sc.model_copy(update={"period": period, "output": output})
     return Twin(scenario, twin.roadmap, twin.horizon, twin.up)
+
+
+def warm_state(twin: Twin, start_tdb_s: float, warm_days: float) -> dict | None:
+    """The station's state at ``start_tdb_s`` after ``warm_days`` of rule-based operation
+    (``None`` for ``warm_days == 0``: a fresh station): stored energy, buffer, FDIR hold."""
+    if warm_days <= 0:
+        return None
+    result = _period_twin(twin, start_tdb_s - warm_days * 86400.0, start_tdb_s,
+                          3600.0).run()
+    st = result.final_state
+    return {"energy_j": float(st[k.S_E]), "buffer_bit": float(st[k.S_BUF]),
+            "hold": bool(st[k.S_HOLD] > 0.5), "result": result}
 
 
 def load_values(acts: ActivitySet) -> dict[str, float]:
@@ -63,40 +76,59 @@ def science_value_of_loads(kpis: dict, twin: Twin, acts: ActivitySet,
     return total
 
 
-def _kpis(result, twin: Twin, acts: ActivitySet, duty: bool) -> dict:
+def _kpis(result, twin: Twin, acts: ActivitySet, duty: bool, warm=None) -> dict:
+    """KPIs of the plan's window: the run less its warm-up (the same prefix)."""
+    acc = result.acc - (warm.acc if warm is not None else 0.0)
     kp = result.kpis
-    buf = result.agg[:, k.G_BUF_END]
+    hours = dict(kp["science_hours"])
+    km = dict(kp["rover_km"])
+    if warm is not None:
+        hours = {n: v - warm.kpis["science_hours"][n] for n, v in hours.items()}
+        km = {n: v - warm.kpis["rover_km"][n] for n, v in km.items()}
+    first = warm.n_steps * warm.step_s if warm is not None else 0.0
+    inside = result.bin_tdb_s >= result.start_tdb_s + first - 1e-3
+    buf = result.agg[inside, k.G_BUF_END]
+    soc = result.agg[inside, k.G_SOC_MIN]
     cap = twin.scenario.comms.buffer_bit if twin.scenario.comms else 1.0
     return {
-        "science_value_of_loads": science_value_of_loads(kp, twin, acts, duty),
-        "data_generated_gb": kp["data_generated_gb"],
-        "data_returned_gb": kp["data_returned_gb"],
-        "data_lost_gb": kp["data_lost_gb"],
-        "survival_unserved_kwh": kp["energy_not_served_kwh"]["survival"],
-        "science_shed_by_fdir_kwh": kp["energy_not_served_kwh"]["science_shed_by_fdir"],
-        "min_soc": kp["min_soc"],
+        "science_value_of_loads": science_value_of_loads(
+            {"science_hours": hours, "rover_km": km}, twin, acts, duty),
+        "data_generated_gb": float(acc[k.A_DATA_GEN] / 8e9),
+        "data_returned_gb": float(acc[k.A_DATA_DOWN] / 8e9),
+        "data_lost_gb": float(acc[k.A_DATA_LOST] / 8e9),
+        "survival_unserved_kwh": float(acc[k.A_UNSERVED0] / 3.6e6),
+        "science_shed_by_fdir_kwh": float(acc[k.A_SHED] / 3.6e6),
+        "min_soc": float(soc.min()) if soc.size else None,
         "max_buffer_fraction": float(buf.max() / cap) if buf.size else 0.0,
-        "science_hours": kp["science_hours"], "rover_km": kp["rover_km"],
+        "science_hours": hours, "rover_km": km,
     }
 
 
 def rule_kpis(twin: Twin, acts: ActivitySet, start_tdb_s: float, stop_tdb_s: float,
-              aggregate_s: float = 900.0) -> dict:
-    """The twin's rule-based operation (conditions and duties) over the same period."""
-    run_twin = _period_twin(twin, start_tdb_s, stop_tdb_s, aggregate_s)
-    result = run_twin.run()
-    return _kpis(result, run_twin, acts, duty=True)
+              warm: dict | None = None, aggregate_s: float = 900.0) -> dict:
+    """The twin's rule-based operation (conditions and duties) over the same window, after
+    the same warm-up (``warm`` from :func:`warm_state`)."""
+    prior = warm["result"] if warm else None
+    run_from = start_tdb_s - (prior.n_steps * prior.step_s if prior else 0.0)
+    run_twin = _period_twin(twin, run_from, stop_tdb_s, aggregate_s)
+    return _kpis(run_twin.run(), run_twin, acts, duty=True, warm=prior)
 
 
-def replay(twin: Twin, plan: Plan, acts: ActivitySet, aggregate_s: float = 900.0):
-    """Run ``plan`` in ``twin``; returns ``(report, results)``: violations and KPIs, and
-    the twin's :class:`~ilrs.station.Results` (profiles for the Gantt)."""
-    run_twin = _period_twin(twin, plan.start_tdb_s, plan.stop_tdb_s, aggregate_s)
+def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
+           aggregate_s: float = 900.0):
+    """Run ``plan`` in ``twin`` (after the rule-based warm-up of ``warm``, if given);
+    returns ``(report, results)``: violations and KPIs of the plan's window, and the twin's
+    :class:`~ilrs.station.Results` (profiles for the Gantt)."""
+    prior = warm["result"] if warm else None
+    run_from = plan.start_tdb_s - (prior.n_steps * prior.step_s if prior else 0.0)
+    run_twin = _period_twin(twin, run_from, plan.stop_tdb_s, aggregate_s)
     schedule = plan.to_schedule(run_twin)
     result = run_twin.run(schedule=schedule)
-    acc = result.acc
+    acc = result.acc - (prior.acc if prior is not None else 0.0)
     violations = []
     for t, source, kind, message in result.events:
+        if t < plan.start_tdb_s - 1e-3:
+            continue
         if kind == "brownout" or (source == "data" and kind == "overflow") \
                 or (source == "fdir" and kind in FDIR_KINDS):
             violations.append({"kind": {"brownout": "brown-out", "overflow": "buffer-overflow"
@@ -109,20 +141,21 @@ def replay(twin: Twin, plan: Plan, acts: ActivitySet, aggregate_s: float = 900.0
                            "message": f"{a.kind} #{a.instance} ({a.name}) ran "
                                       f"{n_bad * step_s / 60:.0f} min while "
                                       f"{'/'.join(a.needs)} did not hold"})
-    unserved_j = acc[k.A_UNSERVED2]
-    if unserved_j > 0:
-        violations.append({"kind": "science-unserved", "utc": _utc(plan.start_tdb_s),
-                           "message": f"{unserved_j / 3.6e6:.1f} kWh of planned activities "
-                                      "not powered"})
+    for what, idx in (("not powered", k.A_UNSERVED2), ("shed by FDIR", k.A_SHED)):
+        if acc[idx] > 1.0:
+            violations.append({"kind": "science-unserved", "utc": _utc(plan.start_tdb_s),
+                               "message": f"{acc[idx] / 3.6e6:.1f} kWh of planned "
+                                          f"activities {what}"})
     demanded = acc[k.A_SERVED2] + acc[k.A_UNSERVED2] + acc[k.A_SHED]
     served = acc[k.A_SERVED2] / demanded if demanded > 0 else 1.0
     report = {
         "plan_version": plan.version,
         "start_utc": _utc(plan.start_tdb_s), "stop_utc": _utc(plan.stop_tdb_s),
+        "warm_up_days": (prior.n_steps * prior.step_s / 86400.0) if prior else 0.0,
         "activities": len(plan.activities),
         "valid": not violations,
         "violations": violations,
-        "kpis": {**_kpis(result, run_twin, acts, duty=False),
+        "kpis": {**_kpis(result, run_twin, acts, duty=False, warm=prior),
                  "plan_science_value": plan.value,
                  "science_value_delivered": plan.value * served},
     }

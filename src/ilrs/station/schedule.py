@@ -78,6 +78,9 @@ class Schedule:
     sink_max_k: np.ndarray
     #: bool per ``BuildUp.payloads``: the science payloads, run only as scheduled
     science_payloads: np.ndarray
+    #: the plan's span (TDB s): outside it the payloads' rules drive the loads
+    span_start_tdb_s: float = -np.inf
+    span_stop_tdb_s: float = np.inf
     #: entry index -> number of steps on which a needed condition did not hold
     broken: dict[int, int] = field(default_factory=dict)
     #: entry index -> number of steps run (filled by :meth:`apply`)
@@ -126,5 +129,11 @@ class Schedule:
                 bad = int(np.count_nonzero(mask & ~ok))
                 if bad:
                     self.broken[int(j)] = self.broken.get(int(j), 0) + bad
+        inside = (t >= self.span_start_tdb_s - 1e-3) & (t < self.span_stop_tdb_s - 1e-3)
+        if not inside.all():
+            load2 = np.where(inside, load2, inputs.load2_w)
+            sci = np.where(inside, sci, inputs.sci_bit_s)
+            running = np.where(inside, running, inputs.payload_running)
+            driving = np.where(inside, driving, inputs.rover_driving)
         return replace(inputs, load2_w=load2, sci_bit_s=sci, payload_running=running,
                        rover_driving=driving)
