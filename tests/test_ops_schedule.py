@@ -72,25 +72,31 @@ def _series(client: OpsClient, name: str, start: str, stop: str) -> dict[str, fl
 def test_scheduled_power_off_is_released_on_board_at_its_time(server):
     with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
         _wait_for(lambda: (_value(ops, f"{OWN}.power_w") or 0) > 0, what="power on")
-        wall_start = _iso(time.time() - 1)
         twin_now = _utc_s(_wait_for(ops.get_twin_time, what="the twin's clock"))
+        # telemetry is stamped with the twin's UTC (mission time): query on that axis
+        window_start = _iso(twin_now - STEP_S)
         # five simulated minutes ahead on the twin's clock (0.5 s of wall time at speed 600;
         # the ground's view of that clock lags it by up to a 60 s step)
         release_s = twin_now + 300.0
         handle = ops.issue_command(f"{OWN}.power_off", release_at_utc=_iso(release_s))
         assert handle.record["release_at_utc"] == CdsTime.from_unix_s(release_s).utc_iso()
         done = handle.await_complete(timeout_s=20)
-        wall_stop = _iso(time.time() + 1)
+        # a few steps after the release, on the twin's clock
+        _wait_for(lambda: _utc_s(ops.get_twin_time()) > release_s + 3 * STEP_S,
+                  what="steps after the release")  # fmt: skip
+        window_stop = _iso(_utc_s(ops.get_twin_time()) + STEP_S)
     stages = [(s["stage"], s["status"]) for s in done.record["stages"]]
     assert stages == [("queued", "ok"), ("authorized", "ok"), ("released", "ok"),
                       ("scheduled", "pending"), ("scheduled", "ok"), ("accepted", "ok"),
                       ("started", "ok"), ("completed", "ok"), ("final", "completed")]  # fmt: skip
     with OpsClient(server.url, token=_token(server, "flight.director")) as fd:
-        utc = _series(fd, "station.time.utc_s", wall_start, wall_stop)
-        power = _series(fd, f"{OWN}.power_w", wall_start, wall_stop)
-        switch = _series(fd, f"{OWN}.commanded_on", wall_start, wall_stop)
-        pending = _series(fd, "station.schedule.pending", wall_start, wall_stop)
+        utc = _series(fd, "station.time.utc_s", window_start, window_stop)
+        power = _series(fd, f"{OWN}.power_w", window_start, window_stop)
+        switch = _series(fd, f"{OWN}.commanded_on", window_start, window_stop)
+        pending = _series(fd, "station.schedule.pending", window_start, window_stop)
         assert fd.get_parameter_value("station.schedule.pending").value == 0
+    # mission time: each packet's generation time is the twin's UTC it carries (CDS: 1 ms)
+    assert utc and all(abs(_utc_s(t) - u) < 2e-3 for t, u in utc.items())
     # housekeeping packets pair up by their time stamp (one per element per tick)
     rows = [(u, pending[t], power[t], switch[t]) for t, u in sorted(utc.items())]
     first = next(i for i, r in enumerate(rows) if r[1] == 1)  # the first after insertion

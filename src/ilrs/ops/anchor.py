@@ -14,7 +14,8 @@ record after the last checkpoint (extension).
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> anchor = AuditAnchor(folder / "anchor.jsonl", b"k" * 32)
->>> anchor.append(0, "ab" * 32, time_ns=1)
+>>> anchor.append(0, "ab" * 32, time_ns=1).seq
+0
 >>> [(c.seq, c.hash[:4]) for c in anchor.checkpoints()]
 [(0, 'abab')]
 """
