@@ -236,7 +236,8 @@ def test_serve_answers_from_the_start_from_any_folder(tmp_path):
          "--epoch", "2031-08-15"], cwd=folder, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    reader = threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True)
+    reader.start()
     seen: list[str] = []
     try:
         first = _next_line(lines, "listening on", 60, seen)
@@ -260,4 +261,7 @@ def test_serve_answers_from_the_start_from_any_folder(tmp_path):
         finally:
             if proc.poll() is None:
                 proc.kill()
+                proc.wait(timeout=60)
+            reader.join(timeout=60)  # the pipe is at its end: the reader stops
+            proc.stdout.close()
     assert proc.returncode in (0, 130), json.dumps(seen)  # 130: stopped by Ctrl-C (SIGINT)
