@@ -3,7 +3,7 @@
 // An optional release time (the twin's own UTC) sends a command to the on-board
 // time-based schedule (PUS 11) instead of executing it on arrival.
 
-import { api, escapeHtml, login, navBar, shortTime } from "./common.js";
+import { api, apiAll, escapeHtml, login, navBar, shortTime } from "./common.js";
 
 const INTEGER_RANGES = {
   uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
@@ -135,7 +135,7 @@ async function refresh() {
   showTwinTime();
   let history;
   try {
-    history = await api("/commands");
+    history = await apiAll("/commands");
   } catch (err) {
     console.warn(err);
     return;

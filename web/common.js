@@ -43,6 +43,21 @@ export async function apiPage(path) {
   return { rows: await response.json(), next: response.headers.get("X-Next-Cursor") };
 }
 
+/** Every page of a list route, following X-Next-Cursor (at most `maxPages` pages). */
+export async function apiAll(path, maxPages = 50) {
+  let rows = [];
+  let cursor = null;
+  const sep = path.includes("?") ? "&" : "?";
+  for (let pages = 0; pages < maxPages; pages += 1) {
+    const page = await apiPage(cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}`
+      : path);
+    rows = rows.concat(page.rows);
+    cursor = page.next;
+    if (!cursor) break;
+  }
+  return rows;
+}
+
 /** The navigation bar at the top of every page; `active` is the current page's key. */
 export function navBar(active, user) {
   const nav = document.createElement("nav");

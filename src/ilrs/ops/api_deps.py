@@ -40,7 +40,8 @@ _bearer = HTTPBearer(auto_error=False)
 T = TypeVar("T")
 
 
-def get_ops(request: Request) -> OpsService:
+async def get_ops(request: Request) -> OpsService:
+    """The service (async: a sync dependency would cost a thread hop per request)."""
     return request.app.state.ops
 
 
