@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 
-__all__ = ["console"]
+__all__ = ["compile_notice", "console", "progress_bar"]
 
 #: Width when the output is not a terminal: tables keep their natural width and long
 #: lines (timestamps, paths) are never cut or wrapped at 80 columns.
@@ -50,3 +52,20 @@ def compile_notice(out, *targets: str) -> bool:
     out.print("compiling kernels once, ~60 s (cached on disk for every later run)",
               highlight=False)
     return True
+
+
+@contextlib.contextmanager
+def progress_bar(total: float, what: str, enabled: bool = True) -> Iterator[Callable]:
+    """A progress bar on stderr while a long command works; yields ``advance(amount)``.
+    Only drawn on a terminal (and when ``enabled``); otherwise ``advance`` does nothing."""
+    err = console(stderr=True)
+    if not (enabled and err.is_terminal):
+        yield lambda amount: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>5.1f} %"), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda amount: bar.advance(task, amount)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ilrs.cli._console import console
+from ilrs.cli._console import console, progress_bar
 from ilrs.errors import InputError
 
 if TYPE_CHECKING:  # the sky engine (numpy, numba) is imported inside the commands
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 
 COLUMNS = ("utc", "azimuth_deg", "elevation_deg", "distance_km", "angular_radius_deg")
+#: Instants computed and written at a time (bounded memory, a progress bar for long spans).
+CHUNK = 100_000
 
 
 class Body(StrEnum):
@@ -76,6 +78,11 @@ def _epochs(start: str | None, stop: str | None, step_s: float, times: Path | No
     return Epochs.from_range(_require(start, "--start"), _require(stop, "--stop"), step_s)
 
 
+def _progress(total: int, what: str):
+    """A progress bar on stderr (terminals only) for more than one chunk of instants."""
+    return progress_bar(total, what, enabled=total > CHUNK)
+
+
 def _target(body: str) -> str | RelayOrbit:
     from ilrs.sky import RelayOrbit
 
@@ -103,24 +110,33 @@ def positions(
 
     site = _site(lat, lon, height)
     epochs = _epochs(start, stop, step, times)
-    top = Sky().topocentric(_target(body.value), site, epochs, apparent=not geometric)
-    columns = (  # Python floats: repr gives the shortest string that round-trips
-        epochs.utc_iso(3), top.azimuth_deg.tolist(), top.elevation_deg.tolist(),
-        top.distance_km.tolist(), top.angular_radius_deg.tolist(),
-    )
-    if fmt is Format.csv:
-        out = sys.stdout
-        out.write(",".join(COLUMNS) + "\n")
-        for utc, az, el, dist, rad in zip(*columns, strict=True):
-            out.write(f"{utc},{az!r},{el!r},{dist!r},{rad!r}\n")
-    elif fmt is Format.json:
-        rows = [dict(zip(COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
-        typer.echo(json.dumps(rows, indent=1))
-    else:
+    sky = Sky()
+    sky.kernels.check_coverage(epochs.tdb_s, margin_s=1000.0)  # before any line is written
+    target = _target(body.value)
+    rows: list[tuple] = []
+    with _progress(len(epochs), f"{body.value} positions") as advance:
+        for i in range(0, len(epochs), CHUNK):
+            part = epochs[i:i + CHUNK]
+            top = sky.topocentric(target, site, part, apparent=not geometric)
+            columns = (  # Python floats: repr gives the shortest string that round-trips
+                part.utc_iso(3), top.azimuth_deg.tolist(), top.elevation_deg.tolist(),
+                top.distance_km.tolist(), top.angular_radius_deg.tolist(),
+            )
+            if fmt is Format.csv:
+                if i == 0:
+                    sys.stdout.write(",".join(COLUMNS) + "\n")
+                sys.stdout.write("".join(f"{utc},{az!r},{el!r},{dist!r},{rad!r}\n" for
+                                         utc, az, el, dist, rad in zip(*columns, strict=True)))
+            else:
+                rows.extend(zip(*columns, strict=True))
+            advance(len(part))
+    if fmt is Format.json:
+        typer.echo(json.dumps([dict(zip(COLUMNS, row, strict=True)) for row in rows], indent=1))
+    elif fmt is Format.table:
         from rich.table import Table
 
         table = Table(*COLUMNS, title=f"{body.value} from {lat}°, {lon}°")
-        for utc, *rest in zip(*columns, strict=True):
+        for utc, *rest in rows:
             table.add_row(utc, *(f"{x:.6f}" for x in rest))
         console().print(table)
 
