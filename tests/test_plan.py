@@ -112,3 +112,21 @@ def test_plan_file_error_is_clear(tmp_path):
     bad.write_text("{\"activities\": [{}]}")
     with pytest.raises(ValueError, match=r"plan\.json written by ilrs plan"):
         Plan.read(bad)
+
+
+def test_repair_after_array_fault_keeps_the_past_and_replays_clean(setup):
+    from ilrs.plan.repair import repair
+    from ilrs.plan.replay import fault_scenario
+
+    twin, acts, horizon, problem, greedy, chosen = setup
+    at = horizon.start_tdb_s + 12 * 3600.0
+    faulty = twin
+    for a in twin.scenario.solar_arrays:
+        faulty = fault_scenario(faulty, "array-degradation", at, 0.5, a.id)
+    new = repair(faulty, acts, greedy, at, time_limit_s=10.0)
+    before = sorted((a.kind, a.start_tdb_s) for a in greedy.activities if a.start_tdb_s < at)
+    kept = sorted((a.kind, a.start_tdb_s) for a in new.activities if a.start_tdb_s < at)
+    assert kept == before                     # what has run stays as it ran
+    assert new.version == greedy.version + 1 and new.solver["repair"]["frozen"] == len(before)
+    report, _ = replay(faulty, new, acts)
+    assert report["valid"], report["violations"]

@@ -13,13 +13,13 @@ import typer
 from ilrs.errors import InputError
 
 
-def _write(plan, twin, acts, out: Path, console) -> dict:
+def _write(plan, twin, acts, out: Path, console, warm=None) -> dict:
     from ilrs.plan.gantt import write_gantt
     from ilrs.plan.replay import replay
 
     out.mkdir(parents=True, exist_ok=True)
     plan.write(out / "plan.json")
-    report, result = replay(twin, plan, acts)
+    report, result = replay(twin, plan, acts, warm)
     (out / "replay.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     write_gantt(plan, result, out / "gantt.png")
     s = plan.solver
@@ -38,6 +38,8 @@ def plan(
     plan_file: Path | None = typer.Argument(None, help="With 'shift': the plan.json."),
     start: str = typer.Option("2037-03-08", "--start", help="Plan start (ISO UTC)."),
     days: float = typer.Option(14.0, "--days", help="Horizon, days."),
+    warm_days: float = typer.Option(
+        30.0, "--warm-days", help="Days of rule-based operation before the plan (its state)."),
     by: float | None = typer.Option(None, "--by", help="With 'shift': the slip, days."),
     activities: Path | None = typer.Option(
         None, "--activities", help="Activity YAML (default: the built-in set)."),
@@ -56,7 +58,7 @@ def plan(
     if scenario == "shift":
         if plan_file is None or by is None:
             raise InputError("ilrs plan shift", plan_file, "a plan.json and --by DAYS")
-        _shift(plan_file, by, with_scenario, activities, time_limit, out)
+        _shift(plan_file, by, with_scenario, activities, time_limit, out, warm_days)
         return
     if plan_file is not None:
         raise InputError("argument", str(plan_file), "one scenario file (or 'shift')")
@@ -67,19 +69,24 @@ def plan(
     from ilrs.plan.greedy import plan_greedy
     from ilrs.plan.horizon import Horizon, utc_to_tdb
     from ilrs.plan.problem import build_problem
+    from ilrs.plan.replay import warm_state
     from ilrs.station import Twin, load_scenario
 
     acts = load_activities(activities)
     twin = Twin.from_scenario(load_scenario(scenario))
-    horizon = Horizon.from_twin(twin, utc_to_tdb(start), days, acts.slot_s)
+    if not 0 <= warm_days <= 365:
+        raise InputError("--warm-days", warm_days, "days in [0, 365]")
+    t0 = utc_to_tdb(start)
+    warm = warm_state(twin, t0, warm_days)
+    horizon = Horizon.from_twin(twin, t0, days, acts.slot_s, warm)
     problem = build_problem(acts, horizon)
     _, hint = plan_greedy(problem)
     result = plan_cpsat(problem, time_limit_s=time_limit, hint=hint)
-    _write(result, twin, acts, out or Path("out/plan"), Console())
+    _write(result, twin, acts, out or Path("out/plan"), Console(), warm)
 
 
 def _shift(plan_file: Path, by: float, scenario: Path | None, activities: Path | None,
-           time_limit: float, out: Path | None) -> None:
+           time_limit: float, out: Path | None, warm_days: float) -> None:
     """The plan moved by ``by`` days, checked in the twin and re-planned if it breaks a
     condition or a resource there."""
     from rich.console import Console
@@ -87,16 +94,17 @@ def _shift(plan_file: Path, by: float, scenario: Path | None, activities: Path |
     from ilrs.plan import load_activities
     from ilrs.plan.plan import Plan
     from ilrs.plan.repair import repair
-    from ilrs.plan.replay import replay
+    from ilrs.plan.replay import replay, warm_state
     from ilrs.station import Twin, load_scenario
 
     console = Console()
     moved = Plan.read(plan_file).shifted(by * 86400.0)
     acts = load_activities(activities)
     twin = Twin.from_scenario(load_scenario(scenario))
-    report, _ = replay(twin, moved, acts)
+    warm = warm_state(twin, moved.start_tdb_s, warm_days)
+    report, _ = replay(twin, moved, acts, warm)
     if not report["valid"]:
         console.print(f"the shifted plan breaks {len(report['violations'])} rule(s) in the "
                       "twin: re-planning its horizon")
-        moved = repair(twin, acts, moved, moved.start_tdb_s, time_limit)
-    _write(moved, twin, acts, out or plan_file.parent / f"shift{by:+g}d", console)
+        moved = repair(twin, acts, moved, moved.start_tdb_s, time_limit, warm)
+    _write(moved, twin, acts, out or plan_file.parent / f"shift{by:+g}d", console, warm)

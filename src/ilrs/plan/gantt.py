@@ -33,19 +33,22 @@ def write_gantt(plan: Plan, result, path: str | Path) -> Path:
     ax[0].set_yticks(range(len(rows)), [r[:28] for r in rows], fontsize=7)
     ax[0].set_title(f"Plan v{plan.version}: {len(plan.activities)} activities, "
                     f"science value {plan.value:,.0f}")
-    days = (result.bin_tdb_s - t0) / 86400.0
+    keep = result.bin_tdb_s >= t0 - 1e-3            # not the warm-up before the plan
+    days = (result.bin_tdb_s[keep] - t0) / 86400.0
+    agg = result.agg[keep]
     power = np.zeros_like(days)
     crew = np.zeros_like(days)
     for a in plan.activities:
-        on = (result.bin_tdb_s >= a.start_tdb_s) & (result.bin_tdb_s < a.stop_tdb_s)
+        on = (result.bin_tdb_s[keep] >= a.start_tdb_s) & (result.bin_tdb_s[keep]
+                                                          < a.stop_tdb_s)
         power += on * a.power_w
         crew += on * a.crew
     ax[1].step(days, power / 1e3, where="post")
     ax[1].set_ylabel("bus kW")
-    ax[2].plot(days, 100 * result.agg[:, k.G_SOC_MIN])
+    ax[2].plot(days, 100 * agg[:, k.G_SOC_MIN])
     ax[2].set_ylabel("SOC %")
     cap = result.scenario.comms.buffer_bit if result.scenario.comms else 1.0
-    ax[3].plot(days, 100 * result.agg[:, k.G_BUF_END] / cap)
+    ax[3].plot(days, 100 * agg[:, k.G_BUF_END] / cap)
     ax[3].set_ylabel("buffer %")
     ax[4].step(days, crew, where="post")
     ax[4].set_ylabel("crew busy")

@@ -23,12 +23,13 @@ __all__ = ["repair"]
 
 
 def repair(twin: Twin, acts: ActivitySet, plan: Plan, at_tdb_s: float,
-           time_limit_s: float = 8.0) -> Plan:
+           time_limit_s: float = 8.0, initial: dict | None = None) -> Plan:
     """A new version of ``plan`` valid for ``twin`` (which holds the fault) from
-    ``at_tdb_s`` on; the report gives the time the repair took."""
+    ``at_tdb_s`` on (``initial``: the station's state at the plan's start, as the plan
+    was made with); the report gives the time the repair took."""
     t0 = time.perf_counter()
     days = (plan.stop_tdb_s - plan.start_tdb_s) / 86400.0
-    horizon = Horizon.from_twin(twin, plan.start_tdb_s, days, acts.slot_s)
+    horizon = Horizon.from_twin(twin, plan.start_tdb_s, days, acts.slot_s, initial)
     problem = build_problem(acts, horizon)
     cut = math.ceil((at_tdb_s - horizon.start_tdb_s) / horizon.slot_s - 1e-9)
     done = {(a.kind, a.instance): a for a in plan.activities if a.start_tdb_s < at_tdb_s}
