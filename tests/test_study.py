@@ -305,3 +305,19 @@ def test_cli_sweep_writes_table_figures_and_summary(tmp_path):
                 tmp_path / "x")
     assert bad.returncode == 1
     assert len(bad.stderr.strip().splitlines()) == 1 and "capacity" in bad.stderr
+
+
+def test_shared_per_step_arrays_give_the_plain_run_exactly():
+    """A study run reuses its site's memoized per-step arrays (loads, contacts, solar power
+    per m²); each variant must equal a plain Twin run of the same scenario, bit for bit."""
+    from ilrs.station import Twin
+    from ilrs.study.runner import flat_kpis, run_job
+
+    base = StudyBase.of(_short("2032-02-15"))
+    for values in ({"batteries.battery-1.capacity_wh": 1.5e5},
+                   {"solar_arrays.array-1a.area_m2": 20.0,
+                    "batteries.battery-1.capacity_wh": 3e5},
+                   {"batteries.battery-1.capacity_wh": 1.5e5}):
+        row = run_job(base, Job(values=values))
+        plain = Twin.from_scenario(set_fields(base.scenario, values)).run()
+        assert {k: row[k] for k in flat_kpis(plain.kpis)} == flat_kpis(plain.kpis)

@@ -251,12 +251,36 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
                  occurrences, rover_km_done: np.ndarray, visits_tdb,
                  overrides: Overrides | None = None) -> BlockInputs:
     """Inputs for the steps at TDB seconds ``t`` (``rover_km_done`` is updated in place
-    with the planned distance of each rover); ``overrides``: ground commands in force."""
-    n = t.size
+    with the planned distance of each rover); ``overrides``: ground commands in force.
+
+    With a memoized geometry (studies), the loads, data rates and contacts — which do not
+    depend on the power plant — are computed once and shared by every plant variant."""
     ops = overrides or Overrides()
-    ceiling = dict(ops.rover_km_ceiling)
-    elem_mast = float(scenario.site.element_mast_m)
-    sun_elem = geo.at("sun_fraction", t, elem_mast)
+    gen, solar = _generation(t, scenario, up, geo, occurrences)
+    if geo.memo is None:
+        loads = _loads(t, step_s, scenario, up, geo, occurrences, rover_km_done, visits_tdb,
+                       ops)
+    else:
+        key = ("loads", scenario.model_dump_json(include=_LOAD_FIELDS), up.payloads,
+               tuple(sorted(up.arrivals_tdb_s.items())), up.relay_arrival_tdb_s,
+               tuple(occurrences), tuple(visits_tdb), ops, step_s, tuple(rover_km_done))
+        loads = geo.cached(key, t, lambda: _loads(t, step_s, scenario, up, geo, occurrences,
+                                                  rover_km_done.copy(), visits_tdb, ops))
+    rover_km_done[:] = loads["rover_km_done"]
+    cap, charge_max, rfc_cap = _storage(t, scenario, up, occurrences)
+    fields = {k: v for k, v in loads.items() if k != "rover_km_done"}
+    return BlockInputs(gen_w=gen, solar_w=solar, cap_j=cap, charge_max_w=charge_max,
+                       rfc_cap_j=rfc_cap, **fields)
+
+
+#: The scenario parts the loads depend on (the plant — arrays, generators, storage — not).
+_LOAD_FIELDS = {"site", "thermal", "comms", "isru", "rovers", "crew"}
+
+
+def _generation(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
+                occurrences) -> tuple[np.ndarray, np.ndarray]:
+    """Electric generation (all sources) and its solar part, W."""
+    n = t.size
     # -- generation ----------------------------------------------------------------------
     el = geo.at("sun_elevation_rad", t)
     az = geo.at("sun_azimuth_rad", t)
@@ -266,22 +290,33 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
         arrival = up.arrival(a.arrives_with)
         if not (t[-1] >= arrival):
             continue
-        years = (t - arrival) / comp.SECONDS_PER_YEAR
         mast = float(a.mast_m)
         per_m2 = geo.cached(  # W per m² at 100 % efficiency: the same for every array size
             ("solar_w_per_m2", mast, a.mount, a.azimuth_deg), t,
             lambda mast=mast, a=a: comp.solar_array_power_w(
                 geo.at("sun_fraction", t, mast), el, az, dist, area_m2=1.0, efficiency=1.0,
                 mount=a.mount, azimuth_deg=a.azimuth_deg))
+        ageing = geo.cached(("degradation", arrival, a.degradation_per_yr), t,
+                            lambda arrival=arrival, a=a: comp.degradation_factor(
+                                (t - arrival) / comp.SECONDS_PER_YEAR, a.degradation_per_yr))
         p = per_m2 * (a.area_m2 * a.efficiency)
-        solar += p * comp.degradation_factor(years, a.degradation_per_yr) * flt.factor(
-            occurrences, "array-degradation", a.id, t)
+        solar += p * ageing * flt.factor(occurrences, "array-degradation", a.id, t)
     gen = solar.copy()
     for r in scenario.rtgs:
         gen += comp.rtg_power_w(r.power_w, r.decay_per_yr,
                                 (t - up.arrival(r.arrives_with)) / comp.SECONDS_PER_YEAR)
     for f in scenario.fission_units:
         gen += np.where(_arrived(t, up.arrival(f.arrives_with)), f.power_w, 0.0)
+    return gen, solar
+
+
+def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: Geometry,
+           occurrences, rover_km_done: np.ndarray, visits_tdb, ops: Overrides) -> dict:
+    """Loads by priority class, data rates, contacts, ISRU ceiling, thermal capacity, crew
+    and oxygen per step, and the rovers' planned distance after the block."""
+    n = t.size
+    ceiling = dict(ops.rover_km_ceiling)
+    sun_elem = geo.at("sun_fraction", t, float(scenario.site.element_mast_m))
     # -- survival: heaters, command center, habitat -----------------------------------------
     load0 = np.zeros(n)
     heatcap = np.zeros(n)
@@ -358,17 +393,6 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
         relay_rate = rate(comms.relay, "relay_range_m")
         dl = comms_here * np.maximum(np.where(earth_ok, dte_rate, 0.0),
                                      np.where(relay_ok, relay_rate, 0.0))
-    # -- storage -------------------------------------------------------------------------------
-    cap = np.zeros(n)
-    charge_max = np.zeros(n)
-    for b in scenario.batteries:
-        here = _arrived(t, up.arrival(b.arrives_with))
-        f = flt.factor(occurrences, "battery-cell-loss", b.id, t)
-        cap += here * b.capacity_wh * comp.J_PER_WH * f
-        charge_max += here * b.max_charge_w
-    rfc_cap = np.zeros(n)
-    for r in scenario.rfcs:
-        rfc_cap += _arrived(t, up.arrival(r.arrives_with)) * r.tank_wh * comp.J_PER_WH
     # -- crew ----------------------------------------------------------------------------------
     crew = np.zeros(n)
     o2_in = np.zeros(n)
@@ -382,7 +406,28 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
         load0 += (crew > 0) * scenario.crew.habitat_w
     o2_demand = crew * (scenario.crew.o2_kg_per_person_day * step_s / 86400.0
                         if scenario.crew else 0.0)
-    return BlockInputs(gen, solar, load0, load1, load2, sci, hk, isru_max, dl, cap, charge_max,
-                       heatcap, o2_in, o2_demand, rfc_cap, comms_here & earth_ok,
-                       comms_here & relay_ok,
-                       running, driving, crew)
+    return {"load0_w": load0, "load1_w": load1, "load2_w": load2, "sci_bit_s": sci,
+            "hk_bit_s": hk, "isru_max_w": isru_max, "dl_bit_s": dl,
+            "heatcap_j_per_k": heatcap, "o2_in_kg": o2_in, "o2_demand_kg": o2_demand,
+            "dte_ok": comms_here & earth_ok, "relay_ok": comms_here & relay_ok,
+            "payload_running": running, "rover_driving": driving, "crew_present": crew,
+            "rover_km_done": rover_km_done}
+
+
+def _storage(t: np.ndarray, scenario: Scenario, up: BuildUp,
+             occurrences) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Battery capacity (J, after cell losses), its charge ceiling (W) and the fuel-cell
+    tank capacity (J) per step."""
+    n = t.size
+    # -- storage -------------------------------------------------------------------------------
+    cap = np.zeros(n)
+    charge_max = np.zeros(n)
+    for b in scenario.batteries:
+        here = _arrived(t, up.arrival(b.arrives_with))
+        f = flt.factor(occurrences, "battery-cell-loss", b.id, t)
+        cap += here * b.capacity_wh * comp.J_PER_WH * f
+        charge_max += here * b.max_charge_w
+    rfc_cap = np.zeros(n)
+    for r in scenario.rfcs:
+        rfc_cap += _arrived(t, up.arrival(r.arrives_with)) * r.tank_wh * comp.J_PER_WH
+    return cap, charge_max, rfc_cap

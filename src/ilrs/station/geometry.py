@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,7 +162,7 @@ class Geometry:
     relay_range_m: np.ndarray
     horizons: dict[float, HorizonProfile]
     site: Site
-    memo: dict | None = None     # per-step arrays kept for reuse (see memoized)
+    memo: Memo | None = None     # per-step arrays kept for reuse (see memoized)
 
     def at(self, name: str, tdb_s: np.ndarray, mast_m: float | None = None) -> np.ndarray:
         """A quantity linearly interpolated to ``tdb_s``."""
@@ -171,19 +172,55 @@ class Geometry:
             return np.interp(tdb_s, self.tdb_s, values)
         return self.cached((name, mast_m), tdb_s, interp)
 
-    def cached(self, key: tuple, tdb_s: np.ndarray, compute) -> np.ndarray:
-        """``compute()``, a per-step array at ``tdb_s``, kept under ``key`` when memoized."""
+    def cached(self, key: tuple, tdb_s: np.ndarray, compute):
+        """``compute()`` (per-step arrays at ``tdb_s``), kept under ``key`` when memoized."""
         if self.memo is None or tdb_s.size == 0:
             return compute()
-        full = (*key, float(tdb_s[0]), float(tdb_s[-1]), tdb_s.size)
-        if full not in self.memo:
-            self.memo[full] = compute()
-        return self.memo[full]
+        return self.memo.get((*key, float(tdb_s[0]), float(tdb_s[-1]), tdb_s.size), compute)
 
-    def memoized(self) -> Geometry:
-        """This geometry keeping every per-step array it computes, for many runs of plant
-        variants over the same steps (studies); read-only arrays, shared between runs."""
-        return dataclasses.replace(self, memo={})
+    def memoized(self, max_bytes: float = 3.0e9) -> Geometry:
+        """This geometry keeping the per-step arrays it computes (up to ``max_bytes``, the
+        least recently used dropped first), for many runs over the same steps (studies):
+        the arrays are shared between runs, so never change them in place."""
+        return dataclasses.replace(self, memo=Memo(max_bytes))
+
+
+class Memo:
+    """Least-recently-used store of per-step arrays (or tuples and dicts of them), bounded
+    in bytes."""
+
+    def __init__(self, max_bytes: float):
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._items: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+
+    @staticmethod
+    def _size(value) -> int:
+        if isinstance(value, np.ndarray):
+            return value.nbytes
+        if isinstance(value, dict):
+            return sum(Memo._size(v) for v in value.values())
+        if isinstance(value, tuple | list):
+            return sum(Memo._size(v) for v in value)
+        return 64
+
+    def get(self, key: tuple, compute):
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            return hit[0]
+        value = compute()
+        size = self._size(value)
+        if size <= self.max_bytes:
+            self._items[key] = (value, size)
+            self.nbytes += size
+            while self.nbytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self.nbytes -= dropped
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def geometry_at(source: HorizonSource, masts_m, antenna_mast_m: float, tdb_s: np.ndarray,

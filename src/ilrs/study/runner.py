@@ -135,7 +135,7 @@ class Job:
 class _Shared:
     """Per-process cache: roadmaps and slip schedules by base, geometries by site."""
 
-    def __init__(self, max_geometries: int = 2):
+    def __init__(self, max_geometries: int = 1):
         self.roadmaps: dict[str, tuple[Roadmap, Slips]] = {}
         self.geometries: OrderedDict[tuple, Geometry] = OrderedDict()
         self.max_geometries = max_geometries
