@@ -118,7 +118,7 @@ def test_repair_after_array_fault_keeps_the_past_and_replays_clean(setup):
     from ilrs.plan.repair import repair
     from ilrs.plan.replay import fault_scenario
 
-    twin, acts, horizon, problem, greedy, chosen = setup
+    twin, acts, horizon, _, greedy, _ = setup
     at = horizon.start_tdb_s + 12 * 3600.0
     faulty = twin
     for a in twin.scenario.solar_arrays:
