@@ -16,6 +16,12 @@ from ilrs.report import fmt
 __all__ = ["Finding", "Margin", "findings", "kpi_rows", "margins", "night_before"]
 
 
+#: A margin below this is a constraint that binds (above it: nothing came near a limit).
+NEAR_LIMIT = 0.9
+#: A minimum state of charge at or above this means the batteries were never drawn down.
+FULL_SOC = 0.999
+
+
 @dataclass(frozen=True)
 class Margin:
     """How far one constraint stayed from its limit: ``fraction`` 0 (at the limit) … 1."""
@@ -138,12 +144,17 @@ def findings(res, lighting=None) -> list[Finding]:
                            f"({first.get('cause', 'cause unknown')}), "
                            f"{fmt.hours(surv['brownout_hours'])} in all over {period}."))
     ranked = margins(res)
-    if ranked:
+    if ranked and ranked[0].fraction < NEAR_LIMIT:
         m = ranked[0]
         out.append(Finding("Binding constraint", f"{m.name[0].upper()}{m.name[1:]} "
                            f"(margin {fmt.percent(m.fraction, 0)}): {m.detail}."))
+    elif ranked:
+        out.append(Finding("Binding constraint", "None came near its limit in this period "
+                           f"(smallest margin: {ranked[0].name}, "
+                           f"{fmt.percent(ranked[0].fraction, 0)})."))
     i = _min_soc_bin(res)
-    if k.get("min_soc") is not None:
+    drawn = k.get("min_soc") is not None and k["min_soc"] < FULL_SOC
+    if drawn:
         t = float(res.bin_tdb_s[i]) + res.bin_s
         n0, n1 = night_before(res, t)
         night = (f"The hardest moment was {fmt.utc(k['min_soc_utc'])}: the battery at "
@@ -153,12 +164,16 @@ def findings(res, lighting=None) -> list[Finding]:
                       f"({_utc(n0)} → {_utc(n1)})")
         else:
             night += " with the Sun on the arrays (loads above generation)"
-        if lighting is not None and lighting.longest_night is not None:
-            n = lighting.longest_night
-            night += (f"; the longest night at the elements' {sc.site.element_mast_m:g} m "
-                      f"mast lasted {fmt.hours(24 * n.days)} ({fmt.utc(n.start_utc, 'day')} "
-                      f"→ {fmt.utc(n.stop_utc, 'day')})")
-        out.append(Finding("Worst night", night + "."))
+    else:
+        night = "The batteries never had to carry the station: they stayed full"
+    if lighting is not None and lighting.longest_night is not None:
+        n = lighting.longest_night
+        night += (f"; the longest night at the elements' {sc.site.element_mast_m:g} m "
+                  f"mast lasted {fmt.hours(24 * n.days)} ({fmt.utc(n.start_utc, 'day')} "
+                  f"→ {fmt.utc(n.stop_utc, 'day')})")
+    elif lighting is not None:
+        night += f"; the Sun never set at the elements' {sc.site.element_mast_m:g} m mast"
+    out.append(Finding("Worst night", night + "."))
     if len(ranked) > 1:
         out.append(Finding("Margins", "; ".join(f"{m.name} {fmt.percent(m.fraction, 0)} — "
                                                  f"{m.detail}" for m in ranked[1:]) + "."))
@@ -172,16 +187,18 @@ def findings(res, lighting=None) -> list[Finding]:
     if (k.get("data_generated_gb") or 0) > 0:
         no_link, at_capacity = _data_split(res)
         c = k["contact_availability"]
-        cause = ("mostly while no link was up (Earth below the horizon and the relay out "
-                 "of view), when the onboard buffer filled" if no_link >= at_capacity else
-                 "mostly while a link was up but at its capacity")
-        out.append(Finding("Data return", f"Returned {fmt.data_gb(k['data_returned_gb'])}, "
-                           f"lost {fmt.data_gb(k['data_lost_gb'])} — {cause} "
-                           f"({fmt.data_gb(no_link)} without a link, "
-                           f"{fmt.data_gb(at_capacity)} at capacity). A link was available "
-                           f"{fmt.percent(c['any'])} of the time (direct to Earth "
-                           f"{fmt.percent(c['direct_to_earth'])}, relay "
-                           f"{fmt.percent(c['relay'])})."))
+        links = (f"A link was available {fmt.percent(c['any'])} of the time (direct to "
+                 f"Earth {fmt.percent(c['direct_to_earth'])}, relay {fmt.percent(c['relay'])}).")
+        if k["data_lost_gb"] <= 0:
+            text = f"Returned {fmt.data_gb(k['data_returned_gb'])}, nothing lost. {links}"
+        else:
+            cause = ("mostly while no link was up (Earth below the horizon and the relay out "
+                     "of view), when the onboard buffer filled" if no_link >= at_capacity
+                     else "mostly while a link was up but at its capacity")
+            text = (f"Returned {fmt.data_gb(k['data_returned_gb'])}, lost "
+                    f"{fmt.data_gb(k['data_lost_gb'])} — {cause} ({fmt.data_gb(no_link)} "
+                    f"without a link, {fmt.data_gb(at_capacity)} at capacity). {links}")
+        out.append(Finding("Data return", text))
     return out
 
 
