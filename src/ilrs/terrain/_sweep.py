@@ -223,8 +223,8 @@ def _near_bound(x, y, r_obs_m, e_map, n_map, close_m, near_m, radius_m, meta, he
                 continue
             az = math.atan2(dx * e_map[0] + dy * e_map[1], dx * n_map[0] + dy * n_map[1])
             spread = math.asin(min(1.0, half_diag / d)) + 1e-6
-            q0 = int(math.floor((az - spread) / sector))
-            q1 = int(math.floor((az + spread) / sector))
+            q0 = math.floor((az - spread) / sector)
+            q1 = math.floor((az + spread) / sector)
             for q in range(q0, q1 + 1):
                 qq = q % NEAR_SECTORS
                 if tan > out[qq]:
@@ -278,12 +278,12 @@ def grid_horizons(
         inside = np.empty(m, np.bool_)
         for q in range(m):
             i = members[q]
-            k, col, row = _locate(x_m[i], y_m[i], meta)
+            k, _, _ = _locate(x_m[i], y_m[i], meta)
             first[q] = meta[max(k, 0), _FINE_STEP]
             close[q] = CLOSE_PX * meta[max(k, 0), PIXEL]
             layer[q] = k
-            inside[q] = _near_bound(x_m[i], y_m[i], r_obs_m[i], e_map[i], n_map[i], close[q], cuts_m[0],
-                        radius_m, meta, heights, near[q])
+            inside[q] = _near_bound(x_m[i], y_m[i], r_obs_m[i], e_map[i], n_map[i], close[q],
+                                    cuts_m[0], radius_m, meta, heights, near[q])
         d_prev = np.full(m, -1.0)
         tops = np.empty(n_cuts - 1)
         xs = np.empty(8)
