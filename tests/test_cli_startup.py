@@ -4,8 +4,10 @@ turns every bad argument into one line with exit status 1; piped output never wr
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +84,25 @@ def test_audit_verify_refuses_a_missing_or_foreign_file(capsys, tmp_path):
     captured = capsys.readouterr()
     assert "intact" not in captured.out and len(captured.err.splitlines()) == 1
     assert "not SQLite" in captured.err and foreign.read_text().startswith("not an archive")
+
+
+def test_a_notice_when_the_kernels_are_not_compiled_yet(tmp_path):
+    """With an empty numba cache the first run says it compiles; with the cache, silence."""
+    code = ("import sys; from rich.console import Console; from ilrs.cli._console import "
+            "compile_notice; print(compile_notice(Console(file=sys.stderr), "
+            "'ilrs.station._kernels:run_block'))")
+    empty = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    fresh = subprocess.run([sys.executable, "-c", code], env=empty, capture_output=True,
+                           text=True, timeout=120, check=True)
+    assert fresh.stdout.strip() == "True"
+    assert fresh.stderr.strip() == "compiling kernels once, ~60 s (cached on disk for every "\
+        "later run)"
+    from ilrs.station import _kernels
+
+    index = Path(_kernels.run_block._cache._cache_file._index_path)
+    if index.is_file():  # this checkout has compiled it: no notice
+        cached = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                timeout=120, check=True,
+                                env={k: v for k, v in os.environ.items()
+                                     if k != "NUMBA_CACHE_DIR"})
+        assert cached.stdout.strip() == "False" and cached.stderr == ""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ilrs.cli._console import console, progress_bar
+from ilrs.cli._console import compile_notice, console, progress_bar
 from ilrs.errors import InputError
 
 if TYPE_CHECKING:  # the sky engine (numpy, numba) is imported inside the commands
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 
 COLUMNS = ("utc", "azimuth_deg", "elevation_deg", "distance_km", "angular_radius_deg")
+#: The compiled kernels every sky command runs (a notice while they compile the first time).
+SKY_KERNELS = ("ilrs.sky._kernels:chebyshev_add", "ilrs.sky._kernels:body_rotation")
 #: Instants computed and written at a time (bounded memory, a progress bar for long spans).
 CHUNK = 100_000
 
@@ -113,6 +115,7 @@ def positions(
     sky = Sky()
     sky.kernels.check_coverage(epochs.tdb_s, margin_s=1000.0)  # before any line is written
     target = _target(body.value)
+    compile_notice(console(stderr=True), *SKY_KERNELS)
     rows: list[tuple] = []
     with _progress(len(epochs), f"{body.value} positions") as advance:
         for i in range(0, len(epochs), CHUNK):
@@ -168,6 +171,7 @@ def events(
         raise InputError("--stop", stop, f"an instant not before --start {start}")
     sky = Sky()
     sky.kernels.check_coverage(np.concatenate([first.tdb_s, last.tdb_s]), margin_s=1000.0)
+    compile_notice(console(stderr=True), *SKY_KERNELS)
     if body is EventBody.eclipse:
         found = eclipse_contacts(sky, site, first, last)
     else:
