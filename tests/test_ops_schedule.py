@@ -75,9 +75,9 @@ def test_scheduled_power_off_is_released_on_board_at_its_time(server):
         twin_now = _utc_s(_wait_for(ops.get_twin_time, what="the twin's clock"))
         # telemetry is stamped with the twin's UTC (mission time): query on that axis
         window_start = _iso(twin_now - STEP_S)
-        # five simulated minutes ahead on the twin's clock (0.5 s of wall time at speed 600;
-        # the ground's view of that clock lags it by up to a 60 s step)
-        release_s = twin_now + 300.0
+        # half a simulated hour ahead on the twin's clock (3 s of wall time at speed 600:
+        # room for a loaded machine; the ground's view of that clock lags by up to a step)
+        release_s = twin_now + 1800.0
         handle = ops.issue_command(f"{OWN}.power_off", release_at_utc=_iso(release_s))
         assert handle.record["release_at_utc"] == CdsTime.from_unix_s(release_s).utc_iso()
         done = handle.await_complete(timeout_s=20)
