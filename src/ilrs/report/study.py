@@ -58,6 +58,13 @@ def sweep_figures(result: SweepResult, out_dir: Path) -> dict[str, Path]:
             for row in result.rows:
                 grid[ys.index(row[fy]), xs.index(row[fx])] = row[kpi]
             im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+            if grid.size <= 100:
+                mid = np.nanmean(grid) if np.isfinite(grid).any() else 0.0
+                for (yi, xi), v in np.ndenumerate(grid):
+                    if np.isfinite(v):
+                        text = f"{v / 1000:.3g}k" if abs(v) >= 1000 else f"{v:.3g}"
+                        ax.text(xi, yi, text, ha="center", va="center", fontsize=7,
+                                color="black" if v > mid else "white")
             ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs], rotation=45)
             ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys])
             ax.set_xlabel(fx)
