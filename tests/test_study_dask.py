@@ -65,3 +65,42 @@ def test_sweep_on_a_started_cluster_equals_inline(cluster, tmp_path):
     inline = sweep(s, values, scheduler="inline", progress=False)
     assert remote.rows == inline.rows
     assert len(remote.rows) == 4
+
+
+def _short(stop: str):
+    s = load_scenario(None)
+    return s.model_copy(update={"period": s.period.model_copy(update={"stop": stop})})
+
+
+def test_size_montecarlo_and_sites_on_the_cluster(cluster):
+    from ilrs.study import size
+    from ilrs.study.montecarlo import montecarlo
+    from ilrs.study.sites import rank_sites
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "survival-1kw.yaml"
+    sc = load_scenario(example)
+    sc = sc.model_copy(update={"period": sc.period.model_copy(update={"stop": "2031-10-31"})})
+    remote = size(sc, "batteries.battery-1.capacity_wh", "survival", scheduler=cluster)
+    inline = size(sc, "batteries.battery-1.capacity_wh", "survival")
+    assert remote.met and (remote.value, remote.runs) == (inline.value, inline.runs)
+    mc = montecarlo(_short("2031-12-31"), 4, seed=2, scheduler=cluster, progress=False)
+    assert mc.rows == montecarlo(_short("2031-12-31"), 4, seed=2, scheduler="inline",
+                                 progress=False).rows
+    ideal = _short("2031-08-20")
+    ideal = ideal.model_copy(update={"site": ideal.site.model_copy(update={
+        "horizon": "ideal", "height_m": 0.0})})
+    sites = [(-89.5, 0.0), (-88.0, 45.0)]
+    r = rank_sites(ideal, sites, scheduler=cluster, progress=False)
+    assert r.rows == rank_sites(ideal, sites, scheduler="inline", progress=False).rows
+
+
+def test_montecarlo_on_a_local_cluster_equals_inline():
+    local = montecarlo_rows(None)
+    assert local == montecarlo_rows("inline")
+
+
+def montecarlo_rows(scheduler):
+    from ilrs.study.montecarlo import montecarlo
+
+    return montecarlo(_short("2031-11-30"), 3, seed=5, scheduler=scheduler,
+                      progress=False).rows

@@ -98,6 +98,9 @@ def size(
                                        "(optional)."),
     dem: list[Path] = _DEM,
     until: str | None = _UNTIL,
+    scheduler: str = typer.Option("inline", "--scheduler", help="Where each run goes: "
+                                  "'inline' (default: the search is sequential), 'local' "
+                                  "or a Dask scheduler address."),
     fmt: str = _FORMAT,
 ) -> None:
     """The smallest value of a field that meets a goal, confirmed by a full run."""
@@ -108,10 +111,15 @@ def size(
     parsed = Goal.parse(goal)
     sc = _scenario(scenario, until)
     out = _console()
+    err = _console(stderr=True)
     if fmt == "text":
         compile_notice(out, *_KERNELS)
-    result = run_size(sc, vary, parsed, dems=[str(d) for d in dem], tolerance=tolerance,
-                      lower=lower, upper=upper)
+    with err.status(f"sizing {vary} for {parsed}: first run") as status:
+        def shown(run: dict) -> None:
+            status.update(f"sizing {vary} for {parsed}: run {run['value']:,.6g} "
+                          f"{'met' if run['met'] else 'not met'}; next run")
+        result = run_size(sc, vary, parsed, dems=[str(d) for d in dem], tolerance=tolerance,
+                          lower=lower, upper=upper, scheduler=scheduler, progress=shown)
     if fmt == "json":
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return

@@ -12,15 +12,17 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ilrs.errors import InputError
-from ilrs.scale import map_chunks
+from ilrs.scale import INLINE, LOCAL, local_cluster, map_chunks
 from ilrs.study.runner import Job, StudyBase, run_job
 
-__all__ = ["RUNS_FILE", "run_jobs"]
+__all__ = ["RUNS_FILE", "cluster", "run_jobs"]
 
 RUNS_FILE = "runs.jsonl"
 
@@ -54,6 +56,25 @@ def _chunks(jobs: list[Job], per_chunk: int) -> list[list[Job]]:
     for same in by_site.values():
         out += [same[i:i + per_chunk] for i in range(0, len(same), per_chunk)]
     return out
+
+
+@contextmanager
+def cluster(scheduler: Any = None, n_workers: int | None = None) -> Iterator[Any]:
+    """A scheduler to pass to :func:`run_jobs` many times: ``"inline"`` as it is, else a
+    ``distributed.Client`` of a local cluster (``None``) or of a running scheduler, kept
+    open for the whole block (its workers keep their sites' geometry between calls)."""
+    if scheduler == INLINE:
+        yield scheduler
+        return
+    from distributed import Client
+
+    with ExitStack() as stack:
+        if scheduler is None or scheduler == LOCAL:
+            workers = n_workers or os.cpu_count() or 1
+            local = stack.enter_context(local_cluster(workers))
+            yield stack.enter_context(Client(local))
+        else:
+            yield stack.enter_context(Client(str(scheduler)))
 
 
 def run_jobs(base: StudyBase, jobs: list[Job], *, out_dir: Path | None = None,

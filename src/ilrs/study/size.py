@@ -19,12 +19,13 @@ full run.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ilrs.errors import InputError
 from ilrs.station import Scenario
-from ilrs.study.engine import run_jobs
+from ilrs.study.engine import cluster, run_jobs
 from ilrs.study.fields import get_field, set_fields
 from ilrs.study.runner import Job, StudyBase
 
@@ -92,8 +93,18 @@ class SizeResult:
 
 def size(scenario: Scenario, field_name: str, goal: Goal | str, *, dems=(),
          tolerance: float = 0.01, lower: float | None = None, upper: float | None = None,
-         scheduler: Any = "inline", max_runs: int = 40) -> SizeResult:
-    """The smallest value of ``field_name`` meeting ``goal`` (see the module doc)."""
+         scheduler: Any = "inline", max_runs: int = 40,
+         progress: Callable[[dict], None] | None = None) -> SizeResult:
+    """The smallest value of ``field_name`` meeting ``goal`` (see the module doc); each run
+    goes to ``scheduler`` (``"inline"``, ``None`` for a local cluster, an address) and is
+    reported to ``progress`` as it finishes."""
+    with cluster(scheduler, n_workers=1) as where:
+        return _search(scenario, field_name, goal, dems, tolerance, lower, upper, where,
+                       max_runs, progress)
+
+
+def _search(scenario, field_name, goal, dems, tolerance, lower, upper, scheduler, max_runs,
+            progress) -> SizeResult:
     goal = Goal.parse(goal) if isinstance(goal, str) else goal
     start = get_field(scenario, field_name)
     if not isinstance(start, int | float) or isinstance(start, bool) or not start > 0:
@@ -117,6 +128,8 @@ def size(scenario: Scenario, field_name: str, goal: Goal | str, *, dems=(),
                        progress=False)[0]
         m = goal.margin(row, cap)
         result.runs.append({"value": value, "margin": m, "met": m >= 0.0})
+        if progress is not None:
+            progress(result.runs[-1])
         if m >= 0.0 and (result.value is None or value < result.value):
             result.value, result.met, result.row = value, True, row
         return m
