@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit, prange
 
 TWO_PI = 2.0 * math.pi
@@ -165,3 +166,116 @@ def map_disk_stats(
         visible_mean[s] = total / n_epochs
         visible_full[s] = full_count / n_epochs
         longest_hidden_steps[s] = longest
+
+
+@njit(cache=True, inline="always")
+def _body_fraction(horizon, enu, x, y, z, radius_rad, weight):
+    """Visible fraction of a far body's disk (unit direction x, y, z in the Moon frame) over
+    one horizon, flat-horizon segment rule, times ``weight``."""
+    e = enu[0, 0] * x + enu[0, 1] * y + enu[0, 2] * z
+    n = enu[1, 0] * x + enu[1, 1] * y + enu[1, 2] * z
+    u = enu[2, 0] * x + enu[2, 1] * y + enu[2, 2] * z
+    el = math.atan2(u, math.sqrt(e * e + n * n))
+    h = horizon_at(horizon, math.atan2(e, n))
+    return segment_fraction((el - h) / radius_rad) * weight
+
+
+#: Columns of :func:`sun_earth_stats`' output.
+SUN_ANY, SUN_MEAN, NIGHT_STEPS, EARTH_ANY, BLACKOUT_STEPS, SUN_AND_EARTH = range(6)
+
+
+@njit(cache=True, parallel=True)
+def sun_earth_stats(horizons_rad, enus, sun_unit, sun_radius, sun_weight, earth_unit,
+                    earth_radius, out):
+    """Per site (rows of ``horizons_rad`` (S, n), ``enus`` (S, 3, 3)) over all epochs, into
+    ``out`` (S, 6): share of epochs with any of the Sun visible, mean visible Sun fraction,
+    longest run of epochs with no Sun (steps), share with any of the Earth, longest run
+    with no Earth (steps), share with both some Sun and some Earth. Flat-horizon disks;
+    ``sun_weight`` is 1 − the eclipse's hidden fraction."""
+    n_epochs = sun_unit.shape[0]
+    for s in prange(horizons_rad.shape[0]):
+        horizon = horizons_rad[s]
+        enu = enus[s]
+        sun_any = 0
+        sun_total = 0.0
+        earth_any = 0
+        both = 0
+        night = 0
+        longest_night = 0
+        blackout = 0
+        longest_blackout = 0
+        for i in range(n_epochs):
+            fs = _body_fraction(horizon, enu, sun_unit[i, 0], sun_unit[i, 1], sun_unit[i, 2],
+                                sun_radius[i], sun_weight[i])
+            fe = _body_fraction(horizon, enu, earth_unit[i, 0], earth_unit[i, 1],
+                                earth_unit[i, 2], earth_radius[i], 1.0)
+            if fs > 0.0:
+                sun_any += 1
+                sun_total += fs
+                night = 0
+            else:
+                night += 1
+                longest_night = max(longest_night, night)
+            if fe > 0.0:
+                earth_any += 1
+                blackout = 0
+            else:
+                blackout += 1
+                longest_blackout = max(longest_blackout, blackout)
+            if fs > 0.0 and fe > 0.0:
+                both += 1
+        out[s, SUN_ANY] = sun_any / n_epochs
+        out[s, SUN_MEAN] = sun_total / n_epochs
+        out[s, NIGHT_STEPS] = longest_night
+        out[s, EARTH_ANY] = earth_any / n_epochs
+        out[s, BLACKOUT_STEPS] = longest_blackout
+        out[s, SUN_AND_EARTH] = both / n_epochs
+
+
+@njit(cache=True, parallel=True)
+def doubly_shadowed(heights_m, lit, rows, cols, pixel_m, radius_m, eye_m, n_azimuths,
+                    max_range_m, out):
+    """First-order double shadows on a north-up map grid (``heights_m`` (ny, nx), metres;
+    ``lit`` (ny, nx) True where the ground is ever directly lit). For each listed pixel
+    (``rows``, ``cols``; never lit), march ``n_azimuths`` straight map rays at half-pixel
+    steps to ``max_range_m`` (or the map's edge) with the Moon's curvature (drop d² / 2R);
+    a sample is seen when its elevation tangent reaches the running maximum (rays at map
+    bearings: every direction is swept, so the local azimuth does not matter). ``out[k]`` is
+    True when no seen sample lies on ever-lit ground: the pixel is in shadow and sees no
+    directly lit terrain (within the map)."""
+    ny, nx = heights_m.shape
+    step = 0.5
+    n_steps = int(max_range_m / (step * pixel_m))
+    for k in prange(rows.shape[0]):
+        r0 = rows[k]
+        c0 = cols[k]
+        h0 = heights_m[r0, c0] + eye_m
+        clear = True
+        for j in range(n_azimuths):
+            if not clear:
+                break
+            az = 2.0 * math.pi * j / n_azimuths
+            dc = math.sin(az) * step
+            dr = -math.cos(az) * step
+            best = -np.inf
+            for i in range(1, n_steps + 1):
+                col = c0 + dc * i
+                row = r0 + dr * i
+                if col < 0.0 or row < 0.0 or col > nx - 1.0 or row > ny - 1.0:
+                    break
+                ci = min(int(col), nx - 2)
+                ri = min(int(row), ny - 2)
+                fc = col - ci
+                fr = row - ri
+                h = (heights_m[ri, ci] * (1 - fc) + heights_m[ri, ci + 1] * fc) * (1 - fr) + (
+                    heights_m[ri + 1, ci] * (1 - fc) + heights_m[ri + 1, ci + 1] * fc) * fr
+                if h != h:
+                    continue
+                d = i * step * pixel_m
+                tan = (h - h0 - d * d / (2.0 * radius_m)) / d
+                if tan >= best:
+                    best = tan
+                    if lit[int(row + 0.5), int(col + 0.5)]:
+                        clear = False
+                        break
+        out[k] = clear

@@ -118,3 +118,67 @@ def plot_lighting_timeline(lit: SiteLighting, path: Path, title: str = "") -> Pa
            title=title or f"{lit.site.name}: light and Earth contact")
     ax.legend(loc="upper left", ncols=4, fontsize=8)
     return _save(fig, path)
+
+
+#: Colour maps of the product variables (shadows dark, light bright).
+PRODUCT_CMAPS = {"psr": "Blues", "double_shadow": "Purples", "longest_night_days": "magma_r",
+                 "longest_blackout_days": "magma_r"}
+
+
+def plot_product(ds: xr.Dataset, variable: str, path: Path) -> Path:
+    """One product variable as a map: colour bar with units, period in the title,
+    provenance under the map, scale bar in km."""
+    from ilrs.lighting.product_files import provenance
+    from ilrs.lighting.products import VARIABLES
+
+    base = variable.removesuffix("_sigma")
+    long_name, units = VARIABLES.get(base, (base, ""))
+    if variable.endswith("_sigma"):
+        long_name = f"σ (ensemble) of {long_name}"
+    fig, ax = plt.subplots(figsize=(8, 7.6), layout="constrained")
+    x_km, y_km = ds.x.values / 1000.0, ds.y.values / 1000.0
+    values = ds[variable].values
+    cmap = PRODUCT_CMAPS.get(base, "inferno") if not variable.endswith("_sigma") else "viridis"
+    image = ax.imshow(values, origin="upper", cmap=cmap, interpolation="nearest",
+                      extent=(x_km[0], x_km[-1], y_km[-1], y_km[0]))
+    bar_label = "1 = yes, 0 = no" if units == "1" else units
+    fig.colorbar(image, ax=ax, shrink=0.8, label=f"{long_name} ({bar_label})")
+    ax.set(xlabel="polar stereographic x (km)", ylabel="polar stereographic y (km)",
+           aspect="equal")
+    width = x_km[-1] - x_km[0]
+    bar = _nice_length(max(width / 4, 1e-3))
+    x0, y0 = x_km[0] + 0.05 * width, y_km[-1] + 0.06 * (y_km[0] - y_km[-1])
+    ax.plot([x0, x0 + bar], [y0, y0], color="white", lw=3)
+    ax.text(x0 + bar / 2, y0, f"{bar:g} km\n", color="white", ha="center", va="bottom")
+    title = (f"{long_name}\n{ds.attrs.get('start_utc', '')[:10]} – "
+             f"{ds.attrs.get('stop_utc', '')[:10]}, every {ds.attrs.get('step_s', 0) / 3600:g} h, "
+             f"{ds.attrs.get('mast_m', 0):g} m above ground")
+    if int(ds.attrs.get("synthetic", 0)):
+        title += "\n" + SYNTHETIC_NOTE
+    ax.set_title(title, fontsize=10)
+    fig.text(0.01, 0.003, "\n".join(_wrap(provenance(ds), 150)), fontsize=5.5, va="bottom",
+             color="0.35")
+    return _save(fig, path)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width)
+
+
+def write_product_files(ds: xr.Dataset, products, out_dir, stem: str = "polar") -> list[Path]:
+    """Each product as ``stem-product``.tif, .nc and one PNG per variable (colour bar,
+    units, period, provenance); returns the paths written."""
+    from ilrs.lighting.product_files import product_dataset, write_product_tif_nc
+
+    out_dir = Path(out_dir)
+    written = []
+    for product in products:
+        part = product_dataset(ds, product)
+        written += write_product_tif_nc(ds, product, out_dir / f"{stem}-{product}")
+        for name in part.data_vars:
+            if name not in ("lat_deg", "lon_deg"):
+                suffix = "" if name == next(iter(part.data_vars)) else f"-{name}"
+                written.append(plot_product(ds, name, out_dir / f"{stem}-{product}{suffix}.png"))
+    return written
