@@ -56,7 +56,9 @@ def line(label: str, report: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--start", default="2037-03-12")
+    parser.add_argument("--start", nargs="+", default=["2037-03-12", "2037-03-26"],
+                        help="window starts (default: the Earth-down and the Earth-up "
+                             "fortnights of March 2037)")
     parser.add_argument("--days", type=float, default=14.0)
     parser.add_argument("--warm-days", type=float, default=30.0)
     parser.add_argument("--time-limit", type=float, default=55.0)
@@ -67,7 +69,14 @@ def main() -> None:
           "inflated by other jobs)")
     twin = Twin.from_scenario(load_scenario(None))
     acts = load_activities(None)
-    start = utc_to_tdb(args.start)
+    for start in args.start:
+        window(twin, acts, start, args)
+
+
+def window(twin, acts, start_utc: str, args) -> None:
+    """Plan, compare and repair one window."""
+    print(f"\n== {start_utc} + {args.days:g} d")
+    start = utc_to_tdb(start_utc)
     warm = warm_state(twin, start, args.warm_days)
     t0 = time.perf_counter()
     horizon = Horizon.from_twin(twin, start, args.days, acts.slot_s, warm)
@@ -78,7 +87,7 @@ def main() -> None:
     plan = plan_cpsat(problem, time_limit_s=args.time_limit, hint=hint)
     t_cpsat = time.perf_counter() - t1
     s = plan.solver
-    print(f"window {args.start} + {args.days:g} d after {args.warm_days:g} d of rule-based "
+    print(f"window {start_utc} + {args.days:g} d after {args.warm_days:g} d of rule-based "
           f"operation; buffer at start {100 * horizon.initial_buffer_bit / horizon.buffer_bit:.0f}"
           f" %, science held by FDIR for the first {horizon.science_from_slot} slots")
     print(f"problem: {s['instances']} instances, {s['candidates']} candidate placements, "
@@ -90,7 +99,7 @@ def main() -> None:
     print(f"  binding: {s['binding']}")
     print(f"greedy: {greedy.solver['scheduled']} activities, objective "
           f"{greedy.solver['objective']:,.1f} in {greedy.solver['solve_s']:.2f} s; CP-SAT / "
-          f"greedy = {s['objective'] / greedy.solver['objective']:.3f}")
+          f"greedy = {s['objective'] / max(greedy.solver['objective'], 1e-9):.3f}")
     rep_c, _ = replay(twin, plan, acts, warm)
     rep_g, _ = replay(twin, greedy, acts, warm)
     rules = rule_kpis(twin, acts, plan.start_tdb_s, plan.stop_tdb_s, warm)

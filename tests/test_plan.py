@@ -78,6 +78,12 @@ def test_cpsat_at_least_greedy_and_reports_gap(setup):
                                  "instances_left_out"}
     report, _ = replay(twin, plan, acts)
     assert report["valid"], report["violations"]
+    # precedence: the ascent window follows a sample-collection sortie by 6 h or more,
+    # with the Earth in view (the ascent is tracked from Earth)
+    ascent = [a for a in plan.activities if a.kind == "sample-ascent"]
+    sorties = [a for a in plan.activities if a.kind == "sample-collection"]
+    assert len(ascent) == 1 and "earth_in_view" in ascent[0].needs
+    assert any(ascent[0].start_tdb_s >= s.stop_tdb_s + 6 * 3600.0 - 1e-3 for s in sorties)
 
 
 def test_replay_catches_a_broken_condition(setup):
@@ -130,3 +136,18 @@ def test_repair_after_array_fault_keeps_the_past_and_replays_clean(setup):
     assert new.version == greedy.version + 1 and new.solver["repair"]["frozen"] == len(before)
     report, _ = replay(faulty, new, acts)
     assert report["valid"], report["violations"]
+
+
+def test_a_full_buffer_at_the_start_holds_science_until_it_drains(setup):
+    twin, acts, horizon, *_ = setup
+    full = Horizon.from_twin(twin, horizon.start_tdb_s, 1.0, acts.slot_s,
+                             {"energy_j": 3.6e8, "buffer_bit": 8.0e12, "hold": True})
+    # FDIR resumes science below 80 % of the 1 TB buffer: with the Earth up in the morning
+    # (≈ 100 Mbit/s down, 10 Mbit/s housekeeping) 1.6 Tbit drain in ≈ 5 h
+    assert 6 <= full.science_from_slot <= 14
+    problem = build_problem(acts, full)
+    assert all(problem.candidates[ci].start >= full.science_from_slot
+               for inst in problem.instances for ci in inst.candidates)
+    plan, _ = plan_greedy(problem)
+    assert plan.activities and min(a.start_tdb_s for a in plan.activities) >= (
+        full.start_tdb_s + full.science_from_slot * full.slot_s)

@@ -13,7 +13,7 @@ Model (one Boolean per candidate placement, see :mod:`ilrs.plan.problem`):
 - the data buffer against the contact windows: ``B[s+1] ≥ B[s] + made − downlink``,
   ``0 ≤ B ≤ buffer_max_fraction · buffer``;
 - rolling-window rules (at most N minutes of a resource in any W hours), crew hours per
-  day, precedences with min/max separation;
+  day, precedences with min/max separation (after some scheduled instance of the other type);
 - objective: the summed science value (value per hour × hours) of the placed activities.
 
 The report gives the objective, the best bound and the relative gap, the time, and the
@@ -61,7 +61,7 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     h = problem.horizon
     width = max(2, round(window_days * 86400.0 / h.slot_s))
     lns = {"windows": 0, "improved": 0, "passes": 0}
-    budget = 0.6 * time_limit_s
+    budget = 0.7 * time_limit_s
     if h.n_slots > width:
         improved = True
         while improved and time.perf_counter() - t0 < budget:
@@ -252,19 +252,20 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     for _tid, idx in by_type.items():
         t = P.instances[idx[0]].type
         if t.after is not None:
-            pred = by_type[t.after.activity]
+            preds = [i for i in by_type[t.after.activity] if P.instances[i].candidates]
+            gap_min = math.ceil(t.after.min_gap_h * 3600.0 / h.slot_s)
+            gap_max = (None if t.after.max_gap_h is None
+                       else math.floor(t.after.max_gap_h * 3600.0 / h.slot_s))
             for j in idx:
-                k = P.instances[j].k
-                if k >= len(pred):
-                    m.Add(present[j] == 0)
-                    continue
-                a, b = P.instances[pred[k]], P.instances[j]
-                m.AddImplication(present[j], present[pred[k]])
-                gap_min = math.ceil(t.after.min_gap_h * 3600.0 / h.slot_s)
-                m.Add(start_expr(b) >= end_expr(a) + gap_min).OnlyEnforceIf(present[j])
-                if t.after.max_gap_h is not None:
-                    gap_max = math.floor(t.after.max_gap_h * 3600.0 / h.slot_s)
-                    m.Add(start_expr(b) <= end_expr(a) + gap_max).OnlyEnforceIf(present[j])
+                b = P.instances[j]
+                follows = [m.NewBoolVar("") for _ in preds]
+                m.Add(sum(follows) == present[j])
+                for y, i in zip(follows, preds, strict=True):
+                    a = P.instances[i]
+                    m.AddImplication(y, present[i])
+                    m.Add(start_expr(b) >= end_expr(a) + gap_min).OnlyEnforceIf(y)
+                    if gap_max is not None:
+                        m.Add(start_expr(b) <= end_expr(a) + gap_max).OnlyEnforceIf(y)
         for j0, j1 in itertools.pairwise(idx):
             a, b = P.instances[j0], P.instances[j1]
             if (a.release, a.deadline) == (b.release, b.deadline) and not (a.frozen

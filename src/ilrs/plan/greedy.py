@@ -55,7 +55,7 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
     crew_cap = int(h.crew.max()) if S else 0
     crew_day_limit = math.floor(rules.crew_hours_per_day * 3600.0 / h.slot_s) * max(crew_cap, 1)
     slot_min = h.slot_s / 60.0
-    placed: dict[tuple[str, int], int] = {}
+    ends: dict[str, list[int]] = defaultdict(list)   # end slots of each type's placements
     chosen: list[int] = []
 
     def fits(ci: int) -> bool:
@@ -79,14 +79,10 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
             if sums.size and sums.max() > limit + 1e-9:
                 return False
         if t.after is not None:
-            pred = placed.get((t.after.activity, P.instances[c.instance].k))
-            if pred is None:
-                return False
-            pend = P.candidates[pred].end
-            if a < pend + math.ceil(t.after.min_gap_h * 3600.0 / h.slot_s):
-                return False
-            if t.after.max_gap_h is not None and a > pend + math.floor(
-                    t.after.max_gap_h * 3600.0 / h.slot_s):
+            lo = math.ceil(t.after.min_gap_h * 3600.0 / h.slot_s)
+            hi = (math.inf if t.after.max_gap_h is None
+                  else math.floor(t.after.max_gap_h * 3600.0 / h.slot_s))
+            if not any(pend + lo <= a <= pend + hi for pend in ends[t.after.activity]):
                 return False
         e = act_e.copy()
         e[a:b] += P.energy_units_per_slot(t)
@@ -112,7 +108,7 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
         act_d[a:b] += P.data_units_per_slot(t)
         if t.rolling is not None:
             rolling_min[t.unary][a:b] += 1
-        placed[(t.id, inst.k)] = ci
+        ends[t.id].append(c.end)
         chosen.append(ci)
 
     for ci in frozen or ():

@@ -88,8 +88,8 @@ class RollingLimit(_Model):
 
 
 class After(_Model):
-    """Precedence: instance *k* starts ``min_gap_h`` … ``max_gap_h`` after instance *k*
-    of ``activity`` ends (and only if that one is scheduled)."""
+    """Precedence: each instance starts ``min_gap_h`` … ``max_gap_h`` after the end of a
+    scheduled instance of ``activity`` (e.g. an ascent after a sample-collection sortie)."""
 
     activity: str
     min_gap_h: float = Field(0.0, ge=0)

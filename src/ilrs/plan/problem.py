@@ -26,7 +26,7 @@ __all__ = ["DATA_UNIT_BIT", "Budgets", "Candidate", "Instance", "Problem", "budg
 #: Data are counted in 10 Mbit units inside the planners.
 DATA_UNIT_BIT = 1.0e7
 #: At most this many candidate start slots per instance and duration.
-MAX_STARTS = 16
+MAX_STARTS = 12
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,21 @@ def _windows(t: ActivityType, horizon: Horizon, day_slots: int) -> list[tuple[in
     return out
 
 
+def _sample_starts(starts: np.ndarray, d: int, ok: np.ndarray, lo: int) -> np.ndarray:
+    """At most :data:`MAX_STARTS` starts spread evenly, plus the starts that tile each
+    condition window back to back from its beginning (so runs can fill a window whole)."""
+    spread = starts[np.unique(np.linspace(0, starts.size - 1, MAX_STARTS).round().astype(int))]
+    feasible = set(starts.tolist())
+    tiles = []
+    for s in starts:
+        if s == lo or not ok[s - 1]:          # a condition window (or the instance's) opens
+            t = s
+            while t in feasible:
+                tiles.append(t)
+                t += d
+    return np.union1d(spread, np.array(tiles, dtype=starts.dtype))
+
+
 def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     """Instances and candidates of every activity type over ``horizon``."""
     slot_s = horizon.slot_s
@@ -125,8 +140,7 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
                     continue
                 starts = starts[run[starts + d] - run[starts] == d]
                 if starts.size > MAX_STARTS:
-                    starts = starts[np.unique(np.linspace(0, starts.size - 1,
-                                                          MAX_STARTS).round().astype(int))]
+                    starts = _sample_starts(starts, d, ok, lo)
                 for s in starts:
                     inst.candidates.append(len(candidates))
                     candidates.append(Candidate(idx, int(s), d))
@@ -184,7 +198,8 @@ def budgets(problem: Problem) -> Budgets:
     # never below what housekeeping alone leaves in the buffer (no science at all)
     alone = kern.buffer_units(hk, np.zeros(h.n_slots), downlink, b0)
     limit = np.maximum(bmax, np.ceil(alone)).astype(np.int64)
-    limit[:h.science_from_slot] = max(bmax, math.ceil(h.buffer_bit / DATA_UNIT_BIT))
+    head = limit[:h.science_from_slot]
+    head[:] = np.maximum(head, math.ceil(h.buffer_bit / DATA_UNIT_BIT))
     return Budgets(
         gen_wh=np.floor(h.gen_j / 3600.0).astype(np.int64),
         base_wh=np.ceil(h.base_j / 3600.0).astype(np.int64),
