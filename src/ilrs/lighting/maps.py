@@ -26,8 +26,10 @@ from ilrs.errors import InputError
 from ilrs.lighting import _kernels as k
 from ilrs.scale import map_chunks
 from ilrs.sky import Epochs, Site, Sky
+from ilrs.sky.site import MOON_RADIUS_M
 from ilrs.sky.topocentric import eclipse_hidden_fraction
 from ilrs.terrain import Dem, as_dems, horizon_elevations
+from ilrs.terrain.allpoints import grid_horizons
 
 DAY_S = 86400.0
 
@@ -87,19 +89,57 @@ def map_axes(dem: Dem, spec: MapSpec) -> tuple[np.ndarray, np.ndarray]:
     return float(x0) + offsets, float(y0) - offsets
 
 
+#: Elevation margin added around the band the Sun and the Earth sweep, rad.
+BAND_MARGIN_RAD = math.radians(0.25)
+
+
+def body_band(enus: np.ndarray, tracks: dict[str, Track], half_diag_m: float
+              ) -> tuple[float, float]:
+    """Elevations (rad) the bodies' disks can reach anywhere in a patch: their extremes at
+    the frames ``enus`` (S, 3, 3) of some points of it, widened by the patch's
+    half-diagonal of arc (how far the local vertical turns across it) and a margin. A
+    horizon outside this band changes no statistic of these bodies."""
+    lo, hi = math.inf, -math.inf
+    for track in tracks.values():
+        u = np.einsum("sij,nj->sni", enus, track.unit_me)
+        el = np.arctan2(u[..., 2], np.hypot(u[..., 0], u[..., 1]))
+        lo = min(lo, float((el - track.radius_rad).min()))
+        hi = max(hi, float((el + track.radius_rad).max()))
+    spread = half_diag_m / MOON_RADIUS_M + BAND_MARGIN_RAD
+    return max(lo - spread, -1.5), min(hi + spread, 1.5)
+
+
+def _tile_horizons(job: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Horizons (S, n) and frames (S, 3, 3) of a tile's points, by the job's method."""
+    dems = as_dems(job["dems"])
+    if job.get("method", "all-points") == "per-point":
+        sites = [Site(f"p{i}", float(a), float(b), height_m=float(h), mast_m=job["mast_m"])
+                 for i, (a, b, h) in enumerate(zip(job["lat_deg"], job["lon_deg"],
+                                                   job["ground_m"], strict=True))]
+        elevation_rad, _, _ = horizon_elevations(dems, sites, job["n_azimuths"],
+                                                 job["max_range_m"])
+        return (np.ascontiguousarray(elevation_rad),
+                np.ascontiguousarray(np.stack([s.enu for s in sites])))
+    x, y = job["x_m"], job["y_m"]
+    corners = [Site("c", float(a), float(b)) for a, b in zip(
+        job["lat_deg"][[0, x.size - 1, -x.size, -1]], job["lon_deg"][[0, x.size - 1, -x.size, -1]],
+        strict=True)]
+    band = body_band(np.stack([c.enu for c in corners]), job["tracks"],
+                     0.5 * math.hypot(np.ptp(x), np.ptp(y))) if job.get("band") else None
+    gh = grid_horizons(dems, x, y, job["mast_m"], job["n_azimuths"], job["max_range_m"],
+                       ground_m=job["ground_m"].reshape(y.size, x.size), band_rad=band)
+    n = x.size * y.size
+    return (np.ascontiguousarray(gh.elevation_rad.reshape(n, -1)),
+            np.ascontiguousarray(gh.enu.reshape(n, 3, 3)))
+
+
 def _tile_stats(job: dict) -> dict[str, np.ndarray]:
     """One tile: horizons of its points, then Sun and Earth statistics (module level so a
     Dask worker can unpickle it)."""
-    dems = as_dems(job["dems"])
-    sites = [Site(f"p{i}", float(a), float(b), height_m=float(h), mast_m=job["mast_m"])
-             for i, (a, b, h) in enumerate(zip(job["lat_deg"], job["lon_deg"],
-                                               job["ground_m"], strict=True))]
-    elevation_rad, _, _ = horizon_elevations(dems, sites, job["n_azimuths"], job["max_range_m"])
-    horizons = np.ascontiguousarray(elevation_rad)
-    enus = np.ascontiguousarray(np.stack([s.enu for s in sites]))
+    horizons, enus = _tile_horizons(job)
     out = {}
     for body, track in job["tracks"].items():
-        n = len(sites)
+        n = horizons.shape[0]
         any_, mean, full, longest = np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64)
         k.map_disk_stats(horizons, enus, track.unit_me, track.radius_rad, track.weight,
                          any_, mean, full, longest)
@@ -113,12 +153,19 @@ def _tile_stats(job: dict) -> dict[str, np.ndarray]:
 def lighting_map(
     dems, spec: MapSpec, start_utc: str, stop_utc: str, step_s: float = 3600.0, *,
     scheduler=None, tile_px: int = 32, progress: bool = True, sky: Sky | None = None,
+    method: str = "all-points", band: bool = True,
 ) -> xr.Dataset:
     """Illumination and Earth-visibility statistics of every point of the region.
 
     ``dems``: paths or :class:`Dem` s, finest first (the first defines the map grid).
     Returns a Dataset over ``(y, x)`` with percentages of time and longest runs in days.
+    ``method``: ``"all-points"`` (:func:`ilrs.terrain.allpoints.grid_horizons` per tile,
+    default) or ``"per-point"`` (one ray march per point, the reference). ``band``: with
+    all-points, prove horizons only inside the band of elevations the Sun and the Earth
+    reach (:func:`body_band`; the statistics are the same).
     """
+    if method not in ("all-points", "per-point"):
+        raise InputError("horizon method", method, "'all-points' or 'per-point'")
     dems = as_dems(dems)
     x, y = map_axes(dems[0], spec)
     xx, yy = np.meshgrid(x, y)
@@ -145,7 +192,8 @@ def lighting_map(
                 "dems": paths, "lat_deg": lat[sl].ravel(), "lon_deg": lon[sl].ravel(),
                 "ground_m": ground[sl].ravel(), "mast_m": spec.mast_m,
                 "n_azimuths": spec.n_azimuths, "max_range_m": spec.max_range_m,
-                "tracks": tracks, "step_s": step_s,
+                "tracks": tracks, "step_s": step_s, "method": method, "band": band,
+                "x_m": x[sl[1]], "y_m": y[sl[0]],
             })
     results = map_chunks(_tile_stats, jobs, scheduler=scheduler, progress=progress,
                          description="lighting map tiles")
@@ -162,6 +210,7 @@ def lighting_map(
         attrs={
             "crs": dems[0].projection.proj4, "start_utc": start_utc, "stop_utc": stop_utc,
             "step_s": step_s, "mast_m": spec.mast_m, "resolution_m": spec.resolution_m,
+            "horizons": method,
             "dems": "; ".join(paths),
             "synthetic": int(any(d.synthetic for d in dems)),
         },
@@ -221,5 +270,5 @@ def write_map(ds: xr.Dataset, path) -> Path:
     return path
 
 
-__all__ = ["MapSpec", "Track", "best_spots", "body_tracks", "lighting_map", "map_axes",
-           "write_map"]
+__all__ = ["MapSpec", "Track", "best_spots", "body_band", "body_tracks", "lighting_map",
+           "map_axes", "write_map"]

@@ -40,7 +40,7 @@ import xarray as xr
 
 from ilrs.errors import InputError
 from ilrs.lighting import _kernels as k
-from ilrs.lighting.maps import body_tracks
+from ilrs.lighting.maps import body_band, body_tracks
 from ilrs.scale import map_chunks
 from ilrs.sky import Epochs, Site, Sky
 from ilrs.sky.site import MOON_RADIUS_M
@@ -70,8 +70,6 @@ VARIABLES = {
     "psr": ("permanently shadowed (never any Sun over the period)", "1"),
     "double_shadow": ("doubly shadowed, first order (no Sun, sees no lit ground)", "1"),
 }
-#: Elevation margin added around the band the Sun and the Earth sweep, rad.
-BAND_MARGIN_RAD = math.radians(0.25)
 #: Range of the first-order double-shadow rays, m.
 DOUBLE_SHADOW_RANGE_M = 30_000.0
 
@@ -116,19 +114,6 @@ class ProductGrid:
         return cls(float(x0) + offsets, float(y0) - offsets)
 
 
-def _band(enus: np.ndarray, tracks, half_diag_m: float) -> tuple[float, float]:
-    """Elevations (rad) the Sun and Earth disks can reach at any point of a tile: their
-    extremes at the tile's corner points, widened by the tile's half-diagonal of arc."""
-    lo, hi = math.inf, -math.inf
-    for track in tracks.values():
-        u = np.einsum("sij,nj->sni", enus, track.unit_me)
-        el = np.arctan2(u[..., 2], np.hypot(u[..., 0], u[..., 1]))
-        lo = min(lo, float((el - track.radius_rad).min()))
-        hi = max(hi, float((el + track.radius_rad).max()))
-    spread = half_diag_m / MOON_RADIUS_M + BAND_MARGIN_RAD
-    return max(lo - spread, -1.5), min(hi + spread, 1.5)
-
-
 def _tile(job: dict) -> dict[str, np.ndarray]:
     """One tile: horizons of all its points, then the statistics (module level so a Dask
     worker can unpickle it); saved to ``job['save']`` when given."""
@@ -145,7 +130,7 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
     half_diag = 0.5 * math.hypot(np.ptp(x), np.ptp(y))
     horizons = grid_horizons(stack=stack, dems=None, x_m=x, y_m=y, mast_m=job["mast_m"],
                              n_azimuths=job["n_azimuths"], max_range_m=job["max_range_m"],
-                             ground_m=ground, band_rad=_band(enus_c, job["tracks"], half_diag))
+                             ground_m=ground, band_rad=body_band(enus_c, job["tracks"], half_diag))
     n = x.size * y.size
     out = np.empty((n, 6))
     sun, earth = job["tracks"]["sun"], job["tracks"]["earth"]

@@ -232,6 +232,31 @@ def _near_bound(x, y, r_obs_m, e_map, n_map, close_m, near_m, radius_m, meta, he
     return True
 
 
+@njit(cache=True)
+def _cut_top(k, tops, corner_xy, projected, corners, ca, sa, up, north, east, c_cut, s_cut,
+             proj, meta, levels, maxes, xs, ys):
+    """Fill ``tops[k]``: the highest terrain the block's rays can sample between cuts ``k``
+    and ``k + 1`` (the box of its four corner rays' points there, see the module doc)."""
+    for kk in (k, k + 1):
+        if not projected[kk]:
+            for q in range(4):
+                i = corners[q]
+                tx = ca * north[i, 0] + sa * east[i, 0]
+                ty = ca * north[i, 1] + sa * east[i, 1]
+                tz = ca * north[i, 2] + sa * east[i, 2]
+                px = c_cut[kk] * up[i, 0] + s_cut[kk] * tx
+                py = c_cut[kk] * up[i, 1] + s_cut[kk] * ty
+                pz = c_cut[kk] * up[i, 2] + s_cut[kk] * tz
+                corner_xy[kk, 0, q], corner_xy[kk, 1, q] = _project(px, py, pz, proj)
+            projected[kk] = True
+    for q in range(4):
+        xs[q] = corner_xy[k, 0, q]
+        ys[q] = corner_xy[k, 1, q]
+        xs[4 + q] = corner_xy[k + 1, 0, q]
+        ys[4 + q] = corner_xy[k + 1, 1, q]
+    tops[k] = _wedge_top(xs, ys, meta, levels, maxes)
+
+
 @njit(cache=True, parallel=True)
 def grid_horizons(
     up, north, east, x_m, y_m, e_map, n_map, r_obs_m, ny, nx, block, azimuth_rad, radius_m, cuts_m,
@@ -286,27 +311,18 @@ def grid_horizons(
                                     cuts_m[0], radius_m, meta, heights, near[q])
         d_prev = np.full(m, -1.0)
         tops = np.empty(n_cuts - 1)
+        corner_xy = np.empty((n_cuts, 2, 4))
+        projected = np.zeros(n_cuts, np.bool_)
         xs = np.empty(8)
         ys = np.empty(8)
         fail_until = np.empty(levels.shape[1])
         for j in range(n_az):
             ca = math.cos(azimuth_rad[j])
             sa = math.sin(azimuth_rad[j])
-            # the far field shared by the block: highest terrain per cut
-            for k in range(n_cuts):
-                for q in range(4):
-                    i = corners[q]
-                    tx = ca * north[i, 0] + sa * east[i, 0]
-                    ty = ca * north[i, 1] + sa * east[i, 1]
-                    tz = ca * north[i, 2] + sa * east[i, 2]
-                    px = c_cut[k] * up[i, 0] + s_cut[k] * tx
-                    py = c_cut[k] * up[i, 1] + s_cut[k] * ty
-                    pz = c_cut[k] * up[i, 2] + s_cut[k] * tz
-                    xs[4 + q], ys[4 + q] = _project(px, py, pz, proj)
-                if k > 0:
-                    tops[k - 1] = _wedge_top(xs, ys, meta, levels, maxes)
-                xs[:4] = xs[4:]
-                ys[:4] = ys[4:]
+            # the far field shared by the block: the highest terrain per cut, computed the
+            # first time one of the block's rays reaches the cut (NaN: not yet)
+            tops[:] = np.nan
+            projected[:] = False
             for q in range(m):
                 i = members[q]
                 ux, uy, uz = up[i, 0], up[i, 1], up[i, 2]
@@ -349,6 +365,9 @@ def grid_horizons(
                     if _cannot_beat(best, top_all_m, c_cut[k], s_cut[k], c_far, s_far, r_obs,
                                     radius_m):
                         break
+                    if tops[k] != tops[k]:
+                        _cut_top(k, tops, corner_xy, projected, corners, ca, sa, up, north,
+                                 east, c_cut, s_cut, proj, meta, levels, maxes, xs, ys)
                     if tops[k] == -np.inf or _cannot_beat(
                         best, tops[k], c_cut[k], s_cut[k], c_cut[k + 1], s_cut[k + 1], r_obs,
                         radius_m,
@@ -356,12 +375,19 @@ def grid_horizons(
                         k += 1
                         continue
                     k_end = k + 1
+                    if k_end < n_cuts - 1 and tops[k_end] != tops[k_end]:
+                        _cut_top(k_end, tops, corner_xy, projected, corners, ca, sa, up, north,
+                                 east, c_cut, s_cut, proj, meta, levels, maxes, xs, ys)
                     while k_end < n_cuts - 1 and not (
                         tops[k_end] == -np.inf
                         or _cannot_beat(best, tops[k_end], c_cut[k_end], s_cut[k_end],
                                         c_cut[k_end + 1], s_cut[k_end + 1], r_obs, radius_m)
                     ):
                         k_end += 1
+                        if k_end < n_cuts - 1 and tops[k_end] != tops[k_end]:
+                            _cut_top(k_end, tops, corner_xy, projected, corners, ca, sa, up,
+                                     north, east, c_cut, s_cut, proj, meta, levels, maxes, xs,
+                                     ys)
                     best2, _, d2 = _ray(ux, uy, uz, tx, ty, tz, r_obs, radius_m, cuts_m[k_end],
                                         cuts_m[k], growth, proj, meta, levels, heights, maxes,
                                         best, strides[-1], fail_until, top_all_m)
