@@ -14,6 +14,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")  # one core, as the goal says
 
 import argparse
 import time
+from datetime import UTC, datetime
 
 from ilrs.station import Twin, load_scenario
 
@@ -37,6 +38,9 @@ def main() -> None:
     total = time.perf_counter() - t0
     t = result.timings_s
     loop = t["inputs"] + t["kernel"]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"benchmarks/twin.py — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load} "
+          "(a shared machine: compare runs at similar load)")
     print(f"reference scenario {start} .. {stop}: {result.n_steps:,} steps of 60 s")
     print(f"  sky + lighting precomputation: {t['geometry']:6.2f} s")
     print(f"  per-step inputs (vectorized):  {t['inputs']:6.2f} s")
