@@ -53,6 +53,38 @@ def test_one_admin_alone_cannot_pass_the_two_person_rule(env):
     assert client.get("/api/status", headers=_bearer(own["token"])).json()["user"] == "fd2"
 
 
+def test_a_user_created_by_an_admin_enrols_itself_and_the_admin_cannot_use_it(env):
+    client, service, h = env
+    fd3 = {"name": "fd3", "partner": "cnsa", "roles": ["flight_director"]}
+    assert client.post("/api/users", headers=h["fd"], json=fd3).status_code == 403
+    created = client.post("/api/users", headers=h["root"], json=fd3).json()
+    assert created["enrolment"].startswith("ilrse_") and created["user"] == "fd3"
+    assert client.post("/api/users", headers=h["root"], json=fd3).status_code == 422  # taken
+    cmd = client.post("/api/commands", headers=h["root"],
+                      json={"name": "power.shed_load", "arguments": {"load_w": 5}}).json()
+    # the attack: the admin redeems the enrolment itself and approves its own command
+    mine = client.post("/api/enrol", json={"enrolment": created["enrolment"]}).json()
+    assert mine["user"] == "fd3"
+    refused = client.post(f"/api/commands/{cmd['id']}/approve", headers=_bearer(mine["token"]))
+    assert refused.status_code == 403 and "enrolled by the issuer" in refused.json()["detail"]
+    assert client.post("/api/enrol", json={"enrolment": created["enrolment"]}).status_code == 401
+    # the same token approves another person's command; it survives a restart of the service
+    other = client.post("/api/commands", headers=h["fd"],
+                        json={"name": "power.shed_load", "arguments": {"load_w": 5}}).json()
+    ok = client.post(f"/api/commands/{other['id']}/approve", headers=_bearer(mine["token"]))
+    assert ok.json()["approver"] == "fd3"
+    again = TokenAuthenticator(service.archive, AccessPolicy(CONFIG, DB))
+    from ilrs.ops.enrolment import Enrolments
+
+    Enrolments(service.archive, again.policy, again)
+    assert again.session(mine["token"]).enrolled_by == "root"
+    events = [(r["user"], r["action"], r["outcome"].split(":")[0])
+              for r in client.get("/api/audit", headers=h["root"]).json()]  # fmt: skip
+    assert ("root", "user.create", "ok") in events and ("fd3", "token.enrol", "ok") in events
+    assert ("anonymous", "token.enrol", "denied") in events
+    assert ("fd3", "command.approve", "denied") in events
+
+
 # 2 ------------------------------------------------------------------------------------
 
 

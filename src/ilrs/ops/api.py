@@ -34,7 +34,17 @@ from ilrs.errors import (
 )
 from ilrs.ops.alarms import Alarm
 from ilrs.ops.api_admin import router as admin_router
-from ilrs.ops.api_deps import Admin, CurrentUser, Cursor, Limit, Ops, Reader, page, parse_cursor
+from ilrs.ops.api_deps import (
+    Admin,
+    CurrentSession,
+    CurrentUser,
+    Cursor,
+    Limit,
+    Ops,
+    Reader,
+    page,
+    parse_cursor,
+)
 from ilrs.ops.api_guard import BodyLimit, error_handler, validation_handler
 from ilrs.ops.api_ws import router as ws_router
 from ilrs.ops.auth import Action
@@ -302,9 +312,14 @@ def command(command_id: str, ops: Ops, user: Reader) -> dict[str, Any]:
 
 
 @router.post("/commands/{command_id}/approve")
-def approve(command_id: str, ops: Ops, user: CurrentUser) -> dict[str, Any]:
+def approve(command_id: str, ops: Ops, session: CurrentSession) -> dict[str, Any]:
+    user = session.user
     with ops.audited(user, "command.approve", {"id": command_id}):
-        _readable_command(ops, user, command_id)
+        entry = _readable_command(ops, user, command_id)
+        if session.enrolled_by is not None and session.enrolled_by == entry.user:
+            # the issuer enrolled this token itself: it may have redeemed it (one person)
+            raise PermissionDeniedError(user, "approve", f"with a token enrolled by the "
+                                        f"issuer {entry.user} (two-person rule)")
         entry = ops.commander.approve(command_id, user=user)
     return _command_public(entry)
 

@@ -25,6 +25,18 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api")
 
 
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(max_length=100)
+    partner: str = Field(max_length=100)
+    roles: list[str] = Field(min_length=1, max_length=4)
+
+
+class Enrol(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enrolment: str = Field(max_length=200)
+
+
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     #: Whose token: only the caller's own (the field may be left out).
@@ -72,6 +84,29 @@ def revoke_token(token_id: str, ops: Ops, session: CurrentSession) -> dict[str, 
         if not revoked:
             raise HTTPException(404, f"no active token {token_id}")
     return {"id": token_id, "revoked": True}
+
+
+@router.post("/users", status_code=201)
+def create_user(body: UserCreate, ops: Ops, admin: Admin) -> dict[str, Any]:
+    """Create a user; the answer holds its one-time enrolment secret (24 h), for the user
+    to redeem at ``POST /api/enrol`` — the admin never gets the user's token."""
+    with ops.audited(admin, "user.create", body.model_dump()):
+        secret, expires_ns = ops.enrolments.create_user(
+            name=body.name, partner=body.partner, roles=body.roles, by=admin,
+            now_ns=ops.clock())  # fmt: skip
+    return {"user": body.name, "enrolment": secret, "expires": ns_to_iso(expires_ns)}
+
+
+@router.post("/enrol", status_code=201)
+def enrol(body: Enrol, ops: Ops) -> dict[str, str]:
+    """Redeem an enrolment secret (no token needed) for the user's own first token."""
+    enrolled = ops.enrolments.enrol(body.enrolment, now_ns=ops.clock())
+    if enrolled is None:
+        ops.audit_event("anonymous", "token.enrol", "denied: unknown, used or expired")
+        raise HTTPException(401, "a valid, unused enrolment secret")
+    ops.audit_event(enrolled.user, "token.enrol", f"ok: enrolled by {enrolled.by}",
+                      {"id": enrolled.token.id})  # fmt: skip
+    return {"id": enrolled.token.id, "token": enrolled.token.secret, "user": enrolled.user}
 
 
 def _set_disabled(ops, admin: str, name: str, disabled: bool) -> dict[str, Any]:

@@ -140,6 +140,10 @@ class AccessPolicy:
         self._owner = {a.apid: a.owner for a in mdb.apids}
         self._sender = {e.parameter: c.apid for c in mdb.containers for e in c.entries}
 
+    def add_user(self, user: User) -> None:
+        """A user created at run time (``ilrs.ops.enrolment``)."""
+        self.users[user.name] = user
+
     def user(self, name: str) -> User:
         try:
             return self.users[name]
@@ -247,6 +251,8 @@ class Session:
 
     user: str
     token_id: str | None
+    #: The admin whose enrolment secret produced the token (None: issued to its owner).
+    enrolled_by: str | None = None
 
 
 class TokenAuthenticator:
@@ -271,6 +277,12 @@ class TokenAuthenticator:
         self._lock = threading.Lock()
         self._disabled = archive.disabled_users()
         self._watchers: list[Callable[[str | None, str | None], None]] = []
+        self._enrolled_by = archive.enrolled_tokens()  # token id → the admin who enrolled it
+
+    def note_enrolled(self, token_id: str, by: str) -> None:
+        """Remember that ``token_id`` came from an enrolment created by ``by``."""
+        with self._lock:
+            self._enrolled_by[token_id] = by
 
     def issue(self, user: str, *, now_ns: int, by: str | None = None) -> NewToken:
         """A new token for ``user``; ``by`` is who asks (None: the server's operator)."""
@@ -375,4 +387,5 @@ class TokenAuthenticator:
     def _active(self, user: str, token_id: str | None) -> Session | None:
         if user not in self.policy.users or user in self._disabled:
             return None
-        return Session(user, token_id)
+        return Session(user, token_id, None if token_id is None else self._enrolled_by.get(
+            token_id))  # fmt: skip

@@ -26,6 +26,7 @@ from ilrs.ops.audit import AuditLog
 from ilrs.ops.auth import AccessPolicy, AuthConfig, TokenAuthenticator, load_auth
 from ilrs.ops.commanding import Commander
 from ilrs.ops.derived import DerivedParameter
+from ilrs.ops.enrolment import Enrolments
 from ilrs.ops.link import GroundLink, UdpGroundLink
 from ilrs.ops.mdb import MissionDatabase, load_mdb
 from ilrs.ops.processor import Processor
@@ -172,6 +173,7 @@ class OpsService:
         self.audit_log = AuditLog(self.archive, anchor=self.anchor)
         self.audit_log.start_anchor(time_ns=clock())
         self.tokens = TokenAuthenticator(self.archive, self.policy)
+        self.enrolments = Enrolments(self.archive, self.policy, self.tokens)
         self.processor = Processor(mdb=self.mdb, archive=self.archive, derived=derived)
         rebuilt = self.processor.rebuild_parameters()  # samples lost in a crash, if any
         if rebuilt:
@@ -244,6 +246,11 @@ class OpsService:
             self._audit(user, action, request, f"error: {type(exc).__name__}: {exc}")
             raise
         self._audit(user, action, request, "ok")
+
+    def audit_event(self, user: str, action: str, outcome: str,
+                      request: dict[str, Any] | None = None) -> None:  # fmt: skip
+        """Record an event whose outcome the caller decides (e.g. an enrolment)."""
+        self._audit(user, action, request or {}, outcome)
 
     def _audit(self, user: str, action: str, request: dict[str, Any], outcome: str) -> None:
         self.audit_log.record(user=user, action=action, time_ns=self.clock(),

@@ -183,6 +183,52 @@ class LogTables:
             )
             self._commit()
 
+    def append_user(self, name: str, partner: str, roles: list[str], *, time_ns: int,
+                    by: str) -> None:  # fmt: skip
+        """Record a user created at run time (append-only)."""
+        with self._lock, self._guard("store user"):
+            self._run("INSERT INTO users (user_name, partner, roles, time_ns, by_user) "
+                      "VALUES (?, ?, ?, ?, ?)", (name, partner, ",".join(roles), time_ns, by))
+            self._commit()
+
+    def added_users(self) -> list[tuple[str, str, list[str]]]:
+        """Users created at run time: (name, partner, roles), oldest first."""
+        with self._lock:
+            rows = self._run("SELECT user_name, partner, roles FROM users ORDER BY id").fetchall()
+        return [(r[0], r[1], r[2].split(",")) for r in rows]
+
+    def put_enrolment(self, enrolment_id: str, user: str, secret_hash: str, created_ns: int,
+                      by: str, expires_ns: int) -> None:  # fmt: skip
+        with self._lock, self._guard("store enrolment"):
+            self._run("INSERT INTO enrolments (id, user_name, hash, created_ns, by_user, "
+                      "expires_ns) VALUES (?, ?, ?, ?, ?, ?)",
+                      (enrolment_id, user, secret_hash, created_ns, by, expires_ns))
+            self._commit()
+
+    def enrolment(self, enrolment_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._run("SELECT user_name, hash, by_user, expires_ns, used_ns, token_id "
+                            "FROM enrolments WHERE id = ?", (enrolment_id,)).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("user", "hash", "by", "expires_ns", "used_ns", "token_id"), row,
+                        strict=True))  # fmt: skip
+
+    def use_enrolment(self, enrolment_id: str, used_ns: int, token_id: str) -> bool:
+        """Mark an enrolment redeemed (once: False when it already was)."""
+        with self._lock, self._guard("use enrolment"):
+            cur = self._run("UPDATE enrolments SET used_ns = ?, token_id = ? WHERE id = ? "
+                            "AND used_ns IS NULL", (used_ns, token_id, enrolment_id))
+            self._commit()
+        return cur.rowcount == 1
+
+    def enrolled_tokens(self) -> dict[str, str]:
+        """Token id → the admin whose enrolment produced it."""
+        with self._lock:
+            rows = self._run("SELECT token_id, by_user FROM enrolments "
+                             "WHERE token_id IS NOT NULL").fetchall()
+        return {r[0]: r[1] for r in rows}
+
     def disabled_users(self) -> set[str]:
         """Users whose latest state record disables them."""
         with self._lock:

@@ -38,6 +38,14 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS user_states (
         id {serial}, user_name TEXT NOT NULL, disabled INTEGER NOT NULL,
         time_ns BIGINT NOT NULL, by_user TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS users (
+        id {serial}, user_name TEXT NOT NULL, partner TEXT NOT NULL, roles TEXT NOT NULL,
+        time_ns BIGINT NOT NULL, by_user TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS enrolments (
+        id TEXT PRIMARY KEY, user_name TEXT NOT NULL, hash TEXT NOT NULL,
+        created_ns BIGINT NOT NULL, by_user TEXT NOT NULL, expires_ns BIGINT NOT NULL,
+        used_ns BIGINT, token_id TEXT)""",
 ]
 #: Tables whose rows may never change or disappear.
-APPEND_ONLY = ("packets", "events", "commands", "command_stages", "audit", "user_states")
+APPEND_ONLY = ("packets", "events", "commands", "command_stages", "audit", "user_states",
+               "users")
