@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 
@@ -50,6 +49,8 @@ def horizon(
     max_range_km: float = typer.Option(300.0, "--max-range-km", help="How far rays go, km."),
 ) -> None:
     """Horizon profile of a point: elevation of the terrain horizon per azimuth bin."""
+    import numpy as np
+
     from ilrs.terrain import as_dems, horizon_profile, site_on_dem
 
     if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".png"):

@@ -117,7 +117,7 @@ def _tile_horizons(job: dict) -> tuple[np.ndarray, np.ndarray]:
                  for i, (a, b, h) in enumerate(zip(job["lat_deg"], job["lon_deg"],
                                                    job["ground_m"], strict=True))]
         elevation_rad, _, _ = horizon_elevations(dems, sites, job["n_azimuths"],
-                                                 job["max_range_m"])
+                                                 job["max_range_m"], exact=job["exact"])
         return (np.ascontiguousarray(elevation_rad),
                 np.ascontiguousarray(np.stack([s.enu for s in sites])))
     x, y = job["x_m"], job["y_m"]
@@ -127,7 +127,8 @@ def _tile_horizons(job: dict) -> tuple[np.ndarray, np.ndarray]:
     band = body_band(np.stack([c.enu for c in corners]), job["tracks"],
                      0.5 * math.hypot(np.ptp(x), np.ptp(y))) if job.get("band") else None
     gh = grid_horizons(dems, x, y, job["mast_m"], job["n_azimuths"], job["max_range_m"],
-                       ground_m=job["ground_m"].reshape(y.size, x.size), band_rad=band)
+                       ground_m=job["ground_m"].reshape(y.size, x.size), band_rad=band,
+                       exact=job["exact"])
     n = x.size * y.size
     return (np.ascontiguousarray(gh.elevation_rad.reshape(n, -1)),
             np.ascontiguousarray(gh.enu.reshape(n, 3, 3)))
@@ -153,7 +154,7 @@ def _tile_stats(job: dict) -> dict[str, np.ndarray]:
 def lighting_map(
     dems, spec: MapSpec, start_utc: str, stop_utc: str, step_s: float = 3600.0, *,
     scheduler=None, tile_px: int = 32, progress: bool = True, sky: Sky | None = None,
-    method: str = "all-points", band: bool = True,
+    method: str = "all-points", band: bool = True, exact: bool | None = None,
 ) -> xr.Dataset:
     """Illumination and Earth-visibility statistics of every point of the region.
 
@@ -162,7 +163,9 @@ def lighting_map(
     ``method``: ``"all-points"`` (:func:`ilrs.terrain.allpoints.grid_horizons` per tile,
     default) or ``"per-point"`` (one ray march per point, the reference). ``band``: with
     all-points, prove horizons only inside the band of elevations the Sun and the Earth
-    reach (:func:`body_band`; the statistics are the same).
+    reach (:func:`body_band`; the statistics are the same). ``exact``: march the full
+    quarter-pixel lattice (default: yes for all-points, no for per-point, today's path; the
+    per-point fast mode can miss a horizon by ~1° on steep crater walls).
     """
     if method not in ("all-points", "per-point"):
         raise InputError("horizon method", method, "'all-points' or 'per-point'")
@@ -193,6 +196,7 @@ def lighting_map(
                 "ground_m": ground[sl].ravel(), "mast_m": spec.mast_m,
                 "n_azimuths": spec.n_azimuths, "max_range_m": spec.max_range_m,
                 "tracks": tracks, "step_s": step_s, "method": method, "band": band,
+                "exact": method == "all-points" if exact is None else exact,
                 "x_m": x[sl[1]], "y_m": y[sl[0]],
             })
     results = map_chunks(_tile_stats, jobs, scheduler=scheduler, progress=progress,

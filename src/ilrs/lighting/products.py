@@ -130,13 +130,15 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
     half_diag = 0.5 * math.hypot(np.ptp(x), np.ptp(y))
     horizons = grid_horizons(stack=stack, dems=None, x_m=x, y_m=y, mast_m=job["mast_m"],
                              n_azimuths=job["n_azimuths"], max_range_m=job["max_range_m"],
-                             ground_m=ground, band_rad=body_band(enus_c, job["tracks"], half_diag))
+                             ground_m=ground, band_rad=body_band(enus_c, job["tracks"], half_diag),
+                             exact=True)
     n = x.size * y.size
     out = np.empty((n, 6))
     sun, earth = job["tracks"]["sun"], job["tracks"]["earth"]
     k.sun_earth_stats(horizons.elevation_rad.reshape(n, -1),
                       np.ascontiguousarray(horizons.enu.reshape(n, 3, 3)), sun.unit_me,
-                      sun.radius_rad, sun.weight, earth.unit_me, earth.radius_rad, out)
+                      sun.radius_rad, np.ones_like(sun.weight), earth.unit_me, earth.radius_rad,
+                      out)  # terrain shadows only, as the published maps and the site tool
     step_days = job["step_s"] / DAY_S
     result = {
         "sun_any_pct": 100.0 * out[:, k.SUN_ANY],
@@ -241,7 +243,8 @@ def polar_products(
             "max_range_m": max_range_m, "dems": "; ".join(paths),
             "synthetic": int(any(d.synthetic for d in as_dems(paths))),
             "method": "ilrs all-points horizons (ilrs.terrain.allpoints), flat-horizon disk "
-                      "segment rule per epoch (Mazarico et al. 2011), eclipses included",
+                      "segment rule per epoch (Mazarico et al. 2011); terrain shadows only "
+                      "(eclipses not counted, as in the published maps)",
         },
     )
     for name in ds.data_vars:
