@@ -60,3 +60,56 @@ def test_map_bad_output_name(capsys, bumpy_dem):
                  "--center-lon", "90", "--start", "2030-01-01", "--stop", "2030-01-02",
                  "--out", "map.png"]) == 1
     assert ".tif or .nc" in capsys.readouterr().err
+
+
+def test_map_products_write_tif_nc_png_and_psr_table(capsys, lunar_dems, tmp_path):
+    out = tmp_path / "products"
+    args = ["lighting", "map", "--dem", str(lunar_dems[1]), "--dem", str(lunar_dems[2]),
+            "--center-lat", "-89.6374", "--center-lon", "199.73", "--size-km", "0.96",
+            "--resolution-m", "240", "--start", "2030-01-01", "--stop", "2030-02-01",
+            "--step", "21600", "--scheduler", "inline", "--out", str(out), "--product", "all"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "permanently shadowed regions" in printed and "4 × 4 points" in printed
+    for product in ("sun", "night", "earth", "sun-earth", "psr", "double-shadow"):
+        for suffix in (".tif", ".nc", ".png"):
+            assert (out / f"polar-{product}{suffix}").stat().st_size > 0
+    with rasterio.open(out / "polar-night.tif") as src:
+        assert src.descriptions == ("longest_night_days",) and src.tags(1)["units"] == "days"
+        assert "2030-01-01" in src.tags()["provenance"]
+    assert (out / "polar-sun.png").stat().st_size > 20_000
+    assert len(list((out / "work").glob("tiles-*/tile-*.npz"))) == 1
+
+
+def test_map_products_with_ensemble_write_sigma(capsys, lunar_dems, tmp_path):
+    out = tmp_path / "ens"
+    assert main(["lighting", "map", "--dem", str(lunar_dems[1]), "--dem", str(lunar_dems[2]),
+                 "--center-lat", "-89.6374", "--center-lon", "199.73", "--size-km", "0.48",
+                 "--resolution-m", "240", "--start", "2030-01-01", "--stop", "2030-01-15",
+                 "--step", "21600", "--scheduler", "inline", "--out", str(out), "--product",
+                 "sun", "--ensemble", "2"]) == 0
+    assert "σ from 2 DEM clones" in capsys.readouterr().out
+    with rasterio.open(out / "polar-sun.tif") as src:
+        assert "sun_any_pct_sigma" in src.descriptions
+
+
+def test_site_ensemble_reports_sigma(capsys, lunar_dems):
+    assert main(["lighting", "site", "--lat", "-89.6374", "--lon", "199.73", "--start",
+                 "2030-01-01", "--stop", "2030-01-10", "--step", "21600", "--dem",
+                 str(lunar_dems[1]), "--dem", str(lunar_dems[2]), "--ensemble", "2",
+                 "--format", "json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["ensemble"] == 2 and "white 1 m" in stats["error_model"]
+    assert stats["sigma"]["sun_any_pct"] >= 0.0 and "earth_any_pct" in stats["sigma"]
+
+
+def test_map_products_bad_input(capsys, bumpy_dem, tmp_path):
+    base = ["lighting", "map", "--dem", str(bumpy_dem), "--center-lat", "-89.95",
+            "--center-lon", "90", "--start", "2030-01-01", "--stop", "2030-01-02"]
+    assert main([*base, "--out", str(tmp_path / "p"), "--product", "moonlight"]) == 1
+    assert "moonlight" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "p.tif"), "--product", "sun"]) == 1
+    assert "a folder" in capsys.readouterr().err
+    assert main(["lighting", "site", "--lat", "-89.9", "--lon", "0", "--start", "2030-01-01",
+                 "--stop", "2030-01-02", "--ensemble", "2"]) == 1
+    assert "--dem" in capsys.readouterr().err

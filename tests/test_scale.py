@@ -84,3 +84,76 @@ def test_local_cluster_started_and_closed_by_map_chunks():
     local = map_chunks(partial(_block_sums, 4), chunks, scheduler="local", progress=False,
                        n_workers=2, processes=False)
     assert local == inline
+
+
+def _wait_for(condition, timeout_s: float, what: str):
+    """Poll ``condition`` until it is true (returns its value) or fail after ``timeout_s``."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def real_cluster(tmp_path_factory):
+    """A real ``dask scheduler`` and ``dask worker`` as separate processes on 127.0.0.1."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("distributed")
+    dask_cli = Path(sys.executable).with_name("dask")
+    if not dask_cli.exists():
+        pytest.skip("the dask command is not installed")
+    folder = tmp_path_factory.mktemp("cluster")
+    info = folder / "scheduler.json"
+    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": folder}
+    scheduler = subprocess.Popen([str(dask_cli), "scheduler", "--host", "127.0.0.1", "--port",
+                                  "0", "--no-dashboard", "--scheduler-file", str(info)], **common)
+    worker = None
+    try:
+        _wait_for(lambda: info.exists() and info.stat().st_size > 0, 60, "the scheduler file")
+        address = json.loads(info.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        worker = subprocess.Popen([str(dask_cli), "worker", address, "--host", "127.0.0.1",
+                                   "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                                   "--local-directory", str(folder)], **common)
+        from distributed import Client
+
+        with Client(address, timeout=30) as c:
+            c.wait_for_workers(1, timeout=60)
+        yield address
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+def test_polar_products_on_a_real_scheduler_and_worker(real_cluster, lunar_dems, tmp_path):
+    """Tiles with halos on separate dask processes give the same products as inline, and
+    the finished tiles a rerun finds are not recomputed."""
+    from ilrs.lighting.products import ProductGrid, polar_products
+    from ilrs.terrain import as_dems
+
+    dems = lunar_dems[1:]
+    grid = ProductGrid.square(as_dems(dems)[0], -89.6374, 199.73, 0.96, 240.0)
+    args = (dems, grid, "2030-01-01", "2030-02-01", 6 * 3600.0)
+    inline = polar_products(*args, scheduler="inline", tile_px=2, progress=False)
+    on_cluster = polar_products(*args, scheduler=real_cluster, tile_px=2, progress=False,
+                                work_dir=tmp_path)
+    np.testing.assert_allclose(on_cluster.sun_any_pct.values, inline.sun_any_pct.values)
+    np.testing.assert_array_equal(on_cluster.psr.values, inline.psr.values)
+    tiles = sorted(tmp_path.glob("tiles-*/tile-*.npz"))
+    assert len(tiles) == 4
+    stamps = [p.stat().st_mtime_ns for p in tiles]
+    again = polar_products(*args, scheduler=real_cluster, tile_px=2, progress=False,
+                           work_dir=tmp_path)
+    np.testing.assert_allclose(again.sun_any_pct.values, inline.sun_any_pct.values)
+    assert [p.stat().st_mtime_ns for p in tiles] == stamps
