@@ -29,6 +29,7 @@ Earth's direction moves by 0.01°). Double shadows need the whole lit map and ru
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -114,9 +115,20 @@ class ProductGrid:
         return cls(float(x0) + offsets, float(y0) - offsets)
 
 
+@functools.cache
+def _sky() -> Sky:
+    """One sky engine per process (a worker loads the kernels once, not per tile)."""
+    return Sky()
+
+
 def _tile(job: dict) -> dict[str, np.ndarray]:
     """One tile: horizons of all its points, then the statistics (module level so a Dask
-    worker can unpickle it); saved to ``job['save']`` when given."""
+    worker can unpickle it); saved to ``job['save']`` when given. The Sun's and Earth's
+    tracks are computed here, from the tile centre, so a task carries no big arrays."""
+    if "tracks" not in job:
+        epochs = Epochs.from_range(job["start_utc"], job["stop_utc"], job["step_s"])
+        job = job | {"tracks": body_tracks(Site("tile centre", *job["centre_deg"]), epochs,
+                                           _sky())}
     dems = as_dems(job["dems"])
     x, y = job["x_m"], job["y_m"]
     lat, lon = grid_sites(dems[0].projection, x, y)
@@ -185,13 +197,14 @@ def polar_products(
 
     ``dems``: paths, finest first (workers re-open them). ``work_dir``: where finished
     tiles are kept; a rerun with the same inputs and ``work_dir`` computes only the
-    missing tiles. ``scheduler`` as for :func:`ilrs.scale.map_chunks`.
+    missing tiles. ``scheduler`` as for :func:`ilrs.scale.map_chunks`. ``sky``: a sky
+    engine of your own (its tracks are then computed here and shipped with each tile);
+    by default each worker uses the default kernels.
     """
     paths = [str(d.path) for d in as_dems(dems)]
     if int(tile_px) != tile_px or tile_px < 2:
         raise InputError("tile_px", tile_px, "an integer ≥ 2")
     epochs = Epochs.from_range(start_utc, stop_utc, step_s)
-    sky = sky or Sky()
     projection = as_dems(paths[:1])[0].projection
     save_dir = None
     if work_dir is not None:
@@ -212,12 +225,14 @@ def polar_products(
                 continue
             x, y = grid.x_m[sl[1]], grid.y_m[sl[0]]
             lat, lon = projection.latlon_from_xy(np.mean(x), np.mean(y))
-            centre = Site("tile centre", float(np.degrees(lat)), float(np.degrees(lon)))
-            jobs.append((len(slices) - 1, {
-                "dems": paths, "x_m": x, "y_m": y, "mast_m": mast_m, "n_azimuths": n_azimuths,
-                "max_range_m": max_range_m, "step_s": step_s, "save": save,
-                "tracks": body_tracks(centre, epochs, sky),
-            }))
+            centre = (float(np.degrees(lat)), float(np.degrees(lon)))
+            job = {"dems": paths, "x_m": x, "y_m": y, "mast_m": mast_m,
+                   "n_azimuths": n_azimuths, "max_range_m": max_range_m, "step_s": step_s,
+                   "save": save, "start_utc": start_utc, "stop_utc": stop_utc,
+                   "centre_deg": centre}
+            if sky is not None:  # a caller's own sky engine: tracks computed here
+                job["tracks"] = body_tracks(Site("tile centre", *centre), epochs, sky)
+            jobs.append((len(slices) - 1, job))
     if jobs:
         done = map_chunks(_tile, [job for _, job in jobs], scheduler=scheduler,
                           progress=progress, description=f"product tiles ({len(slices)} in all)")
