@@ -279,3 +279,23 @@ def doubly_shadowed(heights_m, lit, rows, cols, pixel_m, radius_m, eye_m, n_azim
                         clear = False
                         break
         out[k] = clear
+
+
+@njit(cache=True)
+def band_by_azimuth(az_lo_rad, az_hi_rad, el_lo_rad, el_hi_rad, margin_bins, floor_rad,
+                    ceiling_rad):
+    """Per uniform azimuth bin (``floor_rad``, ``ceiling_rad``, length n), the lowest and
+    highest elevation a body's disk reaches over the epochs whose azimuth span
+    ``[az_lo, az_hi]`` (az_hi may exceed 2π: the span wraps) touches the bin or its
+    ``margin_bins`` neighbours; bins never touched keep their initial values."""
+    n = floor_rad.shape[0]
+    scale = n / TWO_PI
+    for i in range(az_lo_rad.shape[0]):
+        j0 = math.floor(az_lo_rad[i] * scale) - margin_bins
+        j1 = math.floor(az_hi_rad[i] * scale) + 1 + margin_bins
+        for j in range(j0, min(j1, j0 + n - 1) + 1):
+            b = j % n
+            if el_lo_rad[i] < floor_rad[b]:
+                floor_rad[b] = el_lo_rad[i]
+            if el_hi_rad[i] > ceiling_rad[b]:
+                ceiling_rad[b] = el_hi_rad[i]

@@ -26,7 +26,6 @@ from ilrs.errors import InputError
 from ilrs.lighting import _kernels as k
 from ilrs.scale import map_chunks
 from ilrs.sky import Epochs, Site, Sky
-from ilrs.sky.site import MOON_RADIUS_M
 from ilrs.sky.topocentric import eclipse_hidden_fraction
 from ilrs.terrain import Dem, as_dems, horizon_elevations
 from ilrs.terrain.allpoints import grid_horizons
@@ -93,20 +92,33 @@ def map_axes(dem: Dem, spec: MapSpec) -> tuple[np.ndarray, np.ndarray]:
 BAND_MARGIN_RAD = math.radians(0.25)
 
 
-def body_band(enus: np.ndarray, tracks: dict[str, Track], half_diag_m: float
-              ) -> tuple[float, float]:
-    """Elevations (rad) the bodies' disks can reach anywhere in a patch: their extremes at
-    the frames ``enus`` (S, 3, 3) of some points of it, widened by the patch's
-    half-diagonal of arc (how far the local vertical turns across it) and a margin. A
-    horizon outside this band changes no statistic of these bodies."""
-    lo, hi = math.inf, -math.inf
+def body_band(enus: np.ndarray, tracks: dict[str, Track], n_azimuths: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Per azimuth bin, the elevations (rad) the bodies' disks can reach anywhere in a
+    patch whose corner frames are ``enus`` (S, 3, 3): at each epoch the span of the
+    corners' azimuths (the points between see the body between them) widened by one bin,
+    and the span of their elevations ± the disk's radius, widened by BAND_MARGIN_RAD. A
+    horizon clamped to this band changes no statistic of these bodies; in bins no body
+    ever reaches the band is empty (floor = ceiling = the lowest floor)."""
+    floor = np.full(n_azimuths, np.inf)
+    ceiling = np.full(n_azimuths, -np.inf)
     for track in tracks.values():
         u = np.einsum("sij,nj->sni", enus, track.unit_me)
+        az = np.mod(np.arctan2(u[..., 0], u[..., 1]), 2 * math.pi)  # (S, N)
         el = np.arctan2(u[..., 2], np.hypot(u[..., 0], u[..., 1]))
-        lo = min(lo, float((el - track.radius_rad).min()))
-        hi = max(hi, float((el + track.radius_rad).max()))
-    spread = half_diag_m / MOON_RADIUS_M + BAND_MARGIN_RAD
-    return max(lo - spread, -1.5), min(hi + spread, 1.5)
+        rel = np.mod(az - az[:1] + math.pi, 2 * math.pi) - math.pi  # unwrap about corner 0
+        lo = az[0] + rel.min(axis=0)
+        hi = az[0] + rel.max(axis=0)
+        shift = np.floor(lo / (2 * math.pi)) * 2 * math.pi
+        k.band_by_azimuth(np.ascontiguousarray(lo - shift), np.ascontiguousarray(hi - shift),
+                          np.ascontiguousarray(el.min(axis=0) - track.radius_rad
+                                               - BAND_MARGIN_RAD),
+                          np.ascontiguousarray(el.max(axis=0) + track.radius_rad
+                                               + BAND_MARGIN_RAD), 1, floor, ceiling)
+    empty = ~np.isfinite(floor)
+    lowest = float(floor[~empty].min()) if (~empty).any() else 0.0
+    floor[empty] = ceiling[empty] = lowest
+    return np.clip(floor, -1.5, 1.5), np.clip(ceiling, -1.5, 1.5)
 
 
 def _tile_horizons(job: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +137,7 @@ def _tile_horizons(job: dict) -> tuple[np.ndarray, np.ndarray]:
         job["lat_deg"][[0, x.size - 1, -x.size, -1]], job["lon_deg"][[0, x.size - 1, -x.size, -1]],
         strict=True)]
     band = body_band(np.stack([c.enu for c in corners]), job["tracks"],
-                     0.5 * math.hypot(np.ptp(x), np.ptp(y))) if job.get("band") else None
+                     job["n_azimuths"]) if job.get("band") else None
     gh = grid_horizons(dems, x, y, job["mast_m"], job["n_azimuths"], job["max_range_m"],
                        ground_m=job["ground_m"].reshape(y.size, x.size), band_rad=band,
                        exact=job["exact"])

@@ -139,11 +139,10 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
     hole = ~np.isfinite(ground)
     ground = np.where(hole, np.nanmean(ground) if (~hole).any() else 0.0, ground)
     enus_c = np.stack([c.enu for c in corners])
-    half_diag = 0.5 * math.hypot(np.ptp(x), np.ptp(y))
+    band = body_band(enus_c, job["tracks"], job["n_azimuths"])
     horizons = grid_horizons(stack=stack, dems=None, x_m=x, y_m=y, mast_m=job["mast_m"],
                              n_azimuths=job["n_azimuths"], max_range_m=job["max_range_m"],
-                             ground_m=ground, band_rad=body_band(enus_c, job["tracks"], half_diag),
-                             exact=True)
+                             ground_m=ground, band_rad=band, exact=True)
     n = x.size * y.size
     out = np.empty((n, 6))
     sun, earth = job["tracks"]["sun"], job["tracks"]["earth"]

@@ -148,15 +148,17 @@ def plot_product(ds: xr.Dataset, variable: str, path: Path) -> Path:
     width = x_km[-1] - x_km[0]
     bar = _nice_length(max(width / 4, 1e-3))
     x0, y0 = x_km[0] + 0.05 * width, y_km[-1] + 0.06 * (y_km[0] - y_km[-1])
-    ax.plot([x0, x0 + bar], [y0, y0], color="white", lw=3)
-    ax.text(x0 + bar / 2, y0, f"{bar:g} km\n", color="white", ha="center", va="bottom")
+    ink = "black" if cmap in ("Blues", "Purples") else "white"  # light-low colour maps
+    ax.plot([x0, x0 + bar], [y0, y0], color=ink, lw=3)
+    ax.text(x0 + bar / 2, y0, f"{bar:g} km\n", color=ink, ha="center", va="bottom")
     title = (f"{long_name}\n{ds.attrs.get('start_utc', '')[:10]} – "
              f"{ds.attrs.get('stop_utc', '')[:10]}, every {ds.attrs.get('step_s', 0) / 3600:g} h, "
              f"{ds.attrs.get('mast_m', 0):g} m above ground")
     if int(ds.attrs.get("synthetic", 0)):
         title += "\n" + SYNTHETIC_NOTE
     ax.set_title(title, fontsize=10)
-    fig.text(0.01, 0.003, "\n".join(_wrap(provenance(ds), 150)), fontsize=5.5, va="bottom",
+    fig.get_layout_engine().set(rect=(0.0, 0.07, 1.0, 0.93))  # room for the provenance
+    fig.text(0.01, 0.005, "\n".join(_wrap(provenance(ds), 150)), fontsize=5.5, va="bottom",
              color="0.35")
     return _save(fig, path)
 

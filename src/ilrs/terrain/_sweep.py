@@ -269,9 +269,9 @@ def grid_horizons(
     coordinates (false easting/northing removed); ``e_map``, ``n_map`` (n, 2) the map
     directions of local east and north; ``r_obs_m`` (n,) observer radii;
     ``cuts_m`` the shared cut distances (first = the near field's end, last = the range).
-    ``floor_tan`` / ``ceiling_tan`` clamp the answer to a band of tangents (``-inf`` /
-    ``inf`` for none): below the floor nothing is marched, above the ceiling the march
-    stops, and the result is the exact horizon clamped to the band.
+    ``floor_tan`` / ``ceiling_tan`` (n_az,) clamp the answer, per azimuth, to a band of
+    tangents (``-inf`` / ``inf`` for none): below the floor nothing is marched, above the
+    ceiling the march stops, and the result is the exact horizon clamped to the band.
     """
     n_az = azimuth_rad.shape[0]
     n_cuts = cuts_m.shape[0]
@@ -330,7 +330,7 @@ def grid_horizons(
                 ty = ca * north[i, 1] + sa * east[i, 1]
                 tz = ca * north[i, 2] + sa * east[i, 2]
                 r_obs = r_obs_m[i]
-                best = floor_tan
+                best = floor_tan[j]
                 d_best = -1.0
                 if d_prev[q] > 0.0:
                     best2, d2 = _seed(ux, uy, uz, tx, ty, tz, r_obs, radius_m, max_range_m,
@@ -361,7 +361,7 @@ def grid_horizons(
                         best = best2
                 # the far field: skip the cuts the shared bound rules out, march the rest
                 k = 0
-                while k < n_cuts - 1 and best < ceiling_tan:
+                while k < n_cuts - 1 and best < ceiling_tan[j]:
                     if _cannot_beat(best, top_all_m, c_cut[k], s_cut[k], c_far, s_far, r_obs,
                                     radius_m):
                         break
@@ -402,5 +402,5 @@ def grid_horizons(
                         best = best2
                         d_best = d2
                 d_prev[q] = d_best
-                best = min(best, ceiling_tan)
+                best = min(best, ceiling_tan[j])
                 elevation_rad[i, j] = math.atan(best) if best > -np.inf else -0.5 * math.pi

@@ -91,7 +91,7 @@ def grid_horizons(
     block_px: int = 4,
     near_m: float | None = None,
     exact: bool = False,
-    band_rad: tuple[float, float] | None = None,
+    band_rad: tuple | None = None,
 ) -> GridHorizons:
     """Horizons of every point of the grid ``y_m × x_m`` (map metres, rows × columns).
 
@@ -102,6 +102,7 @@ def grid_horizons(
     ``band_rad = (lo, hi)``: only horizons inside this elevation band matter (e.g. where
     the Sun and the Earth can be); the result is the horizon clamped to it, which is much
     cheaper to prove (terrain below ``lo`` is never marched, a ray stops above ``hi``).
+    ``lo`` and ``hi`` may be scalars or one value per azimuth bin.
     """
     x_m = np.atleast_1d(np.asarray(x_m, float))
     y_m = np.atleast_1d(np.asarray(y_m, float))
@@ -140,12 +141,13 @@ def grid_horizons(
     growth, strides = (
         (0.0, (SPARSE_STRIDE, 1.0)) if exact else (STEP_GROWTH, (SPARSE_STRIDE, FAST_STRIDE))
     )
-    floor_tan, ceiling_tan = -np.inf, np.inf
+    floor_tan, ceiling_tan = np.full(az.size, -np.inf), np.full(az.size, np.inf)
     if band_rad is not None:
-        lo, hi = band_rad
-        if not -math.pi / 2 < lo < hi < math.pi / 2:
-            raise InputError("horizon band", band_rad, "lo < hi, radians within ±90°")
-        floor_tan, ceiling_tan = math.tan(lo), math.tan(hi)
+        lo, hi = (np.broadcast_to(np.asarray(b, float), az.shape) for b in band_rad)
+        if not (np.all(-math.pi / 2 < lo) and np.all(lo <= hi) and np.all(hi < math.pi / 2)):
+            raise InputError("horizon band", "lo > hi or beyond ±90°",
+                             "lo ≤ hi, radians within ±90° (scalars or one per azimuth)")
+        floor_tan, ceiling_tan = np.tan(lo), np.tan(hi)
     elevation = np.empty((xx.size, az.size))
     _sweep.grid_horizons(
         up, north, east, np.ascontiguousarray((xx - stack.proj[4]).ravel()),
