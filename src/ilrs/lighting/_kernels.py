@@ -184,6 +184,19 @@ def _body_fraction(horizon, enu, x, y, z, radius_rad, weight):
 SUN_ANY, SUN_MEAN, NIGHT_STEPS, EARTH_ANY, BLACKOUT_STEPS, SUN_AND_EARTH = range(6)
 
 
+@njit(cache=True, inline="always")
+def _fraction_or_bound(horizon, enu, x, y, z, radius_rad, weight, sin_low, sin_high):
+    """:func:`_body_fraction`, decided from the elevation's sine alone when the whole disk is
+    below the lowest horizon (``sin_low`` = sin(min horizon − largest radius)) or above the
+    highest (``sin_high``): the same result without any trigonometry."""
+    u = enu[2, 0] * x + enu[2, 1] * y + enu[2, 2] * z
+    if u <= sin_low:
+        return 0.0
+    if u >= sin_high:
+        return weight
+    return _body_fraction(horizon, enu, x, y, z, radius_rad, weight)
+
+
 @njit(cache=True, parallel=True)
 def sun_earth_stats(horizons_rad, enus, sun_unit, sun_radius, sun_weight, earth_unit,
                     earth_radius, out):
@@ -193,9 +206,17 @@ def sun_earth_stats(horizons_rad, enus, sun_unit, sun_radius, sun_weight, earth_
     with no Earth (steps), share with both some Sun and some Earth. Flat-horizon disks;
     ``sun_weight`` is 1 − the eclipse's hidden fraction."""
     n_epochs = sun_unit.shape[0]
+    sun_r_max = sun_radius.max()
+    earth_r_max = earth_radius.max()
     for s in prange(horizons_rad.shape[0]):
         horizon = horizons_rad[s]
         enu = enus[s]
+        h_lo = horizon.min()
+        h_hi = horizon.max()
+        sun_low = math.sin(max(h_lo - sun_r_max, -0.5 * math.pi))
+        sun_high = math.sin(min(h_hi + sun_r_max, 0.5 * math.pi))
+        earth_low = math.sin(max(h_lo - earth_r_max, -0.5 * math.pi))
+        earth_high = math.sin(min(h_hi + earth_r_max, 0.5 * math.pi))
         sun_any = 0
         sun_total = 0.0
         earth_any = 0
@@ -205,10 +226,12 @@ def sun_earth_stats(horizons_rad, enus, sun_unit, sun_radius, sun_weight, earth_
         blackout = 0
         longest_blackout = 0
         for i in range(n_epochs):
-            fs = _body_fraction(horizon, enu, sun_unit[i, 0], sun_unit[i, 1], sun_unit[i, 2],
-                                sun_radius[i], sun_weight[i])
-            fe = _body_fraction(horizon, enu, earth_unit[i, 0], earth_unit[i, 1],
-                                earth_unit[i, 2], earth_radius[i], 1.0)
+            fs = _fraction_or_bound(horizon, enu, sun_unit[i, 0], sun_unit[i, 1],
+                                    sun_unit[i, 2], sun_radius[i], sun_weight[i], sun_low,
+                                    sun_high)
+            fe = _fraction_or_bound(horizon, enu, earth_unit[i, 0], earth_unit[i, 1],
+                                    earth_unit[i, 2], earth_radius[i], 1.0, earth_low,
+                                    earth_high)
             if fs > 0.0:
                 sun_any += 1
                 sun_total += fs

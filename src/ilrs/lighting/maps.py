@@ -99,7 +99,8 @@ def body_band(enus: np.ndarray, tracks: dict[str, Track], n_azimuths: int
     corners' azimuths (the points between see the body between them) widened by one bin,
     and the span of their elevations ± the disk's radius, widened by BAND_MARGIN_RAD. A
     horizon clamped to this band changes no statistic of these bodies; in bins no body
-    ever reaches the band is empty (floor = ceiling = the lowest floor)."""
+    ever reaches the band is empty (floor = ceiling = the median floor, a value inside the
+    horizon's usual range so that the statistics' quick bounds stay tight)."""
     floor = np.full(n_azimuths, np.inf)
     ceiling = np.full(n_azimuths, -np.inf)
     for track in tracks.values():
@@ -116,8 +117,8 @@ def body_band(enus: np.ndarray, tracks: dict[str, Track], n_azimuths: int
                           np.ascontiguousarray(el.max(axis=0) + track.radius_rad
                                                + BAND_MARGIN_RAD), 1, floor, ceiling)
     empty = ~np.isfinite(floor)
-    lowest = float(floor[~empty].min()) if (~empty).any() else 0.0
-    floor[empty] = ceiling[empty] = lowest
+    typical = float(np.median(floor[~empty])) if (~empty).any() else 0.0
+    floor[empty] = ceiling[empty] = typical
     return np.clip(floor, -1.5, 1.5), np.clip(ceiling, -1.5, 1.5)
 
 
