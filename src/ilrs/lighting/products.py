@@ -170,8 +170,16 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
 
 
 def _run_key(dems, grid, start_utc, stop_utc, step_s, mast_m, n_azimuths, max_range_m) -> str:
+    """Names the tile folder: the inputs and the code that computes a tile (so a changed
+    kernel never resumes from tiles an older one wrote)."""
+    from ilrs.lighting import _kernels as lighting_kernels
+    from ilrs.terrain import _kernels, _sweep, allpoints
+
+    code = "".join(Path(m.__file__).read_text()
+                   for m in (_kernels, _sweep, allpoints, lighting_kernels))
     text = json.dumps([[str(p) for p in dems], grid.x_m.tolist(), grid.y_m.tolist(), start_utc,
-                       stop_utc, step_s, mast_m, n_azimuths, max_range_m])
+                       stop_utc, step_s, mast_m, n_azimuths, max_range_m,
+                       hashlib.sha256((code + Path(__file__).read_text()).encode()).hexdigest()])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
