@@ -265,3 +265,17 @@ def test_serve_answers_from_the_start_from_any_folder(tmp_path):
             reader.join(timeout=60)  # the pipe is at its end: the reader stops
             proc.stdout.close()
     assert proc.returncode in (0, 130), json.dumps(seen)  # 130: stopped by Ctrl-C (SIGINT)
+
+
+def test_a_bad_scenario_stops_the_start_in_one_line(tmp_path):
+    """The scenario is read while the server already answers "starting": its error still
+    ends the command with one line and status 1 (no traceback from the server)."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: reference\nperiod:\n  step_s: -1\n")
+    done = subprocess.run([sys.executable, "-m", "ilrs.cli", "serve", str(bad), "--port", "0",
+                           "--db", str(tmp_path / "a.db")], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 1
+    assert done.stdout.startswith("listening on http://127.0.0.1:")
+    assert done.stderr.splitlines() == [
+        f"error: {bad}:3: period.step_s: got -1, expected greater than 0"]

@@ -160,7 +160,7 @@ class _WarmUp(threading.Thread):
         o = self.options
         bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                        TextColumn("{task.percentage:>5.1f} %"), TimeElapsedColumn(),
-                       console=self.err, transient=True)
+                       console=self.err, transient=True, disable=not self.err.is_terminal)
 
         def progress(stage: str, fraction: float) -> None:
             self.gate.update(stage, fraction)

@@ -262,7 +262,10 @@ class Gate:
 
     async def _lifespan(self, receive, send) -> None:
         while True:
-            message = await receive()
+            try:
+                message = await receive()
+            except asyncio.CancelledError:  # the server stopped during its startup (a
+                return                      # failed warm-up): nothing of ours to close
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
