@@ -160,8 +160,8 @@ def findings(res, lighting=None) -> list[Finding]:
         night = (f"The hardest moment was {fmt.utc(k['min_soc_utc'])}: the battery at "
                  f"{fmt.percent(k['min_soc'])}")
         if np.isfinite(n0):
-            night += (f" at the end of a {fmt.hours((n1 - n0) / 3600.0)} night of the arrays "
-                      f"({_utc(n0)} → {_utc(n1)})")
+            night += (f" at the end of a night of {fmt.hours((n1 - n0) / 3600.0)} at the "
+                      f"arrays ({_utc(n0)} → {_utc(n1)})")
         else:
             night += " with the Sun on the arrays (loads above generation)"
     else:
