@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
-from ilrs.errors import ScenarioFileError
+from ilrs.errors import InputError, ScenarioFileError
 from ilrs.plan import load_activities
 from ilrs.plan.cpsat import plan_cpsat
 from ilrs.plan.greedy import plan_greedy
@@ -117,6 +118,13 @@ def test_plan_file_error_is_clear(tmp_path):
     bad = tmp_path / "plan.json"
     bad.write_text("{\"activities\": [{}]}")
     with pytest.raises(ValueError, match=r"plan\.json written by ilrs plan"):
+        Plan.read(bad)
+    bad.write_text(json.dumps({"start_utc": "2037-03-11T00:00:00",
+                               "stop_utc": "2037-03-12T00:00:00", "activities": [
+                                   {"name": "x", "kind": "x", "start_utc": "2037-03-11T01:00:00",
+                                    "stop_utc": "2037-03-11T02:00:00", "power_w": 1,
+                                    "needs": ["moonlit"]}]}))
+    with pytest.raises(InputError, match="moonlit"):
         Plan.read(bad)
 
 

@@ -18,7 +18,7 @@ from ilrs.errors import InputError
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import Twin
-from ilrs.station.schedule import Schedule
+from ilrs.station.schedule import CONDITIONS, Schedule
 
 __all__ = ["Activity", "Plan"]
 
@@ -101,6 +101,9 @@ class Plan:
                 value=float(a.get("value", 0.0)),
                 thermal_window_k=tuple(a["thermal_window_k"]) if a.get("thermal_window_k")
                 else None) for a in data["activities"]]
+            unknown = sorted({n for a in acts for n in a.needs} - set(CONDITIONS))
+            if unknown:
+                raise ValueError(f"unknown condition(s) {unknown}; known: {list(CONDITIONS)}")
             return cls(utc_to_tdb(data["start_utc"]), utc_to_tdb(data["stop_utc"]), acts,
                        data.get("solver", {}), int(data.get("version", 1)))
         except OSError as exc:
