@@ -152,6 +152,9 @@ class _WarmUp(threading.Thread):
         self._stopping = threading.Event()
 
     def run(self) -> None:
+        # the heavy imports and the campaign run wait until the port answers (they would
+        # hold the interpreter while uvicorn starts)
+        self.gate.listening.wait(timeout=30)
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from ilrs.errors import IlrsError

@@ -25,12 +25,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ilrs.ops.auth import AuthConfig, Partner, User
-from ilrs.ops.link import SpacecraftLink
-from ilrs.ops.service import OpsService, OpsSettings
-from ilrs.ops.twin_spacecraft import TwinSpacecraft, mdb_for_twin
-from ilrs.station import LiveTwin
+if TYPE_CHECKING:  # the command center and the twin load when a station is built, so
+    # `ilrs serve` opens its port (Gate, paths) before importing them
+    from ilrs.ops.auth import AuthConfig
+    from ilrs.ops.link import SpacecraftLink
+    from ilrs.ops.service import OpsService
+    from ilrs.station import LiveTwin
 
 __all__ = ["DemoUser", "Gate", "LiveStation", "Server", "audit_anchor_path",
            "default_archive_path", "demo_auth", "find_web_dir"]
@@ -80,6 +82,8 @@ class DemoUser:
 def demo_auth(live: LiveTwin) -> tuple[AuthConfig, list[DemoUser]]:
     """Partners from the campaign; an admin, two flight directors (a critical command needs
     a second, different approver), a viewer and one operator per partner owning elements."""
+    from ilrs.ops.auth import AuthConfig, Partner, User
+
     described = live.describe()
     owners = sorted({e["owner"] for e in described["elements"]})
     lead = owners[0]
@@ -114,6 +118,10 @@ class LiveStation:
     progress: Callable[[str, float], None] | None = field(default=None, repr=False)
 
     def __post_init__(self):
+        from ilrs.ops.service import OpsService, OpsSettings
+        from ilrs.ops.twin_spacecraft import mdb_for_twin
+        from ilrs.station import LiveTwin
+
         report = self.progress or (lambda stage, fraction: None)
         report("loading the scenario and the sky", 0.0)
         self.live = LiveTwin.from_scenario(self.scenario)
@@ -137,6 +145,9 @@ class LiveStation:
         self.link: SpacecraftLink | None = None
 
     def start(self) -> LiveStation:
+        from ilrs.ops.link import SpacecraftLink
+        from ilrs.ops.twin_spacecraft import TwinSpacecraft
+
         self.ops.start()
         now = time.time_ns()
         self.spacecraft = TwinSpacecraft(self.live, self.mdb, speed=self.speed, start_ns=now)
@@ -207,6 +218,8 @@ class Gate:
         self.progress = 0.0
         self.error: str | None = None
         self.twin_time: Callable[[], str] | None = None
+        #: set once the server runs its startup: the port answers from here on
+        self.listening = threading.Event()
         self._app = None
         self._entered = None
         self._lock: asyncio.Lock | None = None
@@ -268,6 +281,7 @@ class Gate:
                 return                      # failed warm-up): nothing of ours to close
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
+                self.listening.set()
             elif message["type"] == "lifespan.shutdown":
                 if self._entered is not None:
                     await self._entered.__aexit__(None, None, None)
