@@ -94,7 +94,7 @@ def serve(
         None, "--web", help="Dashboard folder (default: the one shipped with the package)."),
 ) -> None:
     """Run the station twin live with the command center (REST, WebSocket, dashboard)."""
-    from ilrs.ops.serve import default_archive_path, find_web_dir
+    from ilrs.paths import default_archive_path, find_web_dir
 
     if not speed > 0:
         raise InputError("--speed", speed, "a positive number of simulated s per wall s")
@@ -113,7 +113,7 @@ def serve(
 def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir) -> None:
     import uvicorn
 
-    from ilrs.ops.serve import Gate
+    from ilrs.cli._gate import Gate
 
     out = _console()
     err = _console(stderr=True)

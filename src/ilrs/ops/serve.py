@@ -7,59 +7,35 @@ uvicorn on ``host:port`` (127.0.0.1 by default). Demo users, one per role and on
 per partner that owns elements, get fresh API tokens at every start (printed once; only
 their scrypt hashes are stored).
 
-``ilrs serve`` listens from its first second: :class:`Gate` answers ``/api/status``
-(``starting`` with the warm-up stage and progress, then ``ready``) and 503 elsewhere until
-the station is up, then hands every request to the command center's app.
+``ilrs serve`` listens from its first second (``ilrs.cli._gate.Gate`` answers
+``/api/status``: ``starting`` with the warm-up stage and progress, then ``ready``) and
+hands every request to the command center's app once the station is up.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the command center and the twin load when a station is built, so
-    # `ilrs serve` opens its port (Gate, paths) before importing them
+from ilrs.paths import default_archive_path, find_web_dir
+
+if TYPE_CHECKING:  # the command center and the twin load when a station is built
     from ilrs.ops.auth import AuthConfig
     from ilrs.ops.link import SpacecraftLink
     from ilrs.ops.service import OpsService
     from ilrs.station import LiveTwin
 
-__all__ = ["DemoUser", "Gate", "LiveStation", "Server", "audit_anchor_path",
+__all__ = ["DemoUser", "LiveStation", "Server", "audit_anchor_path",
            "default_archive_path", "demo_auth", "find_web_dir"]
 
 #: Where the live twin starts by default: after ILRS-5's planned landing (2035-08), so
 #: every partner payload of the basic model is on the surface.
 DEFAULT_EPOCH_UTC = "2036-01-01T00:00:00"
-
-
-def default_archive_path() -> Path:
-    """The archive of ``ilrs serve`` when no ``--db`` is given: a per-user data folder
-    (``$XDG_DATA_HOME/ilrs``, else ``~/.local/share/ilrs``; ``%LOCALAPPDATA%\\ilrs`` on
-    Windows), never the current folder."""
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        base = Path(os.environ["LOCALAPPDATA"])
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "ilrs" / "serve" / "archive.db"
-
-
-def find_web_dir() -> Path | None:
-    """The dashboard's folder found through the package, from any working folder: ``web/``
-    inside the installed package, else the ``web/`` of the source checkout the package is
-    installed from (editable install); None if neither holds an ``index.html``."""
-    candidates = [Path(str(resources.files("ilrs"))) / "web",
-                  Path(__file__).resolve().parents[3] / "web"]
-    return next((c for c in candidates if (c / "index.html").is_file()), None)
 
 
 def audit_anchor_path(db_url: str) -> Path | None:
@@ -200,103 +176,6 @@ class _Started:
 
     def stop(self) -> None:
         """The station stops the service itself."""
-
-
-class Gate:
-    """The ASGI app ``ilrs serve`` listens with before the station is up.
-
-    Until :meth:`open` hands it the command center's app it answers ``GET /api/status``
-    with ``{"state": "starting", "stage": …, "progress": …}`` and everything else with 503
-    (``Retry-After: 1``); after, ``/api/status`` without a token says ``ready`` (with the
-    twin's time) and every other request goes to the app, whose lifespan it runs. After
-    :meth:`fail` the status says ``failed`` with the error.
-    """
-
-    def __init__(self) -> None:
-        self.state = "starting"
-        self.stage = "starting"
-        self.progress = 0.0
-        self.error: str | None = None
-        self.twin_time: Callable[[], str] | None = None
-        #: set once the server runs its startup: the port answers from here on
-        self.listening = threading.Event()
-        self._app = None
-        self._entered = None
-        self._lock: asyncio.Lock | None = None
-
-    def update(self, stage: str, fraction: float) -> None:
-        self.stage, self.progress = stage, float(fraction)
-
-    def open(self, app, twin_time: Callable[[], str] | None = None) -> None:
-        self.twin_time = twin_time
-        self._app = app
-        self.state, self.stage, self.progress = "ready", "ready", 1.0
-
-    def fail(self, error: str) -> None:
-        self.state, self.error = "failed", error
-
-    def status(self) -> dict:
-        out = {"state": self.state, "stage": self.stage, "progress": round(self.progress, 4)}
-        if self.error is not None:
-            out["error"] = self.error
-        if self.state == "ready" and self.twin_time is not None:
-            out["twin_time"] = self.twin_time()
-        return out
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
-        headers = dict(scope.get("headers") or ())
-        asks_status = scope["type"] == "http" and scope["path"] == "/api/status"
-        if asks_status and (self._app is None or b"authorization" not in headers):
-            await _send_json(send, 200, self.status())
-            return
-        if self._app is None:
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1013})  # try again later
-            else:
-                await _send_json(send, 503, {"detail": f"starting: {self.stage}", **self.status()},
-                                 retry_after=True)
-            return
-        await self._enter()
-        await self._app(scope, receive, send)
-
-    async def _enter(self) -> None:
-        """Run the app's own lifespan once (its startup binds the running service)."""
-        if self._entered is not None:
-            return
-        self._lock = self._lock or asyncio.Lock()
-        async with self._lock:
-            if self._entered is None:
-                context = self._app.router.lifespan_context(self._app)
-                await context.__aenter__()
-                self._entered = context
-
-    async def _lifespan(self, receive, send) -> None:
-        while True:
-            try:
-                message = await receive()
-            except asyncio.CancelledError:  # the server stopped during its startup (a
-                return                      # failed warm-up): nothing of ours to close
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-                self.listening.set()
-            elif message["type"] == "lifespan.shutdown":
-                if self._entered is not None:
-                    await self._entered.__aexit__(None, None, None)
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-
-async def _send_json(send, status: int, body: dict, retry_after: bool = False) -> None:
-    payload = json.dumps(body).encode()
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(payload)).encode())]
-    if retry_after:
-        headers.append((b"retry-after", b"1"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
 
 
 class Server:
