@@ -279,3 +279,78 @@ def test_a_bad_scenario_stops_the_start_in_one_line(tmp_path):
     assert done.stdout.startswith("listening on http://127.0.0.1:")
     assert done.stderr.splitlines() == [
         f"error: {bad}:3: period.step_s: got -1, expected greater than 0"]
+
+
+# -- the gate ilrs serve listens with while the station warms up --------------------------
+
+def _call(app, scope: dict, messages=()) -> list[dict]:
+    """Run one ASGI exchange and return what the app sent."""
+    import asyncio
+
+    sent: list[dict] = []
+    queue_in = list(messages) or [{"type": "http.request", "body": b""}]
+
+    async def receive():
+        return queue_in.pop(0) if queue_in else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+def _http(path: str, token: bool = False) -> dict:
+    headers = [(b"authorization", b"Bearer x")] if token else []
+    return {"type": "http", "method": "GET", "path": path, "headers": headers}
+
+
+def test_the_gate_says_starting_then_hands_over_to_the_app():
+    from ilrs.cli._gate import Gate
+
+    gate = Gate()
+    gate.update("running the campaign to 2036-01-01", 0.25)
+    start, body = _call(gate, _http("/api/status"))
+    assert start["status"] == 200 and json.loads(body["body"]) == {
+        "state": "starting", "stage": "running the campaign to 2036-01-01", "progress": 0.25}
+    start, body = _call(gate, _http("/api/mdb/parameters", token=True))
+    assert start["status"] == 503 and (b"retry-after", b"1") in start["headers"]
+    closed = _call(gate, {"type": "websocket", "path": "/api/ws", "headers": []})
+    assert closed == [{"type": "websocket.close", "code": 1013}]
+
+    seen = []
+
+    async def app(scope, receive, send):  # stands for the command center's app
+        seen.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"app"})
+
+    class _Router:
+        @staticmethod
+        def lifespan_context(_app):
+            import contextlib
+
+            @contextlib.asynccontextmanager
+            async def context(_):
+                seen.append("lifespan")
+                yield
+
+            return context(_app)
+
+    app.router = _Router()
+    gate.open(app, twin_time=lambda: "2036-01-01T00:00:00Z")
+    start, body = _call(gate, _http("/api/status"))
+    assert json.loads(body["body"]) == {"state": "ready", "stage": "ready", "progress": 1.0,
+                                        "twin_time": "2036-01-01T00:00:00Z"}
+    assert _call(gate, _http("/api/status", token=True))[1]["body"] == b"app"
+    assert _call(gate, _http("/api/mdb/parameters", token=True))[1]["body"] == b"app"
+    assert seen == ["lifespan", "/api/status", "/api/mdb/parameters"]  # lifespan once
+
+
+def test_the_gate_reports_a_failed_start():
+    from ilrs.cli._gate import Gate
+
+    gate = Gate()
+    gate.fail("scenario.yaml:3: period.step_s: got -1")
+    status = json.loads(_call(gate, _http("/api/status"))[1]["body"])
+    assert status["state"] == "failed" and status["error"].startswith("scenario.yaml:3")
