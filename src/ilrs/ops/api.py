@@ -48,6 +48,7 @@ from ilrs.ops.api_deps import (
 from ilrs.ops.api_guard import BodyLimit, error_handler, validation_handler
 from ilrs.ops.api_ws import router as ws_router
 from ilrs.ops.auth import Action
+from ilrs.ops.plan_api import router as plan_router
 from ilrs.ops.service import OpsService, OpsSettings, iso_to_ns, ns_to_iso
 from ilrs.ops.web import mount_dashboard
 from ilrs.ops.xtce import export_xtce
@@ -335,11 +336,13 @@ def cancel(command_id: str, ops: Ops, user: CurrentUser) -> dict[str, Any]:
 # ------------------------------------------------------------------------------- app
 
 
-def create_app(settings: OpsSettings, *, service: OpsService | None = None) -> FastAPI:
+def create_app(settings: OpsSettings, *, service: OpsService | None = None,
+               plans: Any = None) -> FastAPI:
     """The FastAPI application; the command center starts with the app and stops with it.
 
     ``service`` lets a caller (``ilrs serve``, tests) pass an already built service, e.g.
-    one whose clock is the twin's.
+    one whose clock is the twin's; ``plans`` the :class:`~ilrs.ops.plan_desk.PlanDesk`
+    that serves ``/api/plans`` (without it those routes answer 404).
     """
 
     @contextlib.asynccontextmanager
@@ -369,7 +372,9 @@ def create_app(settings: OpsSettings, *, service: OpsService | None = None) -> F
         description="Telemetry, commanding, alarms and archive of the ILRS twin.",
         lifespan=lifespan,
     )
+    app.state.plans = plans
     app.include_router(router)
+    app.include_router(plan_router)
     app.include_router(admin_router)
     app.include_router(ws_router)
     app.add_exception_handler(RequestValidationError, validation_handler)

@@ -94,6 +94,7 @@ class LiveStation:
     progress: Callable[[str, float], None] | None = field(default=None, repr=False)
 
     def __post_init__(self):
+        from ilrs.ops.plan_desk import PlanDesk
         from ilrs.ops.service import OpsService, OpsSettings
         from ilrs.ops.twin_spacecraft import mdb_for_twin
         from ilrs.station import LiveTwin
@@ -115,6 +116,7 @@ class LiveStation:
                                     link_port=0, web_dir=self.web_dir,
                                     audit_anchor=audit_anchor_path(self.db_url))
         self.ops = OpsService(self.settings)
+        self.plans = PlanDesk(self.ops, self.live.elements)  # /api/plans
         self._demo = users
         self._stop = threading.Event()
         self._pump = threading.Thread(target=self._run, name="ilrs-twin", daemon=True)
@@ -155,7 +157,7 @@ class LiveStation:
         """The FastAPI app around the already running command center."""
         from ilrs.ops.api import create_app
 
-        return create_app(self.settings, service=_Started(self.ops))
+        return create_app(self.settings, service=_Started(self.ops), plans=self.plans)
 
     def __enter__(self) -> LiveStation:
         return self.start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ilrs.ops.archive.base import Archive
+from ilrs.ops.archive.plans import PlanRecord
 from ilrs.ops.archive.records import (
     AuditRecord,
     CommandRecord,
@@ -28,6 +29,7 @@ __all__ = [
     "CommandStage",
     "Downsampled",
     "EventRecord",
+    "PlanRecord",
     "RawPacket",
     "open_archive",
 ]

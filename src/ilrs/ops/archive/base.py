@@ -25,6 +25,7 @@ import numpy as np
 from ilrs.errors import ArchiveError
 from ilrs.ops._kernels import SUMMARY_DTYPE, minmax_buckets, minmax_from_summaries, summarize
 from ilrs.ops.archive.logs import LogTables
+from ilrs.ops.archive.plans import PlanTables
 from ilrs.ops.archive.records import Downsampled, RawPacket
 from ilrs.ops.archive.schema import APPEND_ONLY, SCHEMA
 
@@ -40,7 +41,7 @@ class _Buffer:
     stop_ns: int = 0
 
 
-class Archive(LogTables, ABC):
+class Archive(LogTables, PlanTables, ABC):
     """One interface over SQLite and PostgreSQL. Thread-safe (one lock per archive)."""
 
     backend = "abstract"

@@ -45,7 +45,11 @@ SCHEMA = [
         id TEXT PRIMARY KEY, user_name TEXT NOT NULL, hash TEXT NOT NULL,
         created_ns BIGINT NOT NULL, by_user TEXT NOT NULL, expires_ns BIGINT NOT NULL,
         used_ns BIGINT, token_id TEXT)""",
+    """CREATE TABLE IF NOT EXISTS plans (
+        version BIGINT PRIMARY KEY, time_ns BIGINT NOT NULL, user_name TEXT NOT NULL,
+        reason TEXT NOT NULL, activities INTEGER NOT NULL, commands INTEGER NOT NULL,
+        body TEXT NOT NULL)""",
 ]
 #: Tables whose rows may never change or disappear.
 APPEND_ONLY = ("packets", "events", "commands", "command_stages", "audit", "user_states",
-               "users")
+               "users", "plans")

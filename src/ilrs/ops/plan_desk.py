@@ -1,0 +1,212 @@
+"""The plan desk of ``ilrs serve``: plans uploaded by operators, checked against their
+permissions, stored as versions in the archive and the audit log, and delivered to the
+station as PUS-11 time-tagged commands (:mod:`ilrs.ops.plan_upload`).
+
+A partner operator may upload activities on its own partner's elements only (an
+activity's payload or rover is an element with an APID and an owner); an activity with no
+twin load (ISRU excavation, an EVA) runs on the station's bus, so it needs the right to
+command the station element. A viewer may upload nothing. Everything is checked before
+anything is stored or sent: a refused or malformed plan leaves no version, no command.
+
+Each accepted plan gets the next version number (the archive's highest + 1, whatever the
+file says); the commands whose release time has not passed on board are issued through
+the commander as the uploading user (authorization, history, verification as any
+command). A new version supersedes the previous one: its commands still queued on the
+ground are cancelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ilrs.errors import InputError, PermissionDeniedError
+from ilrs.ops.archive import PlanRecord
+from ilrs.ops.auth import Action
+from ilrs.ops.commanding import CommandEntry, CommandState
+from ilrs.ops.packets import CdsTime
+from ilrs.ops.plan_upload import TimedCommand, plan_commands
+from ilrs.ops.service import OpsService
+
+if TYPE_CHECKING:  # the twin and the planner load with the first plan (the API starts fast)
+    from ilrs.plan.plan import Plan
+
+__all__ = ["ActivityIn", "Delivery", "PlanDesk", "PlanIn", "to_plan"]
+
+#: Activities one upload may hold (the API's body limit bounds it too).
+MAX_ACTIVITIES = 2000
+#: Commands released sooner than this after the twin's time now are left out (they
+#: would reach the on-board scheduler after their time).
+RELEASE_MARGIN_S = 1.0
+
+
+class _In(BaseModel):
+    # plan.json as ``ilrs plan`` writes it carries more (tdb seconds, solver report)
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+class ActivityIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=100)
+    instance: int = Field(default=0, ge=0, le=1_000_000)
+    start_utc: str = Field(max_length=40)
+    stop_utc: str = Field(max_length=40)
+    power_w: float = Field(ge=0, le=1e7)
+    data_bit_s: float = Field(default=0.0, ge=0, le=1e12)
+    needs: list[str] = Field(default_factory=list, max_length=16)
+    payload: str | None = Field(default=None, max_length=200)
+    rover: str | None = Field(default=None, max_length=200)
+    resource: str | None = Field(default=None, max_length=200)
+    crew: int = Field(default=0, ge=0, le=100)
+    value: float = Field(default=0.0, ge=0, le=1e9)
+
+
+class PlanIn(_In):
+    """A plan to upload: ``plan.json`` as ``ilrs plan`` writes it (extra keys ignored)."""
+
+    start_utc: str = Field(max_length=40)
+    stop_utc: str = Field(max_length=40)
+    activities: list[ActivityIn] = Field(max_length=MAX_ACTIVITIES)
+    solver: dict[str, Any] = Field(default_factory=dict)
+
+
+def _tdb(iso: str, what: str) -> float:
+    from ilrs.plan.horizon import utc_to_tdb
+
+    text = iso.strip().removesuffix("Z")
+    try:
+        CdsTime.from_utc_iso(text)  # in the range the on-board clock can carry
+        return utc_to_tdb(text)
+    except (InputError, ValueError, TypeError, OverflowError):
+        raise InputError(what, iso, "a UTC ISO-8601 instant, 1958 to 2137 "
+                         "(2036-01-01T06:00:00)") from None
+
+
+def to_plan(body: PlanIn) -> Plan:
+    """The :class:`~ilrs.plan.plan.Plan` of an upload; ``InputError`` naming the field."""
+    from ilrs.plan.plan import Activity, Plan
+    from ilrs.station.schedule import CONDITIONS
+
+    start, stop = _tdb(body.start_utc, "start_utc"), _tdb(body.stop_utc, "stop_utc")
+    if stop <= start:
+        raise InputError("stop_utc", body.stop_utc,
+                         f"an instant after start_utc ({body.start_utc})")
+    acts = []
+    for i, a in enumerate(body.activities):
+        where = f"activities.{i}"
+        t0, t1 = _tdb(a.start_utc, f"{where}.start_utc"), _tdb(a.stop_utc, f"{where}.stop_utc")
+        if not start - 1e-3 <= t0 < t1 <= stop + 1e-3:
+            raise InputError(f"{where}.stop_utc", a.stop_utc,
+                             "after the activity's start_utc, both inside the plan's span")
+        unknown = sorted(set(a.needs) - set(CONDITIONS))
+        if unknown:
+            raise InputError(f"{where}.needs", unknown, f"conditions among {list(CONDITIONS)}")
+        if a.payload is not None and a.rover is not None:
+            raise InputError(f"{where}.rover", a.rover, "null when a payload is given")
+        acts.append(Activity(name=a.name, kind=a.kind, instance=a.instance, start_tdb_s=t0,
+                             stop_tdb_s=t1, power_w=a.power_w, data_bit_s=a.data_bit_s,
+                             needs=tuple(a.needs), payload=a.payload, rover=a.rover,
+                             resource=a.resource or a.payload or a.rover or a.kind,
+                             crew=a.crew, value=a.value))  # fmt: skip
+    return Plan(start, stop, acts, dict(body.solver))
+
+
+@dataclass
+class Delivery:
+    """A stored plan version and the commands issued for it."""
+
+    record: PlanRecord
+    commands: list[CommandEntry] = field(default_factory=list)
+    #: Commands of the plan left out: their release time had passed on board.
+    skipped: int = 0
+
+    def public(self, *, body: bool = False) -> dict[str, Any]:
+        out = {"version": self.record.version, "user": self.record.user,
+               "reason": self.record.reason, "activities": self.record.activities,
+               "commands": [c.id for c in self.commands], "skipped": self.skipped}  # fmt: skip
+        if body:
+            out["plan"] = json.loads(self.record.body)
+        return out
+
+
+class PlanDesk:
+    """Uploads, versions and delivery of plans for one running command center."""
+
+    def __init__(self, ops: OpsService, elements, *, station_element: str = "station"):
+        self.ops = ops
+        self.elements = list(elements)
+        self._apid = {e.id: ops.mdb.apid_of(e.id) for e in self.elements
+                      if any(a.name == e.id for a in ops.mdb.apids)}  # fmt: skip
+        self._by_load = {e.name: e for e in self.elements if e.role in ("payload", "rover")}
+        self.station_apid = self._apid.get(station_element)
+        self._lock = threading.Lock()
+        self.deliveries: dict[int, Delivery] = {}
+
+    # -- checks ---------------------------------------------------------------------------
+    def _authorize(self, user: str, plan: Plan) -> None:
+        """Every activity's element must be one ``user`` may command."""
+        self.ops.policy.require(user, Action.COMMAND)
+        for i, a in enumerate(plan.activities):
+            load = a.payload or a.rover
+            element = self._by_load.get(load) if load else None
+            if load is not None and element is None:
+                raise InputError(f"activities.{i}.{'payload' if a.payload else 'rover'}", load,
+                                 "a payload or rover element of the station")
+            apid = self.station_apid if element is None else self._apid.get(element.id)
+            if not self.ops.policy.can(user, Action.COMMAND, apid=apid):
+                target = "the station bus" if element is None else element.id
+                raise PermissionDeniedError(user, "plan activities on", target)
+
+    def _due(self, cmds: list[TimedCommand]) -> tuple[list[TimedCommand], int]:
+        """The commands still ahead of the twin's clock, and how many are not."""
+        now_s = self.ops.mission_clock() / 1e9 + RELEASE_MARGIN_S
+        ahead = [c for c in cmds if CdsTime.from_utc_iso(c.release_utc).unix_s >= now_s]
+        return ahead, len(cmds) - len(ahead)
+
+    # -- delivery -------------------------------------------------------------------------
+    def upload(self, *, user: str, body: PlanIn, reason: str = "upload") -> Delivery:
+        """Check, store, audit and deliver a plan (see the module doc)."""
+        digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+        request = {"start_utc": body.start_utc, "stop_utc": body.stop_utc,
+                   "activities": len(body.activities), "sha256": digest, "reason": reason}
+        with self._lock, self.ops.audited(user, "plan.upload", request):
+            plan = to_plan(body)
+            self._authorize(user, plan)
+            cmds, skipped = self._due(plan_commands(plan, self.elements))
+            return self._deliver(user, plan, cmds, skipped, reason)
+
+    def _deliver(self, user: str, plan: Plan, cmds: list[TimedCommand], skipped: int,
+                 reason: str) -> Delivery:  # fmt: skip
+        plan.version = self.ops.archive.last_plan_version() + 1
+        record = PlanRecord(plan.version, self.ops.clock(), user, reason,
+                            len(plan.activities), len(cmds),
+                            json.dumps(plan.to_json(), sort_keys=True))  # fmt: skip
+        self.ops.archive.append_plan(record)
+        self._supersede()
+        delivery = Delivery(record, skipped=skipped)
+        self.deliveries[plan.version] = delivery
+        for c in cmds:
+            delivery.commands.append(self.ops.commander.issue(
+                user=user, name=c.command, release_at_utc=c.release_utc))
+        return delivery
+
+    def _supersede(self) -> None:
+        """Withdraw what the previous versions still hold on the ground (in each command's
+        issuer's name: the new version replaces their plan)."""
+        for old in self.deliveries.values():
+            for entry in old.commands:
+                if entry.state in (CommandState.WAITING_CONSTRAINTS,
+                                   CommandState.AWAITING_APPROVAL):  # fmt: skip
+                    self.ops.commander.cancel(entry.id, user=entry.user)
+
+    # -- reading --------------------------------------------------------------------------
+    def versions(self, *, after_version: int = 0, limit: int = 1000) -> list[PlanRecord]:
+        return self.ops.archive.plans(after_version=after_version, limit=limit)
+
+    def version(self, version: int) -> PlanRecord | None:
+        return self.ops.archive.plan(version)
