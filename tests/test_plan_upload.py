@@ -80,14 +80,15 @@ def test_an_uploaded_plan_runs_on_board_at_its_times(server):
     elements = server.station.live.elements
     with OpsClient(server.url, token=token) as ops:
         now_iso = _wait_for(ops.get_twin_time, what="the twin's clock")
-        # the plan starts 10 simulated minutes ahead (1 s of wall time at speed 600)
-        t0 = utc_to_tdb(now_iso.replace("Z", "")[:19]) + 600.0
+        # the plan starts a simulated hour ahead (6 s of wall time at speed 600: room for
+        # the upload on a loaded machine, whose time-tags must still be in the future)
+        t0 = utc_to_tdb(now_iso.replace("Z", "")[:19]) + 3600.0
         plan = Plan(t0, t0 + 7200.0, [_activity("seismic-monitoring", t0 + 1800.0,
                                                 t0 + 3600.0, payload=SEISMO)], version=3)
         handles = upload_plan(ops, plan, elements)
         assert [h.record["name"] for h in handles] == [f"{OWN}.power_off", f"{OWN}.power_on",
                                                         f"{OWN}.power_off"]
-        done = [h.await_complete(timeout_s=30) for h in handles]
+        done = [h.await_complete(timeout_s=60) for h in handles]
         assert all(d.record["state"] == "completed" for d in done)
         releases = [_s(d.record["release_at_utc"]) for d in done]
         # on board: off, on for the half hour of the run, off again (PUS-11 release times)
