@@ -105,12 +105,36 @@ def test_an_operator_uploads_a_plan_that_is_stored_audited_and_run_on_board(serv
     assert json.loads(audit[-1].request)["activities"] == 1 and audit[-1].outcome == "ok"
 
 
-def test_versions_grow_whatever_the_file_says(server):
-    body = _plan_body(server) | {"version": 99}
+def test_a_new_version_supersedes_the_old_one_on_board(server):
+    """Versions grow whatever the file says; the old version's time-tagged commands are
+    deleted from the on-board schedule (TC[11,5]) and never run, the new one's do."""
+    body = _plan_body(server, lead_s=3000.0) | {"version": 99}  # 5 s of wall time ahead
+    spacecraft = server.station.spacecraft
     with _http(server, "flight.director") as c:
-        first = c.post("/api/plans", json=body).json()["version"]
-        second = c.post("/api/plans", json=body).json()["version"]
-    assert second == first + 1 and first < 99
+        first = c.post("/api/plans", json=body).json()
+        second = c.post("/api/plans", json=body).json()
+        assert second["version"] == first["version"] + 1 and first["version"] < 99
+
+        def ids(answer):
+            return {(x["apid"], x["seq_count"]) for x in
+                    (c.get(f"/api/commands/{i}").json() for i in answer["commands"])}
+
+        # before the first release time: on board, exactly the new version's commands
+        new_ids = ids(second)
+        _wait_for(lambda: {(tc.apid, tc.seq_count) for _, tc in spacecraft.schedule}
+                  == new_ids, 4.0, "the on-board schedule holding v2 only")
+
+        def final(ids, state):
+            cmds = [c.get(f"/api/commands/{i}").json() for i in ids]
+            return cmds if all(x["state"] == state for x in cmds) else None
+
+        old = _wait_for(lambda: final(first["commands"], "rejected"), what="v1 withdrawn")
+        new = _wait_for(lambda: final(second["commands"], "completed"), 60.0, "v2 run")
+    for x in old:
+        stages = {s["stage"]: s for s in x["stages"]}
+        assert "superseded by plan v" in stages["cancelled"]["detail"]
+        assert "started" not in stages          # never released on board
+    assert [x["release_at_utc"] for x in new] == [x["release_at_utc"] for x in old]
 
 
 def _revoked_token(server) -> str:

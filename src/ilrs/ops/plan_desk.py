@@ -12,7 +12,8 @@ Each accepted plan gets the next version number (the archive's highest + 1, what
 file says); the commands whose release time has not passed on board are issued through
 the commander as the uploading user (authorization, history, verification as any
 command). A new version supersedes the previous one: its commands still queued on the
-ground are cancelled.
+ground are cancelled, those waiting in the on-board schedule deleted there (TC[11,5],
+:mod:`ilrs.ops.plan_onboard`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ilrs.ops.archive import PlanRecord
 from ilrs.ops.auth import Action
 from ilrs.ops.commanding import CommandEntry, CommandState
 from ilrs.ops.packets import CdsTime
+from ilrs.ops.plan_onboard import withdraw_scheduled
 from ilrs.ops.plan_upload import TimedCommand, plan_commands
 from ilrs.ops.service import OpsService
 
@@ -121,6 +123,7 @@ class Delivery:
     """A stored plan version and the commands issued for it."""
 
     record: PlanRecord
+    plan: Plan
     commands: list[CommandEntry] = field(default_factory=list)
     #: Commands of the plan left out: their release time had passed on board.
     skipped: int = 0
@@ -177,32 +180,46 @@ class PlanDesk:
         with self._lock, self.ops.audited(user, "plan.upload", request):
             plan = to_plan(body)
             self._authorize(user, plan)
-            cmds, skipped = self._due(plan_commands(plan, self.elements))
-            return self._deliver(user, plan, cmds, skipped, reason)
+            return self._deliver(user, plan, reason)
 
-    def _deliver(self, user: str, plan: Plan, cmds: list[TimedCommand], skipped: int,
-                 reason: str) -> Delivery:  # fmt: skip
+    def deliver(self, *, user: str, plan: Plan, reason: str) -> Delivery:
+        """Store and deliver a plan made here (a repair) in ``user``'s name, superseding
+        the current version; ``user`` must be allowed every activity."""
+        with self._lock:
+            self._authorize(user, plan)
+            return self._deliver(user, plan, reason)
+
+    @property
+    def current(self) -> Delivery | None:
+        """The latest version delivered by this desk."""
+        return self.deliveries[max(self.deliveries)] if self.deliveries else None
+
+    def _deliver(self, user: str, plan: Plan, reason: str) -> Delivery:
+        cmds, skipped = self._due(plan_commands(plan, self.elements))
         plan.version = self.ops.archive.last_plan_version() + 1
         record = PlanRecord(plan.version, self.ops.clock(), user, reason,
                             len(plan.activities), len(cmds),
                             json.dumps(plan.to_json(), sort_keys=True))  # fmt: skip
         self.ops.archive.append_plan(record)
-        self._supersede()
-        delivery = Delivery(record, skipped=skipped)
+        self._supersede(plan.version)
+        delivery = Delivery(record, plan, skipped=skipped)
         self.deliveries[plan.version] = delivery
         for c in cmds:
             delivery.commands.append(self.ops.commander.issue(
                 user=user, name=c.command, release_at_utc=c.release_utc))
         return delivery
 
-    def _supersede(self) -> None:
-        """Withdraw what the previous versions still hold on the ground (in each command's
-        issuer's name: the new version replaces their plan)."""
+    def _supersede(self, version: int) -> None:
+        """Withdraw what the previous versions still hold: on the ground (cancelled in
+        each command's issuer's name: the new version replaces their plan) and on board
+        (deleted from the time-based schedule by TC[11,5])."""
         for old in self.deliveries.values():
             for entry in old.commands:
                 if entry.state in (CommandState.WAITING_CONSTRAINTS,
                                    CommandState.AWAITING_APPROVAL):  # fmt: skip
                     self.ops.commander.cancel(entry.id, user=entry.user)
+            withdraw_scheduled(self.ops, old.commands, detail=f"superseded by plan v{version}: "
+                               "deleted from the on-board schedule (TC[11,5])")
 
     # -- reading --------------------------------------------------------------------------
     def versions(self, *, after_version: int = 0, limit: int = 1000) -> list[PlanRecord]:

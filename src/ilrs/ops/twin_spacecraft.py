@@ -32,7 +32,8 @@ would hold more than :data:`SCHEDULE_CAPACITY` activities (code 6). The twin rel
 activity at the first step boundary at or after its release time (steps are
 ``period.step_s``, 60 s in the reference), in release-time order (insertion order for equal
 times), through :meth:`TwinSpacecraft.on_telecommand` exactly as if it had come from the
-ground: the embedded command's own PUS-1 reports follow.
+ground: the embedded command's own PUS-1 reports follow. A TC[11,5] to the station's APID
+(:mod:`ilrs.ops.plan_onboard`) deletes the waiting activities of the request ids it lists.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from ilrs.ops.packets import (
     unpack_schedule_insert,
 )
 from ilrs.ops.packets import verification_report as report
+from ilrs.ops.plan_onboard import SCHEDULE_DELETE, unpack_schedule_delete
 from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
 from ilrs.station import LiveTwin
 from ilrs.station.live_types import CommandResult
@@ -168,6 +170,10 @@ class TwinSpacecraft(Spacecraft):
                                                     SCHEDULE_INSERT):  # fmt: skip
             self._insert(tc, when)
             return
+        if (tc.apid, tc.service, tc.subservice) == (self.scheduler_apid, Service.SCHEDULE,
+                                                    SCHEDULE_DELETE):  # fmt: skip
+            self._delete(tc, when)
+            return
         command = self._commands.get((tc.apid, tc.service, tc.subservice))
         if command is None:
             self._report(tc, VerificationStage.ACCEPTANCE_FAILED, when, UNKNOWN_COMMAND)
@@ -241,6 +247,19 @@ class TwinSpacecraft(Spacecraft):
             self._schedule.append(_Activity(float(t), self._inserted, a.release_time, a.tc))
             self._inserted += 1
         self._schedule.sort(key=lambda a: (a.release_tdb_s, a.order))
+        self._report(tc, VerificationStage.COMPLETED, when)
+
+    def _delete(self, tc: TcPacket, when: CdsTime) -> None:
+        """TC[11,5]: delete the activities whose embedded telecommand has one of the request
+        ids (ids no longer waiting — released, never inserted — are skipped)."""
+        try:
+            gone = set(unpack_schedule_delete(tc.data))
+        except PacketError as exc:
+            self._report(tc, VerificationStage.ACCEPTANCE_FAILED, when, BAD_ARGUMENTS, str(exc))
+            return
+        self._report(tc, VerificationStage.ACCEPTED, when)
+        self._report(tc, VerificationStage.STARTED, when)
+        self._schedule = [a for a in self._schedule if a.tc.request_id not in gone]
         self._report(tc, VerificationStage.COMPLETED, when)
 
     def _advance(self, target: float) -> None:
