@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ilrs.errors import InputError
+from ilrs.sky import _kernels
 from ilrs.sky.site import MOON_RADIUS_M
 from ilrs.sky.timescale import utc_to_tdb_s
 
@@ -114,7 +115,18 @@ class RelayOrbit:
         ])
 
     def state_km(self, tdb_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Position (km) and velocity (km/s) in the orbit frame, each (N, 3)."""
+        """Position (km) and velocity (km/s) in the orbit frame, each (N, 3) (compiled
+        kernel; :meth:`state_km_numpy` is its plain reference)."""
+        t = np.ascontiguousarray(np.atleast_1d(np.asarray(tdb_s, float)))
+        a = self.semi_major_axis_km
+        pos, vel = np.empty((t.size, 3)), np.empty((t.size, 3))
+        _kernels.kepler_state(t, self.epoch_tdb_s, math.radians(self.mean_anomaly_deg),
+                              math.sqrt(self.gm_km3_s2 / a**3), a, self.eccentricity,
+                              self._perifocal_to_frame(), pos, vel)
+        return pos, vel
+
+    def state_km_numpy(self, tdb_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`state_km` in plain numpy (the reference of the compiled kernel)."""
         t = np.atleast_1d(np.asarray(tdb_s, float))
         a, e, mu = self.semi_major_axis_km, self.eccentricity, self.gm_km3_s2
         n = math.sqrt(mu / a**3)
