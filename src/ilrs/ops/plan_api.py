@@ -1,4 +1,5 @@
-"""The plan routes of the HTTP API: upload a plan (``POST /api/plans``), list the stored
+"""The plan routes of the HTTP API: upload a plan (``POST /api/plans``), repair the current
+one (``POST /api/plans/repair``, a flight director's: after a fault), list the stored
 versions (``GET /api/plans``) and read one (``GET /api/plans/{version}``).
 
 Served where a :class:`~ilrs.ops.plan_desk.PlanDesk` runs (``ilrs serve``: the app's
@@ -13,7 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 
 from ilrs.ops.api_deps import CurrentUser, Cursor, Limit, Reader, page, parse_cursor
+from ilrs.ops.auth import Action
 from ilrs.ops.plan_desk import PlanDesk, PlanIn
+from ilrs.ops.plan_repair import RepairIn
 
 __all__ = ["router"]
 
@@ -41,6 +44,15 @@ def _summary(record) -> dict[str, Any]:
 @router.post("/plans", status_code=201)
 def upload(body: PlanIn, desk: Desk, user: CurrentUser) -> dict[str, Any]:
     return desk.upload(user=user, body=body).public()
+
+
+@router.post("/plans/repair")
+def repair(body: RepairIn, desk: Desk, user: CurrentUser) -> dict[str, Any]:
+    """Repair the current plan from now (a fault declared, or an operator's request) and
+    deliver the new version: flight directors and admins."""
+    if desk.replanner is None:
+        raise HTTPException(404, "no planner runs here")
+    return desk.replanner.replan(user=user, body=body, require=Action.APPROVE).public()
 
 
 @router.get("/plans")

@@ -18,6 +18,7 @@ ground are cancelled, those waiting in the on-board schedule deleted there (TC[1
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -118,6 +119,15 @@ def to_plan(body: PlanIn) -> Plan:
     return Plan(start, stop, acts, dict(body.solver))
 
 
+def _rest(plan: Plan, from_tdb_s: float) -> Plan:
+    """``plan`` from ``from_tdb_s`` on: running activities cut to start then."""
+    from ilrs.plan.plan import Plan
+
+    acts = [dataclasses.replace(a, start_tdb_s=max(a.start_tdb_s, from_tdb_s))
+            for a in plan.activities if a.stop_tdb_s > from_tdb_s]  # fmt: skip
+    return Plan(max(plan.start_tdb_s, from_tdb_s), plan.stop_tdb_s, acts, version=plan.version)
+
+
 @dataclass
 class Delivery:
     """A stored plan version and the commands issued for it."""
@@ -127,11 +137,16 @@ class Delivery:
     commands: list[CommandEntry] = field(default_factory=list)
     #: Commands of the plan left out: their release time had passed on board.
     skipped: int = 0
+    #: For a repair: seconds from the trigger to the commands issued.
+    repair_s: float | None = None
+    #: From when its commands set the loads (TDB s; a repair's time, else the start).
+    from_tdb_s: float | None = None
 
     def public(self, *, body: bool = False) -> dict[str, Any]:
         out = {"version": self.record.version, "user": self.record.user,
                "reason": self.record.reason, "activities": self.record.activities,
-               "commands": [c.id for c in self.commands], "skipped": self.skipped}  # fmt: skip
+               "commands": [c.id for c in self.commands], "skipped": self.skipped,
+               "repair_s": self.repair_s}  # fmt: skip
         if body:
             out["plan"] = json.loads(self.record.body)
         return out
@@ -149,8 +164,28 @@ class PlanDesk:
         self.station_apid = self._apid.get(station_element)
         self._lock = threading.Lock()
         self.deliveries: dict[int, Delivery] = {}
+        #: What repairs the current plan (``ilrs.ops.plan_repair.Replanner``), if any.
+        self.replanner: Any = None
 
     # -- checks ---------------------------------------------------------------------------
+    def allowed(self, user: str, activity) -> bool:
+        """May ``user`` plan ``activity`` (its element's APID, else the station's)?"""
+        load = activity.payload or activity.rover
+        element = self._by_load.get(load) if load else None
+        if load is not None and element is None:
+            return False
+        apid = self.station_apid if element is None else self._apid.get(element.id)
+        return self.ops.policy.can(user, Action.COMMAND, apid=apid)
+
+    def driven(self, plan: Plan) -> dict[Any, list[tuple[float, float]]]:
+        """The elements whose loads ``plan`` switches, each with its activities' spans."""
+        out: dict[Any, list[tuple[float, float]]] = {}
+        for a in plan.activities:
+            element = self._by_load.get(a.payload or a.rover or "")
+            if element is not None:
+                out.setdefault(element, []).append((a.start_tdb_s, a.stop_tdb_s))
+        return out
+
     def _authorize(self, user: str, plan: Plan) -> None:
         """Every activity's element must be one ``user`` may command."""
         self.ops.policy.require(user, Action.COMMAND)
@@ -182,27 +217,32 @@ class PlanDesk:
             self._authorize(user, plan)
             return self._deliver(user, plan, reason)
 
-    def deliver(self, *, user: str, plan: Plan, reason: str) -> Delivery:
+    def deliver(self, *, user: str, plan: Plan, reason: str,
+                from_tdb_s: float | None = None) -> Delivery:  # fmt: skip
         """Store and deliver a plan made here (a repair) in ``user``'s name, superseding
-        the current version; ``user`` must be allowed every activity."""
+        the current version; ``user`` must be allowed every activity. ``from_tdb_s``: the
+        commands set every load the plan drives to its planned state from then on (those
+        of the plan before it are left out)."""
         with self._lock:
             self._authorize(user, plan)
-            return self._deliver(user, plan, reason)
+            return self._deliver(user, plan, reason, from_tdb_s)
 
     @property
     def current(self) -> Delivery | None:
         """The latest version delivered by this desk."""
         return self.deliveries[max(self.deliveries)] if self.deliveries else None
 
-    def _deliver(self, user: str, plan: Plan, reason: str) -> Delivery:
-        cmds, skipped = self._due(plan_commands(plan, self.elements))
+    def _deliver(self, user: str, plan: Plan, reason: str,
+                 from_tdb_s: float | None = None) -> Delivery:  # fmt: skip
+        rest = plan if from_tdb_s is None else _rest(plan, from_tdb_s)
+        cmds, skipped = self._due(plan_commands(rest, self.elements))
         plan.version = self.ops.archive.last_plan_version() + 1
         record = PlanRecord(plan.version, self.ops.clock(), user, reason,
                             len(plan.activities), len(cmds),
                             json.dumps(plan.to_json(), sort_keys=True))  # fmt: skip
         self.ops.archive.append_plan(record)
         self._supersede(plan.version)
-        delivery = Delivery(record, plan, skipped=skipped)
+        delivery = Delivery(record, plan, skipped=skipped, from_tdb_s=rest.start_tdb_s)
         self.deliveries[plan.version] = delivery
         for c in cmds:
             delivery.commands.append(self.ops.commander.issue(

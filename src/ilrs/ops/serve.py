@@ -95,6 +95,7 @@ class LiveStation:
 
     def __post_init__(self):
         from ilrs.ops.plan_desk import PlanDesk
+        from ilrs.ops.plan_repair import Replanner
         from ilrs.ops.service import OpsService, OpsSettings
         from ilrs.ops.twin_spacecraft import mdb_for_twin
         from ilrs.station import LiveTwin
@@ -117,6 +118,7 @@ class LiveStation:
                                     audit_anchor=audit_anchor_path(self.db_url))
         self.ops = OpsService(self.settings)
         self.plans = PlanDesk(self.ops, self.live.elements)  # /api/plans
+        self.plans.replanner = Replanner(self.plans, self.live)
         self._demo = users
         self._stop = threading.Event()
         self._pump = threading.Thread(target=self._run, name="ilrs-twin", daemon=True)
@@ -137,6 +139,7 @@ class LiveStation:
                                self.ops.tokens.issue(u.name, now_ns=now).secret)
                       for u in self._demo]  # fmt: skip
         self._pump.start()
+        self.plans.replanner.start()  # repairs the plan on a drift
         return self
 
     def _run(self) -> None:
@@ -146,6 +149,7 @@ class LiveStation:
             self._stop.wait(self.pump_period_s)
 
     def stop(self) -> None:
+        self.plans.replanner.stop()
         self._stop.set()
         if self._pump.is_alive():
             self._pump.join(timeout=5)
