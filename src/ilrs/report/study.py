@@ -127,14 +127,16 @@ def sweep_report(result: SweepResult, out_dir: Path) -> Path:
 
 def _tornado(mc: MonteCarloResult, kpi: str, path: Path) -> Path:
     bars = mc.tornado(kpi)
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(3, len(bars)) + 1.2))
+    fig, ax = plt.subplots(figsize=(8.5, 0.45 * max(3, len(bars)) + 1.4))
     y = np.arange(len(bars))[::-1]
     for yi, b in zip(y, bars, strict=True):
         ax.barh(yi, b["high"] - b["low"], left=b["low"], color="#3b7dd8" if b["swing"] >= 0
                 else "#d8663b")
     ax.set_yticks(y, [b["input"].removeprefix("in:") for b in bars], fontsize=8)
-    ax.set_xlabel(f"{_label(kpi)}: mean over the trials with the input in its bottom → "
-                  "top decile")
+    ax.axvline(float(np.nanmean(mc.column(kpi))), color="0.3", lw=1, ls="--")
+    ax.set_xlabel(f"{_label(kpi)}: mean of the trials with the input in its bottom → top "
+                  "decile\n(blue: the KPI rises with the input; dashed: mean of all trials)",
+                  fontsize=9)
     ax.set_title(f"What moves {kpi.replace('_', ' ')} ({mc.n:,} trials)")
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
