@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ilrs.errors import InputError, PermissionDeniedError
 from ilrs.ops.archive import PlanRecord
 from ilrs.ops.auth import Action
+from ilrs.ops.codec import encode_arguments
 from ilrs.ops.commanding import CommandEntry, CommandState
 from ilrs.ops.packets import CdsTime
 from ilrs.ops.plan_onboard import withdraw_scheduled
@@ -236,6 +237,8 @@ class PlanDesk:
                  from_tdb_s: float | None = None) -> Delivery:  # fmt: skip
         rest = plan if from_tdb_s is None else _rest(plan, from_tdb_s)
         cmds, skipped = self._due(plan_commands(rest, self.elements))
+        for c in cmds:  # every command encodes before anything is stored or sent
+            encode_arguments(self.ops.mdb.command(c.command), c.arguments)
         plan.version = self.ops.archive.last_plan_version() + 1
         record = PlanRecord(plan.version, self.ops.clock(), user, reason,
                             len(plan.activities), len(cmds),
@@ -246,7 +249,8 @@ class PlanDesk:
         self.deliveries[plan.version] = delivery
         for c in cmds:
             delivery.commands.append(self.ops.commander.issue(
-                user=user, name=c.command, release_at_utc=c.release_utc))
+                user=user, name=c.command, arguments=c.arguments,
+                release_at_utc=c.release_utc))
         return delivery
 
     def _supersede(self, version: int) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +31,11 @@ class TimedCommand:
     release_utc: str
     command: str
     reason: str
+    arguments: dict = field(default_factory=dict)
+
+
+#: A rover drives until the plan's ``stop`` (0 km: no distance limit of its own).
+_ON_ARGUMENTS = {"drive": {"distance_km": 0.0}}
 
 
 def _utc(tdb_s: float) -> str:
@@ -67,7 +72,8 @@ def plan_commands(plan, elements) -> list[TimedCommand]:
             out.append((plan.start_tdb_s, 0, TimedCommand(
                 _utc(plan.start_tdb_s), f"{element.id}.{off}", f"plan v{plan.version} start")))
         for start, stop, why in merged:
-            out.append((start, 1, TimedCommand(_utc(start), f"{element.id}.{on}", why)))
+            out.append((start, 1, TimedCommand(_utc(start), f"{element.id}.{on}", why,
+                                               _ON_ARGUMENTS.get(on, {}))))
             out.append((stop, 0, TimedCommand(_utc(stop), f"{element.id}.{off}", why)))
     out.sort(key=lambda item: (item[0], item[1]))
     return [c for _, _, c in out]
@@ -85,4 +91,5 @@ def upload_plan(client, plan, elements, *, not_before_utc: str | None = None) ->
     if not_before_utc is not None:
         floor = _instant(not_before_utc)
         cmds = [c for c in cmds if _instant(c.release_utc) >= floor]
-    return [client.issue_command(c.command, release_at_utc=c.release_utc) for c in cmds]
+    return [client.issue_command(c.command, c.arguments, release_at_utc=c.release_utc)
+            for c in cmds]
