@@ -52,12 +52,12 @@ def _wait_for(predicate, timeout_s: float = 30.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _plan_body(server, *, lead_s: float = 600.0, payload: str | None = SEISMO,
+def _plan_body(server, *, lead_s: float = 1800.0, payload: str | None = SEISMO,
                rover: str | None = None) -> dict:
-    """A two-hour plan starting ``lead_s`` simulated seconds ahead of the twin, one
-    half-hour activity in its middle."""
+    """A two-hour plan starting ``lead_s`` simulated seconds (at 600×, ``lead_s`` / 600 s
+    of wall time) ahead of the mission clock, one half-hour activity in its middle."""
     with _http(server, "flight.director") as c:
-        now = _wait_for(lambda: c.get("/api/status").json()["twin_time"], what="twin time")
+        now = _wait_for(lambda: c.get("/api/status").json()["mission_time"], what="the clock")
     t0 = utc_to_tdb(now.replace("Z", "")[:19]) + lead_s
     act = Activity(name="Seismic monitoring", kind="seismic-monitoring", instance=0,
                    start_tdb_s=t0 + 1800.0, stop_tdb_s=t0 + 3600.0, power_w=100.0,

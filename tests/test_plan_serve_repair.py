@@ -86,11 +86,11 @@ def test_a_repair_is_refused_to_others_and_to_bad_input(server, who, body, statu
 def test_a_drift_from_the_plan_is_repaired_within_10_s(server):
     """The plan runs Russia's payload; its operator switches it off in the middle of the
     run: the housekeeping disagrees with the plan and the planner repairs it."""
-    body = _plan_body(server, lead_s=300.0)     # the run: from 35 to 65 simulated minutes
+    body = _plan_body(server, lead_s=600.0)     # the run: 40 to 70 simulated minutes ahead
     with _http(server, "russia.operator") as c:
         up = c.post("/api/plans", json=body).json()
-        on = c.get(f"/api/commands/{up['commands'][1]}").json()
-        assert on["name"] == f"{OWN}.power_on"
+        on = next(x for x in (c.get(f"/api/commands/{i}").json() for i in up["commands"])
+                  if x["name"] == f"{OWN}.power_on")
         _wait_for(lambda: c.get(f"/api/commands/{on['id']}").json()["state"] == "completed",
                   30.0, "the run started on board")
         off = c.post("/api/commands", json={"name": f"{OWN}.power_off"}).json()
