@@ -6,6 +6,7 @@
 // Plain ES module; `openmct` is the global of Open MCT's UMD bundle.
 
 import { api, liveSocket, missionClock } from "./common.js";
+import { PLAN_KEY, planObject } from "./plan.js";
 
 const NAMESPACE = "ilrs";
 const TELEMETRY_TYPE = "ilrs.telemetry";
@@ -154,6 +155,8 @@ async function loadTree() {
       composition: [...keys].sort(byName).map((k) => ({ namespace: NAMESPACE, key: k })),
     });
   }
+  // the station's plan (Open MCT's plan view), first in the ILRS folder
+  objects.get(ROOT_KEY).composition.unshift({ namespace: NAMESPACE, key: PLAN_KEY });
   return objects;
 }
 
@@ -220,6 +223,9 @@ export function IlrsPlugin() {
     openmct.objects.addRoot({ namespace: NAMESPACE, key: ROOT_KEY }, openmct.priority.HIGH);
     openmct.objects.addProvider(NAMESPACE, {
       async get(identifier) {
+        if (identifier.key === PLAN_KEY) {  // fetched anew: the latest version
+          return planObject(NAMESPACE, `${NAMESPACE}:${ROOT_KEY}`);
+        }
         const found = (await objects()).get(identifier.key);
         if (!found) throw new Error(`no ilrs object ${identifier.key}`);
         return structuredClone(found);

@@ -1,6 +1,6 @@
 """The plan routes of the HTTP API: upload a plan (``POST /api/plans``), repair the current
 one (``POST /api/plans/repair``, a flight director's: after a fault), list the stored
-versions (``GET /api/plans``) and read one (``GET /api/plans/{version}``).
+versions (``GET /api/plans``) and read one (``GET /api/plans/{version}``, ``/latest``).
 
 Served where a :class:`~ilrs.ops.plan_desk.PlanDesk` runs (``ilrs serve``: the app's
 ``state.plans``); elsewhere the routes answer 404. Reading a plan needs the read role; it
@@ -61,6 +61,15 @@ def versions(desk: Desk, user: Reader, response: Response, limit: Limit = 1000,
     after = parse_cursor(cursor, 1)
     rows = desk.versions(after_version=0 if after is None else after[0], limit=limit + 1)
     return page(response, rows, limit, lambda r: str(r.version), _summary)
+
+
+@router.get("/plans/latest")
+def latest(desk: Desk, user: Reader) -> dict[str, Any]:
+    """The newest stored version with its plan (the dashboard's plan view)."""
+    last = desk.ops.archive.last_plan_version()
+    if not last:
+        raise HTTPException(404, "no plan uploaded yet")
+    return version(last, desk, user)
 
 
 @router.get("/plans/{version}")
