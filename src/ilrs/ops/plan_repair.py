@@ -25,9 +25,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,15 +41,22 @@ if TYPE_CHECKING:
 
 __all__ = ["PLANNER_USER", "FaultIn", "RepairIn", "Replanner"]
 
+#: The twin's fault kinds (``ilrs.station.config.FaultKind``, not imported: the API starts
+#: without the twin).
+FaultKind = Literal["battery-cell-loss", "array-degradation", "relay-outage", "isru-stuck",
+                    "rover-fault"]
+
 _log = logging.getLogger(__name__)
+#: A fault event of the twin as the processor archives it: ``event N: <utc> <kind>: …``.
+_FAULT_EVENT = re.compile(r"^event \d+: \S+ (" + "|".join(
+    get_args(FaultKind)) + r"): (.*)$")
 #: The name the automatic repairs (drift) are audited under.
 PLANNER_USER = "ilrs.planner"
 
 
 class FaultIn(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    kind: Literal["battery-cell-loss", "array-degradation", "relay-outage", "isru-stuck",
-                  "rover-fault"]  # fmt: skip
+    kind: FaultKind
     target: str | None = Field(default=None, max_length=100)
     magnitude: float = Field(default=0.5, ge=0, le=1)
 
@@ -73,6 +81,7 @@ class Replanner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._seen: dict[str, tuple[int, int]] = {}  # element → (last sample ns, misses)
+        self._events: tuple[int, int] | None = None  # the last event looked at
         self.repairs: list[Delivery] = []
 
     # -- repair ---------------------------------------------------------------------------
@@ -136,13 +145,35 @@ class Replanner:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.period_s):
-            drift = self.drift()
-            if drift is None:
+            why = self.fault_event()
+            why = why and f"fault: {why}"
+            if why is None:
+                drift = self.drift()
+                why = drift and f"drift: {drift}"
+            if why is None:
                 continue
             with contextlib.suppress(IlrsError):  # refused or nothing to repair: logged
-                self.replan(user=PLANNER_USER, body=RepairIn(reason=f"drift: {drift}"))
+                self.replan(user=PLANNER_USER, body=RepairIn(reason=why[:200]))
                 continue
-            _log.warning("the repair after a drift (%s) failed", drift)
+            _log.warning("the repair after a %s failed", why)
+
+    def fault_event(self) -> str | None:
+        """A fault the station reported (a PUS-5 event of the twin's scenario faults,
+        which the planner's model holds already) since the last look, while a plan is
+        current."""
+        archive, now_ns = self.desk.ops.archive, self.desk.ops.mission_clock()
+        if self._events is None:
+            self._events = (now_ns, -1)  # from the start of the watch
+        found = None
+        while True:
+            rows = archive.events(start_ns=self._events[0], after=self._events, limit=100)
+            if not rows:
+                return found
+            self._events = (rows[-1].time_ns, rows[-1].id)
+            for e in rows:
+                match = _FAULT_EVENT.match(e.message)
+                if match and self.desk.current is not None:
+                    found = f"{match[1]}: {match[2]}"
 
     def drift(self) -> str | None:
         """What disagrees with the current plan in the latest housekeeping, once seen in
