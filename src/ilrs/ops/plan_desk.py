@@ -169,13 +169,21 @@ class PlanDesk:
         self.replanner: Any = None
 
     # -- checks ---------------------------------------------------------------------------
-    def allowed(self, user: str, activity) -> bool:
-        """May ``user`` plan ``activity`` (its element's APID, else the station's)?"""
+    def _element(self, activity, where: str = "activity"):
+        """The element an activity switches (None: the station's bus) and its APID."""
         load = activity.payload or activity.rover
         element = self._by_load.get(load) if load else None
         if load is not None and element is None:
+            raise InputError(f"{where}.{'payload' if activity.payload else 'rover'}", load,
+                             "a payload or rover element of the station")
+        return element, self.station_apid if element is None else self._apid.get(element.id)
+
+    def allowed(self, user: str, activity) -> bool:
+        """May ``user`` plan ``activity`` (its element's APID, else the station's)?"""
+        try:
+            _, apid = self._element(activity)
+        except InputError:
             return False
-        apid = self.station_apid if element is None else self._apid.get(element.id)
         return self.ops.policy.can(user, Action.COMMAND, apid=apid)
 
     def driven(self, plan: Plan) -> dict[Any, list[tuple[float, float]]]:
@@ -191,12 +199,7 @@ class PlanDesk:
         """Every activity's element must be one ``user`` may command."""
         self.ops.policy.require(user, Action.COMMAND)
         for i, a in enumerate(plan.activities):
-            load = a.payload or a.rover
-            element = self._by_load.get(load) if load else None
-            if load is not None and element is None:
-                raise InputError(f"activities.{i}.{'payload' if a.payload else 'rover'}", load,
-                                 "a payload or rover element of the station")
-            apid = self.station_apid if element is None else self._apid.get(element.id)
+            element, apid = self._element(a, f"activities.{i}")
             if not self.ops.policy.can(user, Action.COMMAND, apid=apid):
                 target = "the station bus" if element is None else element.id
                 raise PermissionDeniedError(user, "plan activities on", target)
