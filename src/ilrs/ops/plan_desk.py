@@ -42,6 +42,10 @@ if TYPE_CHECKING:  # the twin and the planner load with the first plan (the API 
 
 __all__ = ["ActivityIn", "Delivery", "PlanDesk", "PlanIn", "to_plan"]
 
+#: The station's state a plan starts from, from housekeeping: parameter of the station
+#: element → (``Horizon.from_twin``'s ``initial`` key, its type).
+_STATE = (("battery.energy_j", ("energy_j", float)), ("data.buffer_bit", ("buffer_bit", float)),
+          ("fdir.buffer_hold", ("hold", bool)))
 #: Activities one upload may hold (the API's body limit bounds it too).
 MAX_ACTIVITIES = 2000
 #: Commands released sooner than this after the twin's time now are left out (they
@@ -142,6 +146,9 @@ class Delivery:
     repair_s: float | None = None
     #: From when its commands set the loads (TDB s; a repair's time, else the start).
     from_tdb_s: float | None = None
+    #: The station's state the plan starts from, for its repairs (``Horizon.from_twin``'s
+    #: ``initial``): the housekeeping at the upload, inherited by the repaired versions.
+    initial: dict[str, Any] | None = None
 
     def public(self, *, body: bool = False) -> dict[str, Any]:
         out = {"version": self.record.version, "user": self.record.user,
@@ -163,6 +170,7 @@ class PlanDesk:
                       if any(a.name == e.id for a in ops.mdb.apids)}  # fmt: skip
         self._by_load = {e.name: e for e in self.elements if e.role in ("payload", "rover")}
         self.station_apid = self._apid.get(station_element)
+        self.state_element = station_element
         self._lock = threading.Lock()
         self.deliveries: dict[int, Delivery] = {}
         #: What repairs the current plan (``ilrs.ops.plan_repair.Replanner``), if any.
@@ -248,7 +256,8 @@ class PlanDesk:
                             json.dumps(plan.to_json(), sort_keys=True))  # fmt: skip
         self.ops.archive.append_plan(record)
         self._supersede(plan.version)
-        delivery = Delivery(record, plan, skipped=skipped, from_tdb_s=rest.start_tdb_s)
+        delivery = Delivery(record, plan, skipped=skipped, from_tdb_s=rest.start_tdb_s,
+                            initial=self._initial(from_tdb_s is not None))
         self.deliveries[plan.version] = delivery
         for c in cmds:
             delivery.commands.append(self.ops.commander.issue(
@@ -267,6 +276,18 @@ class PlanDesk:
                     self.ops.commander.cancel(entry.id, user=entry.user)
             withdraw_scheduled(self.ops, old.commands, detail=f"superseded by plan v{version}: "
                                "deleted from the on-board schedule (TC[11,5])")
+
+    def _initial(self, repair: bool) -> dict[str, Any] | None:
+        """A repair keeps its plan's starting state; an upload takes the housekeeping's
+        stored energy, buffer content and FDIR buffer hold (None while any is unknown)."""
+        current = self.current
+        if repair:
+            return None if current is None else current.initial
+        latest = self.ops.processor.latest_value
+        values = [latest(f"{self.state_element}.{n}") for n, _ in _STATE]
+        if any(v is None for v in values):
+            return None
+        return {key: cast(v) for (_, (key, cast)), v in zip(_STATE, values, strict=True)}
 
     # -- reading --------------------------------------------------------------------------
     def versions(self, *, after_version: int = 0, limit: int = 1000) -> list[PlanRecord]:

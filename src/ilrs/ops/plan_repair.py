@@ -13,11 +13,12 @@ and on board.
   plan at the sample's own mission time, away from the plan's switching times by
   ``grace_s``, for ``confirm`` samples in a row, it repairs from now in the planner's name.
 
-The repaired version is delivered in the name of the current version's uploader (it may
-only hold activities that user may command: the others are dropped) and audited as
-``plan.repair`` by whoever triggered it; every load the repaired plan drives is switched
-to its planned state from the repair time on. ``repair_s`` (trigger to commands issued)
-is kept in the version's solver report.
+The repair starts the plan from the station's state in housekeeping at its upload (stored
+energy, buffer content, FDIR's buffer hold). The repaired version is delivered in the name
+of the current version's uploader (it may only hold activities that user may command: the
+others are dropped) and audited as ``plan.repair`` by whoever triggered it; every load the
+repaired plan drives is switched to its planned state from the repair time on.
+``repair_s`` (trigger to commands issued) is in the answer (``Delivery.repair_s``).
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ class Replanner:
         twin = self.live.twin
         for f, when in self._faults:
             twin = fault_scenario(twin, f.kind, when, f.magnitude, f.target)
-        new = repair(twin, self._acts, current.plan, at, time_limit_s=self.time_limit_s)
+        new = repair(twin, self._acts, current.plan, at, time_limit_s=self.time_limit_s,
+                     initial=current.initial)
         keep = [a for a in new.activities if self.desk.allowed(current.record.user, a)]
         return dataclasses.replace(new, activities=keep)
 
