@@ -321,3 +321,25 @@ def test_shared_per_step_arrays_give_the_plain_run_exactly():
         row = run_job(base, Job(values=values))
         plain = Twin.from_scenario(set_fields(base.scenario, values)).run()
         assert {k: row[k] for k in flat_kpis(plain.kpis)} == flat_kpis(plain.kpis)
+
+
+def test_cli_sites_ranks_the_best_spots_of_a_lighting_map(tmp_path):
+    """SYNTHETIC terrain → a small lighting map (NetCDF) → its 3 best spots, each run with
+    its horizon computed from the same DEM and ranked."""
+    dem = tmp_path / "s.tif"
+    assert _ilrs("terrain", "synthetic", "--out", dem, "--size-px", "512", "--pixel-m",
+                 "120").returncode == 0
+    mapped = _ilrs("lighting", "map", "--dem", dem, "--center-lat", "-89.5", "--center-lon",
+                   "0", "--size-km", "2", "--resolution-m", "400", "--start", "2031-08-01",
+                   "--stop", "2031-08-20", "--step", "21600", "--max-range-km", "15",
+                   "--scheduler", "inline", "--out", tmp_path / "m.nc")
+    assert mapped.returncode == 0, mapped.stderr
+    scenario = tmp_path / "sc.yaml"
+    scenario.write_text("extends: reference\nname: synth\nperiod: {stop: 2031-08-20}\n")
+    run = _ilrs("study", "sites", scenario, "--map", tmp_path / "m.nc", "--best", "3", "--dem",
+                dem, "--scheduler", "inline", "--out", tmp_path / "sites", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    ranked = json.loads(run.stdout)["sites"]
+    assert [r["rank"] for r in ranked] == [1, 2, 3]
+    assert all(-89.6 < r["lat_deg"] < -89.4 for r in ranked)
+    assert (tmp_path / "sites" / "sites.html").exists()
