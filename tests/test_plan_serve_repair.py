@@ -37,6 +37,8 @@ def test_nothing_to_repair_before_a_plan_is_uploaded(server):
 
 def test_a_declared_fault_repairs_and_redelivers_the_plan_within_10_s(server):
     body = _plan_body(server, lead_s=6000.0)          # the plan starts 10 s of wall time ahead
+    latest = server.station.ops.processor.latest_value
+    _wait_for(lambda: latest("station.data.buffer_bit") is not None, what="housekeeping")
     with _http(server, "flight.director") as c:
         first = c.post("/api/plans", json=body).json()
         t0 = time.monotonic()
