@@ -321,13 +321,16 @@ def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: G
     load0 = np.zeros(n)
     heatcap = np.zeros(n)
     for th in scenario.thermal:
-        here = _arrived(t, up.arrival(th.arrives_with))
-        if not here.any():
+        arrival = up.arrival(th.arrives_with)
+        if not t[-1] >= arrival:
             continue
-        load0 += here * comp.heater_demand_w(
-            sun_elem, conductance_w_per_k=th.conductance_w_per_k, setpoint_k=th.setpoint_k,
-            internal_w=th.internal_w, sink_sun_k=th.sink_sun_k, sink_dark_k=th.sink_dark_k,
-            heater_max_w=th.heater_max_w)
+        spec = {"conductance_w_per_k": th.conductance_w_per_k, "setpoint_k": th.setpoint_k,
+                "internal_w": th.internal_w, "sink_sun_k": th.sink_sun_k,
+                "sink_dark_k": th.sink_dark_k, "heater_max_w": th.heater_max_w}
+        demand = geo.cached(("heater", *spec.values()), t,  # the same for identical nodes
+                            lambda spec=spec: comp.heater_demand_w(sun_elem, **spec))
+        here = _arrived(t, arrival)
+        load0 += here * demand
         heatcap += here * th.heat_capacity_j_per_k
     load1 = np.zeros(n)
     load2 = np.zeros(n)
@@ -342,8 +345,11 @@ def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: G
     running = np.zeros((len(up.payloads), n), bool)
     lit = sun_elem > 0.5
     for k, p in enumerate(up.payloads):
-        here = _arrived(t, p.arrival_tdb_s) & (k not in ops.payloads_off)
-        power = payload_power_w(p, sun_elem)
+        if not t[-1] >= p.arrival_tdb_s or k in ops.payloads_off:
+            continue                                      # not there yet, or switched off
+        here = _arrived(t, p.arrival_tdb_s)
+        power = geo.cached(("payload_w", p.power_night_w, p.power_day_w), t,
+                           lambda p=p: payload_power_w(p, sun_elem))
         if p.priority == 0:
             load0 += here * power
             hk += here * p.data_rate_bit_s
