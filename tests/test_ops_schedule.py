@@ -7,7 +7,6 @@ verification stage lands on the one command — over real HTTP and TCP on 127.0.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -22,6 +21,7 @@ from ilrs.ops.packets import (
 )
 from ilrs.ops.serve import LiveStation, Server
 from ilrs.ops.twin_spacecraft import SCHEDULE_CAPACITY
+from test_ops_support import wait_for as _wait_for
 
 OWN = "payload.lunar_physics_station"  # Russia's payload (ILRS-2) in the built-in roadmap
 STEP_S = 60.0  # the reference scenario's step
@@ -38,16 +38,6 @@ def server(tmp_path_factory):
 
 def _token(server, name: str) -> str:
     return next(u.token for u in server.station.users if u.name == name)
-
-
-def _wait_for(predicate, timeout_s: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _value(client: OpsClient, name: str) -> float | None:

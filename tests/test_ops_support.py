@@ -66,3 +66,15 @@ def spacecraft_socket(service) -> socket.socket:
         assert time.monotonic() < deadline
         time.sleep(0.01)
     return sc
+
+
+def wait_for(predicate, timeout_s: float = 30.0, what: str = "condition"):
+    """``predicate()``'s first true value, polled until ``timeout_s`` (then a failure naming
+    ``what``): tests wait on the condition itself, never on a fixed time."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

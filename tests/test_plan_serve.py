@@ -6,7 +6,6 @@ is stored."""
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from ilrs.ops.serve import LiveStation, Server
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
+from test_ops_support import wait_for as _wait_for
 
 SEISMO = "Lunar physics station (seismometer, heat flow, magnetometer)"
 OWN = "payload.lunar_physics_station"  # Russia's payload (ILRS-2) in the built-in roadmap
@@ -40,16 +40,6 @@ def _http(server, user: str | None = None, token: str | None = None) -> httpx.Cl
     token = token if token is not None else (_token(server, user) if user else None)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.Client(base_url=server.url, headers=headers, timeout=30.0)
-
-
-def _wait_for(predicate, timeout_s: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _plan_body(server, *, lead_s: float = 1800.0, payload: str | None = SEISMO,

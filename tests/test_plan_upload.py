@@ -4,7 +4,6 @@ plan makes, and one plan executed on board by the live twin through the command 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
 from ilrs.station import Twin, load_scenario
 from ilrs.station.live_catalog import elements_of
+from test_ops_support import wait_for as _wait_for
 
 SEISMO = "Lunar physics station (seismometer, heat flow, magnetometer)"
 OWN = "payload.lunar_physics_station"  # Russia's payload (ILRS-2) in the built-in roadmap
@@ -55,16 +55,6 @@ def server(tmp_path_factory):
                           pump_period_s=0.05)
     with Server(station) as running:
         yield running
-
-
-def _wait_for(predicate, timeout_s: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _iso(utc_s: float) -> str:
