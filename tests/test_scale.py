@@ -11,6 +11,7 @@ import pytest
 from ilrs.campaign import Roadmap, schedule_risk
 from ilrs.errors import InputError
 from ilrs.scale import block_rng, group, local_cluster, map_chunks, split_blocks
+from test_ops_support import wait_for as _wait_for
 
 
 def _block_sums(seed: int, blocks) -> list[float]:
@@ -84,19 +85,6 @@ def test_local_cluster_started_and_closed_by_map_chunks():
     local = map_chunks(partial(_block_sums, 4), chunks, scheduler="local", progress=False,
                        n_workers=2, processes=False)
     assert local == inline
-
-
-def _wait_for(condition, timeout_s: float, what: str):
-    """Poll ``condition`` until it is true (returns its value) or fail after ``timeout_s``."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")
