@@ -220,8 +220,10 @@ class BlockInputs:
                 self.heatcap_j_per_k, self.o2_in_kg, self.o2_demand_kg, self.rfc_cap_j)
 
 
-def _arrived(t: np.ndarray, arrival: float) -> np.ndarray:
-    return t >= arrival
+def _first(t: np.ndarray, arrival: float) -> int:
+    """Index of the first step at or after ``arrival`` (``t`` ascending): the steps
+    ``[_first(t, a):]`` are those with ``t >= a``."""
+    return int(np.searchsorted(t, arrival, side="left"))
 
 
 @dataclass(frozen=True)
@@ -306,88 +308,118 @@ def _generation(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
         gen += comp.rtg_power_w(r.power_w, r.decay_per_yr,
                                 (t - up.arrival(r.arrives_with)) / comp.SECONDS_PER_YEAR)
     for f in scenario.fission_units:
-        gen += np.where(_arrived(t, up.arrival(f.arrives_with)), f.power_w, 0.0)
+        gen[_first(t, up.arrival(f.arrives_with)):] += f.power_w
     return gen, solar
 
 
 def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: Geometry,
            occurrences, rover_km_done: np.ndarray, visits_tdb, ops: Overrides) -> dict:
     """Loads by priority class, data rates, contacts, ISRU ceiling, thermal capacity, crew
-    and oxygen per step, and the rovers' planned distance after the block."""
+    and oxygen per step, and the rovers' planned distance after the block.
+
+    What does not depend on arrivals or faults (heater demand, a payload's power and data
+    while its condition holds, contact rates) comes from the geometry's memo; arrivals
+    and faults then act on index ranges of the block (``t`` is ascending)."""
     n = t.size
     ceiling = dict(ops.rover_km_ceiling)
     sun_elem = geo.at("sun_fraction", t, float(scenario.site.element_mast_m))
+    lit = geo.cached(("lit", scenario.site.element_mast_m), t, lambda: sun_elem > 0.5)
     # -- survival: heaters, command center, habitat -----------------------------------------
     load0 = np.zeros(n)
     heatcap = np.zeros(n)
     for th in scenario.thermal:
-        arrival = up.arrival(th.arrives_with)
-        if not t[-1] >= arrival:
+        i = _first(t, up.arrival(th.arrives_with))
+        if i == n:
             continue
         spec = {"conductance_w_per_k": th.conductance_w_per_k, "setpoint_k": th.setpoint_k,
                 "internal_w": th.internal_w, "sink_sun_k": th.sink_sun_k,
                 "sink_dark_k": th.sink_dark_k, "heater_max_w": th.heater_max_w}
         demand = geo.cached(("heater", *spec.values()), t,  # the same for identical nodes
                             lambda spec=spec: comp.heater_demand_w(sun_elem, **spec))
-        here = _arrived(t, arrival)
-        load0 += here * demand
-        heatcap += here * th.heat_capacity_j_per_k
+        load0[i:] += demand[i:]
+        heatcap[i:] += th.heat_capacity_j_per_k
     load1 = np.zeros(n)
     load2 = np.zeros(n)
     sci = np.zeros(n)
     hk = np.zeros(n)
     comms = scenario.comms
-    comms_here = (_arrived(t, up.arrival(comms.arrives_with)) if comms
-                  else np.zeros(n, bool))
-    earth_ok = geo.at("earth_margin_rad", t) > 0.0
-    relay_ok = (geo.at("relay_margin_rad", t) > 0.0) & (t >= up.relay_arrival_tdb_s)
-    relay_ok &= ~flt.blocked(occurrences, "relay-outage", None, t)
+    i_comms = _first(t, up.arrival(comms.arrives_with)) if comms else n
+    comms_here = np.zeros(n, bool)
+    comms_here[i_comms:] = True
+    earth_ok = geo.cached(("earth_ok",), t, lambda: geo.at("earth_margin_rad", t) > 0.0)
+    relay_seen = geo.cached(("relay_seen",), t, lambda: geo.at("relay_margin_rad", t) > 0.0)
+    relay_off = [(0, _first(t, up.relay_arrival_tdb_s)),
+                 *flt.spans(occurrences, "relay-outage", None, t)]
+    relay_ok = relay_seen.copy()
+    for i0, i1 in relay_off:
+        relay_ok[i0:i1] = False
     running = np.zeros((len(up.payloads), n), bool)
-    lit = sun_elem > 0.5
+    masks = {"earth_in_view": earth_ok, "sunlit": lit,
+             "dark": geo.cached(("dark", scenario.site.element_mast_m), t, lambda: ~lit)}
     for k, p in enumerate(up.payloads):
-        if not t[-1] >= p.arrival_tdb_s or k in ops.payloads_off:
+        i = _first(t, p.arrival_tdb_s)
+        if i == n or k in ops.payloads_off:
             continue                                      # not there yet, or switched off
-        here = _arrived(t, p.arrival_tdb_s)
         power = geo.cached(("payload_w", p.power_night_w, p.power_day_w), t,
                            lambda p=p: payload_power_w(p, sun_elem))
         if p.priority == 0:
-            load0 += here * power
-            hk += here * p.data_rate_bit_s
-            running[k] = here
+            load0[i:] += power[i:]
+            hk[i:] += p.data_rate_bit_s
+            running[k, i:] = True
         elif p.priority == 1:
-            load1 += here * power
-            running[k] = here
+            load1[i:] += power[i:]
+            running[k, i:] = True
+        elif p.condition == "any":
+            running[k, i:] = True
+            load2[i:] += power[i:] * p.duty
+            sci[i:] += p.data_rate_bit_s * p.duty
         else:
-            cond = {"any": here, "earth_in_view": here & earth_ok, "dark": here & ~lit,
-                    "sunlit": here & lit}[p.condition]
-            running[k] = cond
-            load2 += cond * power * p.duty
-            sci += cond * p.data_rate_bit_s * p.duty
+            cond = masks[p.condition]
+            key = (p.condition, scenario.site.element_mast_m, p.power_night_w, p.power_day_w,
+                   p.data_rate_bit_s, p.duty)
+            w = geo.cached(("science_w", *key), t,
+                           lambda c=cond, w=power, p=p: c * w * p.duty)
+            bits = geo.cached(("science_bit_s", *key), t,
+                              lambda c=cond, p=p: c * p.data_rate_bit_s * p.duty)
+            running[k, i:] = cond[i:]
+            load2[i:] += w[i:]
+            sci[i:] += bits[i:]
     if comms:
-        load1 += comms_here * comms.receiver_w
+        load1[i_comms:] += comms.receiver_w
     # -- rovers ------------------------------------------------------------------------------
     in_contact = comms_here & (earth_ok | relay_ok)
     driving = np.zeros((len(scenario.rovers), n), bool)
-    day_s = np.mod(t, 86400.0)
     for k, r in enumerate(scenario.rovers):
         start = up.arrival(r.arrives_with) + r.start_days_after_arrival * 86400.0
-        want = (t >= start) & lit & in_contact & (day_s < r.duty_hours_per_day * 3600.0)
-        want &= ~flt.blocked(occurrences, "rover-fault", r.id, t) & (k not in ops.rovers_held)
+        want = np.zeros(n, bool)
+        i = _first(t, start)
+        if k not in ops.rovers_held and i < n:
+            hours = r.duty_hours_per_day * 3600.0
+            shift = geo.cached(("rover_shift", scenario.site.element_mast_m, hours), t,
+                               lambda hours=hours: lit & (np.mod(t, 86400.0) < hours))
+            want[i:] = shift[i:] & in_contact[i:]
+            for i0, i1 in flt.spans(occurrences, "rover-fault", r.id, t):
+                want[i0:i1] = False
         km_step = r.speed_m_s * step_s / 1000.0
         goal_km = min(r.campaign_km, ceiling.get(k, math.inf))
         left_steps = max(0, math.floor((goal_km - rover_km_done[k]) / km_step + 1e-9))
         idx = np.flatnonzero(want)
         if idx.size > left_steps:
             want[idx[left_steps:]] = False
-        rover_km_done[k] += want.sum() * km_step
+        rover_km_done[k] += min(idx.size, left_steps) * km_step
         driving[k] = want
-        load2 += want * rover_power_w(r)
+        load2[want] += rover_power_w(r)
     # -- ISRU ----------------------------------------------------------------------------------
     isru_max = np.zeros(n)
     for plant in scenario.isru:
-        ok = _arrived(t, up.arrival(plant.arrives_with))
-        ok &= ~flt.blocked(occurrences, "isru-stuck", plant.id, t) & (not ops.isru_off)
-        isru_max += ok * plant.max_power_w
+        i = _first(t, up.arrival(plant.arrives_with))
+        if ops.isru_off or i == n:
+            continue
+        ok = np.zeros(n, bool)
+        ok[i:] = True
+        for i0, i1 in flt.spans(occurrences, "isru-stuck", plant.id, t):
+            ok[i0:i1] = False
+        isru_max[ok] += plant.max_power_w
     # -- communications ------------------------------------------------------------------------
     dl = np.zeros(n)
     if comms:
@@ -397,8 +429,16 @@ def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: G
                               lambda: comp.link_rate_bit_s(geo.at(range_name, t), **spec))
         dte_rate = rate(comms.dte, "earth_range_m")
         relay_rate = rate(comms.relay, "relay_range_m")
-        dl = comms_here * np.maximum(np.where(earth_ok, dte_rate, 0.0),
-                                     np.where(relay_ok, relay_rate, 0.0))
+        key = (tuple(sorted(comms.dte.model_dump().items())),
+               tuple(sorted(comms.relay.model_dump().items())))
+        dte = geo.cached(("dte_bit_s", *key), t, lambda: np.where(earth_ok, dte_rate, 0.0))
+        best = geo.cached(("best_bit_s", *key), t, lambda: np.maximum(
+            dte, np.where(relay_seen, relay_rate, 0.0)))
+        dl[i_comms:] = best[i_comms:]
+        for i0, i1 in relay_off:                          # relay not there or in outage
+            lo = max(i0, i_comms)
+            if i1 > lo:
+                dl[lo:i1] = dte[lo:i1]
     # -- crew ----------------------------------------------------------------------------------
     crew = np.zeros(n)
     o2_in = np.zeros(n)
@@ -429,11 +469,11 @@ def _storage(t: np.ndarray, scenario: Scenario, up: BuildUp,
     cap = np.zeros(n)
     charge_max = np.zeros(n)
     for b in scenario.batteries:
-        here = _arrived(t, up.arrival(b.arrives_with))
+        i = _first(t, up.arrival(b.arrives_with))
         f = flt.factor(occurrences, "battery-cell-loss", b.id, t)
-        cap += here * b.capacity_wh * comp.J_PER_WH * f
-        charge_max += here * b.max_charge_w
+        cap[i:] += b.capacity_wh * comp.J_PER_WH * (f[i:] if isinstance(f, np.ndarray) else f)
+        charge_max[i:] += b.max_charge_w
     rfc_cap = np.zeros(n)
     for r in scenario.rfcs:
-        rfc_cap += _arrived(t, up.arrival(r.arrives_with)) * r.tank_wh * comp.J_PER_WH
+        rfc_cap[_first(t, up.arrival(r.arrives_with)):] += r.tank_wh * comp.J_PER_WH
     return cap, charge_max, rfc_cap

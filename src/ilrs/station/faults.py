@@ -119,19 +119,39 @@ def expand_faults(faults, start_tdb_s: float, stop_tdb_s: float, to_tdb,
     return occ, events
 
 
+def _hits(o, kind: str, target: str | None) -> bool:
+    return o.kind == kind and (o.target is None or target is None or o.target == target)
+
+
 def factor(occurrences, kind: str, target: str, tdb_s: np.ndarray) -> np.ndarray | float:
-    """Product of (1 − magnitude) of the permanent faults of ``kind`` hitting ``target``."""
+    """Product of (1 − magnitude) of the permanent faults of ``kind`` hitting ``target``
+    (``tdb_s`` ascending)."""
     out: np.ndarray | float = 1.0
     for o in occurrences:
         if o.kind == kind and o.target in (None, target):
-            out = out * np.where(tdb_s >= o.start_tdb_s, 1.0 - o.magnitude, 1.0)
+            if isinstance(out, float):
+                out = np.ones(np.shape(tdb_s))
+            out[np.searchsorted(tdb_s, o.start_tdb_s, side="left"):] *= 1.0 - o.magnitude
+    return out
+
+
+def spans(occurrences, kind: str, target: str | None,
+          tdb_s: np.ndarray) -> list[tuple[int, int]]:
+    """Index ranges ``[i0, i1)`` of ``tdb_s`` (ascending) in which a fault of ``kind``
+    hitting ``target`` is active (``None`` on either side: any)."""
+    out = []
+    for o in occurrences:
+        if _hits(o, kind, target):
+            i0, i1 = np.searchsorted(tdb_s, (o.start_tdb_s, o.end_tdb_s), side="left")
+            if i1 > i0:
+                out.append((int(i0), int(i1)))
     return out
 
 
 def blocked(occurrences, kind: str, target: str | None, tdb_s: np.ndarray) -> np.ndarray:
-    """Whether a fault of ``kind`` hitting ``target`` is active at each time."""
-    out = np.zeros(tdb_s.shape, bool)
-    for o in occurrences:
-        if o.kind == kind and (o.target is None or target is None or o.target == target):
-            out |= (tdb_s >= o.start_tdb_s) & (tdb_s < o.end_tdb_s)
+    """Whether a fault of ``kind`` hitting ``target`` is active at each time (``tdb_s``
+    ascending)."""
+    out = np.zeros(np.shape(tdb_s), bool)
+    for i0, i1 in spans(occurrences, kind, target, tdb_s):
+        out[i0:i1] = True
     return out

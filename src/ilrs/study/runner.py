@@ -22,6 +22,7 @@ import numpy as np
 from ilrs.campaign import Roadmap
 from ilrs.errors import InputError
 from ilrs.lighting.stats import runs
+from ilrs.scale.alloc import keep_large_arrays_on_heap
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import Scenario, Twin
 from ilrs.station.config import Fault
@@ -213,6 +214,7 @@ def site_kpis(twin: Twin, geo: Geometry) -> dict[str, float]:
 
 def run_job(base: StudyBase, job: Job) -> dict[str, Any]:
     """Run one job; its row: the varied values, the site, the KPIs."""
+    keep_large_arrays_on_heap()                 # per-step arrays: heap, not mmap (Dask)
     roadmap, slips = _SHARED.roadmap(base)
     twin = build_twin(base, job, roadmap, slips)
     geo = _SHARED.geometry(_geometry_key(base, twin.scenario, twin.horizon), twin)
