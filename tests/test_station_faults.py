@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import platform
+
+import numpy as np
 import pytest
 
+from ilrs.scale.alloc import keep_large_arrays_on_heap
 from ilrs.sky.timescale import utc_to_tdb_s
 from ilrs.station import Twin, load_scenario
+from ilrs.station import faults as flt
 from ilrs.station.config import Fault
-from ilrs.station.faults import expand_faults
+from ilrs.station.faults import Occurrence, expand_faults
 
 
 def scenario(start, stop, faults=(), **updates):
@@ -115,3 +120,41 @@ def test_a_fault_needs_exactly_one_trigger():
         fault(kind="relay-outage", duration_h=1)
     with pytest.raises(ValueError, match="exactly one"):
         fault(kind="relay-outage", at="2033-01-01", rate_per_yr=1)
+
+
+def test_fault_masks_match_their_definition_on_random_faults():
+    """``blocked``, ``spans`` and ``factor`` act on index ranges of the ascending step
+    times (the twin's hot path); they must equal the definitions: active while
+    start ≤ t < end, and the product of (1 − magnitude) of the permanent losses begun."""
+    rng = np.random.default_rng(7)
+    t = np.sort(rng.uniform(0.0, 1000.0, 400))
+    t[50:53] = t[50]                                            # equal times too
+    occ = []
+    for _ in range(40):
+        start = float(rng.choice([*t[::37], *rng.uniform(-50.0, 1050.0, 5)]))
+        end = np.inf if rng.random() < 0.3 else start + float(rng.uniform(0.0, 200.0))
+        occ.append(Occurrence(str(rng.choice(["rover-fault", "battery-cell-loss"])), start,
+                              end, float(rng.uniform(0.0, 0.5)),
+                              rng.choice([None, "a", "b"])))
+    for target in (None, "a", "b"):
+        want = np.zeros(t.size, bool)
+        for o in occ:
+            if o.kind == "rover-fault" and (o.target is None or target in (None, o.target)):
+                want |= (t >= o.start_tdb_s) & (t < o.end_tdb_s)
+        assert np.array_equal(flt.blocked(occ, "rover-fault", target, t), want)
+    for target in ("a", "b"):
+        want = np.ones(t.size)
+        for o in occ:
+            if o.kind == "battery-cell-loss" and o.target in (None, target):
+                want = want * np.where(t >= o.start_tdb_s, 1.0 - o.magnitude, 1.0)
+        assert np.array_equal(flt.factor(occ, "battery-cell-loss", target, t), want)
+    assert flt.factor([], "battery-cell-loss", "a", t) == 1.0
+
+
+def test_large_arrays_stay_on_the_heap_in_workers():
+    """Dask workers set MALLOC_TRIM_THRESHOLD_, which pins glibc's mmap threshold at
+    128 KiB; studies raise it (see ilrs.scale.alloc). On glibc it takes effect."""
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert keep_large_arrays_on_heap() is True
+    assert keep_large_arrays_on_heap() is True          # once per process, then a no-op
