@@ -24,6 +24,7 @@ import xarray as xr
 
 from ilrs.errors import InputError
 from ilrs.lighting import _kernels as k
+from ilrs.lighting import _screened as screened
 from ilrs.scale import map_chunks
 from ilrs.sky import Epochs, Site, Sky
 from ilrs.sky.topocentric import eclipse_hidden_fraction
@@ -147,16 +148,42 @@ def _tile_horizons(job: dict) -> tuple[np.ndarray, np.ndarray]:
             np.ascontiguousarray(gh.enu.reshape(n, 3, 3)))
 
 
+#: Side of the groups of points that share a body's track in the screened statistics
+#: (:mod:`ilrs.lighting._screened`), m.
+SCREEN_GROUP_M = 4000.0
+
+
+def screen_groups(ny: int, nx: int, spacing_m: float, enus: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of a row-major ``ny × nx`` grid's points (``spacing_m`` apart, frames
+    ``enus`` (ny·nx, 3, 3)) for the screened statistics: each point's group and the
+    groups' reference frames."""
+    group, centre = screened.grid_groups(ny, nx, max(1, round(SCREEN_GROUP_M / spacing_m)))
+    return group, np.ascontiguousarray(enus[centre])
+
+
 def _tile_stats(job: dict) -> dict[str, np.ndarray]:
     """One tile: horizons of its points, then Sun and Earth statistics (module level so a
-    Dask worker can unpickle it)."""
+    Dask worker can unpickle it). The all-points path screens the epochs
+    (:mod:`ilrs.lighting._screened`, the same results); the per-point path, the reference,
+    evaluates every epoch."""
     horizons, enus = _tile_horizons(job)
+    screen = job.get("method", "all-points") != "per-point"
+    if screen:
+        spacing = abs(float(job["x_m"][1] - job["x_m"][0])) if job["x_m"].size > 1 else 1.0
+        group, refs = screen_groups(job["y_m"].size, job["x_m"].size, spacing, enus)
     out = {}
     for body, track in job["tracks"].items():
         n = horizons.shape[0]
         any_, mean, full, longest = np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64)
-        k.map_disk_stats(horizons, enus, track.unit_me, track.radius_rad, track.weight,
-                         any_, mean, full, longest)
+        if screen:
+            t, t_min = screened.tracks_for_groups(refs, track.unit_me, horizons.shape[1])
+            screened.map_disk_stats(horizons, enus, group, refs, t, t_min, track.unit_me,
+                                    track.radius_rad, track.weight, any_, mean, full,
+                                    longest, np.empty(n, np.int64))
+        else:
+            k.map_disk_stats(horizons, enus, track.unit_me, track.radius_rad, track.weight,
+                             any_, mean, full, longest)
         out[f"{body}_any_pct"] = 100.0 * any_
         out[f"{body}_mean_pct"] = 100.0 * mean
         out[f"{body}_full_pct"] = 100.0 * full

@@ -41,7 +41,8 @@ import xarray as xr
 
 from ilrs.errors import InputError
 from ilrs.lighting import _kernels as k
-from ilrs.lighting.maps import body_band, body_tracks
+from ilrs.lighting import _screened as screened
+from ilrs.lighting.maps import body_band, body_tracks, screen_groups
 from ilrs.scale import map_chunks
 from ilrs.sky import Epochs, Site, Sky
 from ilrs.sky.site import MOON_RADIUS_M
@@ -146,10 +147,17 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
     n = x.size * y.size
     out = np.empty((n, 6))
     sun, earth = job["tracks"]["sun"], job["tracks"]["earth"]
-    k.sun_earth_stats(horizons.elevation_rad.reshape(n, -1),
-                      np.ascontiguousarray(horizons.enu.reshape(n, 3, 3)), sun.unit_me,
-                      sun.radius_rad, np.ones_like(sun.weight), earth.unit_me, earth.radius_rad,
-                      out)  # terrain shadows only, as the published maps and the site tool
+    enus = np.ascontiguousarray(horizons.enu.reshape(n, 3, 3))
+    group, refs = screen_groups(y.size, x.size, abs(float(x[1] - x[0])) if x.size > 1 else 1.0,
+                                enus)
+    (sun_t, sun_min), (earth_t, earth_min) = (
+        screened.tracks_for_groups(refs, b.unit_me, job["n_azimuths"]) for b in (sun, earth))
+    screened.sun_earth_stats(horizons.elevation_rad.reshape(n, -1), enus, group, refs, sun_t,
+                             sun_min, sun.unit_me, sun.radius_rad, np.ones_like(sun.weight),
+                             earth_t, earth_min, earth.unit_me, earth.radius_rad, out,
+                             np.empty(n, np.int64))
+    # terrain shadows only, as the published maps and the site tool; the screened kernel
+    # gives k.sun_earth_stats' results bit for bit (tests/test_lighting_screened.py)
     step_days = job["step_s"] / DAY_S
     result = {
         "sun_any_pct": 100.0 * out[:, k.SUN_ANY],
@@ -173,10 +181,11 @@ def _run_key(dems, grid, start_utc, stop_utc, step_s, mast_m, n_azimuths, max_ra
     """Names the tile folder: the inputs and the code that computes a tile (so a changed
     kernel never resumes from tiles an older one wrote)."""
     from ilrs.lighting import _kernels as lighting_kernels
+    from ilrs.lighting import _screened as lighting_screened
     from ilrs.terrain import _kernels, _sweep, allpoints
 
     code = "".join(Path(m.__file__).read_text()
-                   for m in (_kernels, _sweep, allpoints, lighting_kernels))
+                   for m in (_kernels, _sweep, allpoints, lighting_kernels, lighting_screened))
     text = json.dumps([[str(p) for p in dems], grid.x_m.tolist(), grid.y_m.tolist(), start_utc,
                        stop_utc, step_s, mast_m, n_azimuths, max_range_m,
                        hashlib.sha256((code + Path(__file__).read_text()).encode()).hexdigest()])
