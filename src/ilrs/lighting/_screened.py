@@ -283,7 +283,7 @@ def grid_groups(ny: int, nx: int, group_px: int) -> tuple[np.ndarray, np.ndarray
 
     >>> group, centre = grid_groups(3, 4, 2)
     >>> group.reshape(3, 4).tolist(), centre.tolist()
-    ([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3]], [5, 7, 8, 10])
+    ([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3]], [5, 7, 9, 11])
     """
     rows = np.arange(ny) // group_px
     cols = np.arange(nx) // group_px
