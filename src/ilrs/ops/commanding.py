@@ -322,6 +322,34 @@ class Commander:
         return wrapper, (f"seq {tc.seq_count} in TC[11,4] APID {apid} seq {seq}, release at "
                          f"{entry.release_at.utc_iso()}")  # fmt: skip
 
+    def withdraw_scheduled(self, entries, *, not_before_s: float,
+                           detail: str) -> list[CommandEntry]:
+        """Delete from the on-board schedule those of ``entries`` that wait there (released
+        in a TC[11,4], not yet executed) with a release time at or after ``not_before_s``
+        (Unix s, mission time): one TC[11,5] per 255 to the scheduler's APID, numbered in
+        this commander's sequence count of that APID (so its PUS-1 reports are never taken
+        for another command's); each withdrawn command's history gets a ``cancelled`` stage
+        (``detail``) and ends rejected. Returns the withdrawn entries."""
+        from ilrs.ops.plan_onboard import MAX_PER_DELETE, schedule_delete_tc
+
+        with self._lock:
+            gone = [e for e in entries
+                    if e.release_at is not None and e.onboard_ns is None
+                    and e.state in (CommandState.RELEASED, CommandState.SCHEDULED)
+                    and e.release_at.unix_s >= not_before_s]  # fmt: skip
+            apid = self.schedule_apid
+            for i in range(0, len(gone), MAX_PER_DELETE):
+                chunk = gone[i:i + MAX_PER_DELETE]
+                seq = self._seq.get(apid, 0)
+                self._seq[apid] = (seq + 1) & 0x3FFF
+                self.transmit(schedule_delete_tc(
+                    [RequestId(e.definition.apid, e.seq_count) for e in chunk], apid=apid,
+                    seq_count=seq, source_id=self.source_id))
+                for e in chunk:
+                    self._stage(e, "cancelled", "ok", detail)
+                    self._finish(e, CommandState.REJECTED)
+        return gone
+
     # -- verification ----------------------------------------------------------------
 
     def on_report(self, tm: TmPacket) -> CommandEntry | None:

@@ -23,19 +23,20 @@ from typing import Final
 from ilrs.errors import PacketError
 from ilrs.ops.packets import RequestId, Service, TcPacket
 
-__all__ = ["SCHEDULE_DELETE", "pack_schedule_delete", "schedule_delete_tc",
+__all__ = ["MAX_PER_DELETE", "SCHEDULE_DELETE", "pack_schedule_delete", "schedule_delete_tc",
            "unpack_schedule_delete", "withdraw_scheduled"]
 
 #: PUS service 11 subtype 5: delete activities by request identifier.
 SCHEDULE_DELETE: Final = 5
-_MAX: Final = 255
+#: Request identifiers one TC[11,5] carries at most (N is a uint8).
+MAX_PER_DELETE: Final = 255
 _ID_LEN: Final = 4
 
 
 def pack_schedule_delete(requests: Sequence[RequestId]) -> bytes:
     """The application data of TC[11,5]."""
-    if not 1 <= len(requests) <= _MAX:
-        raise PacketError("TC[11,5] request ids", len(requests), f"1..{_MAX}")
+    if not 1 <= len(requests) <= MAX_PER_DELETE:
+        raise PacketError("TC[11,5] request ids", len(requests), f"1..{MAX_PER_DELETE}")
     return bytes([len(requests)]) + b"".join(r.pack() for r in requests)
 
 
@@ -43,7 +44,8 @@ def unpack_schedule_delete(data: bytes) -> tuple[RequestId, ...]:
     """Read the application data of TC[11,5]; ``PacketError`` when N is 0 or the length
     is not N request ids."""
     if not data or data[0] == 0:
-        raise PacketError("TC[11,5] N", data[:1].hex() or "empty", f"1..{_MAX} request ids")
+        raise PacketError("TC[11,5] N", data[:1].hex() or "empty",
+                          f"1..{MAX_PER_DELETE} request ids")
     if len(data) != 1 + data[0] * _ID_LEN:
         raise PacketError("TC[11,5] data", f"{len(data)} bytes",
                           f"1 + {data[0]} × {_ID_LEN} bytes")  # fmt: skip
@@ -61,32 +63,9 @@ def schedule_delete_tc(requests: Sequence[RequestId], *, apid: int, seq_count: i
 
 def withdraw_scheduled(ops, entries, *, detail: str, margin_s: float = 1.0) -> list:
     """Delete from the on-board schedule the commands of ``entries`` that wait there with
-    a release time still ``margin_s`` ahead of the mission clock: one TC[11,5] per 255,
-    to the scheduler's APID; each such command's history gets a ``cancelled`` stage
-    (``detail``) and ends rejected. Returns the withdrawn entries.
-
-    The commander numbers the TC[11,5] in its own sequence count of that APID, so its
-    PUS-1 reports cannot be taken for another command's (the commander has no public
-    call for this yet: its lock, counter and history are used here as it uses them).
-    """
-    from ilrs.ops.commanding import CommandState
-
-    commander = ops.commander
-    floor_s = ops.mission_clock() / 1e9 + margin_s
-    with commander._lock:
-        gone = [e for e in entries
-                if e.release_at is not None and e.onboard_ns is None
-                and e.state in (CommandState.RELEASED, CommandState.SCHEDULED)
-                and e.release_at.unix_s >= floor_s]  # fmt: skip
-        apid = commander.schedule_apid
-        for i in range(0, len(gone), _MAX):
-            chunk = gone[i:i + _MAX]
-            seq = commander._seq.get(apid, 0)
-            commander._seq[apid] = (seq + 1) & 0x3FFF
-            ops.link.transmit(schedule_delete_tc(
-                [RequestId(e.definition.apid, e.seq_count) for e in chunk], apid=apid,
-                seq_count=seq, source_id=commander.source_id))
-            for e in chunk:
-                commander._stage(e, "cancelled", "ok", detail)
-                commander._finish(e, CommandState.REJECTED)
-    return gone
+    a release time still ``margin_s`` ahead of the mission clock
+    (:meth:`ilrs.ops.commanding.Commander.withdraw_scheduled`: one TC[11,5] per 255, to
+    the scheduler's APID; each such command's history gets a ``cancelled`` stage
+    (``detail``) and ends rejected). Returns the withdrawn entries."""
+    return ops.commander.withdraw_scheduled(
+        entries, not_before_s=ops.mission_clock() / 1e9 + margin_s, detail=detail)
