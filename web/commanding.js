@@ -4,6 +4,7 @@
 // time-based schedule (PUS 11) instead of executing it on arrival.
 
 import { api, apiAll, escapeHtml, login, navBar, shortTime } from "./common.js";
+import { mountFaultPanel } from "./faults.js";
 
 const INTEGER_RANGES = {
   uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
@@ -195,5 +196,7 @@ document.getElementById("approval-rows").addEventListener("click", (event) => {
   if (approve) act(approve, "approve");
   if (cancel) act(cancel, "cancel");
 });
+const faults = mountFaultPanel(document.getElementById("faults"));
 refresh();
 setInterval(refresh, 1000);
+setInterval(faults.refresh, 5000);
