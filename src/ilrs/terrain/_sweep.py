@@ -144,12 +144,14 @@ def _wedge_top(xs, ys, meta, levels, maxes):
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _near_march(x, y, mx, my, r_obs_m, radius_m, d_from, d_to, stride, k, meta, heights, best):
+def _near_march(x, y, mx, my, r_obs_m, radius_m, d_from, d_to, stride, k, meta, heights, best,
+                ceiling):
     """The quarter-pixel lattice ``d = i · fine`` of layer ``k`` from ``d_from`` to ``d_to``,
     every ``stride``-th point, along the ray leaving map point ``x, y`` with map velocity
     ``mx, my`` (map metres per metre of arc): the near field, where the ray's image is a
     straight line to < 1 cm (sagitta d² / 8ρ, ρ ≥ 2Rk₀) and the layer is fixed. Curvature
-    exact (series to θ⁴). Returns the best tangent and where it was (-1 if unchanged)."""
+    exact (series to θ⁴). Stops once the best tangent reaches ``ceiling`` (the answer is
+    clamped there). Returns the best tangent and where it was (-1 if unchanged)."""
     fine = meta[k, _FINE_STEP]
     inv = meta[k, INV_PIXEL]
     off = int(meta[k, OFFSET])
@@ -171,18 +173,23 @@ def _near_march(x, y, mx, my, r_obs_m, radius_m, d_from, d_to, stride, k, meta, 
             if rise > best * run:
                 best = rise / run
                 d_best = d
+                if best >= ceiling:
+                    break
         i += stride
         d = i * fine
     return best, d_best
 
 
 @njit(cache=True)
-def _near_bound(x, y, r_obs_m, e_map, n_map, close_m, near_m, radius_m, meta, heights, out):
+def _near_bound(x, y, r_obs_m, e_map, n_map, close_m, near_m, radius_m, meta, heights,
+                floor_tan, out):
     """Per azimuth sector (``out``, NEAR_SECTORS), the highest tangent of elevation any
     bilinear sample at a distance in ``[close_m, near_m)`` of the point (map ``x, y``;
     ``e_map``, ``n_map`` the map directions of local east and north) can have: each pixel
     bounds the samples within one pixel of it, at least ``close_m`` away, over the azimuths
-    its square spans. +inf where the disc leaves the finest layer under the point."""
+    its square spans. +inf where the disc leaves the finest layer under the point. Pixels
+    whose bound is at most ``floor_tan`` (the lowest floor of any azimuth) are left out:
+    they cannot beat a horizon that starts at its floor."""
     out[:] = -np.inf
     k, col, row = _locate(x, y, meta)
     pixel = meta[max(k, 0), PIXEL]
@@ -217,6 +224,8 @@ def _near_bound(x, y, r_obs_m, e_map, n_map, close_m, near_m, radius_m, meta, he
                 tan = rise * _SCALE_SLACK / max(d - half_diag, close_m)
             else:
                 tan = rise / (d + half_diag)
+            if tan <= floor_tan:
+                continue
             if d <= 1.5 * half_diag:
                 for q in range(NEAR_SECTORS):
                     out[q] = max(out[q], tan)
@@ -282,6 +291,7 @@ def grid_horizons(
         c_cut[k], s_cut[k] = _cos_sin(cuts_m[k] / radius_m)
     c_far = c_cut[n_cuts - 1]
     s_far = s_cut[n_cuts - 1]
+    floor_low = floor_tan.min()
     nby = (ny + block - 1) // block
     nbx = (nx + block - 1) // block
     for b in prange(nby * nbx):
@@ -308,7 +318,7 @@ def grid_horizons(
             close[q] = CLOSE_PX * meta[max(k, 0), PIXEL]
             layer[q] = k
             inside[q] = _near_bound(x_m[i], y_m[i], r_obs_m[i], e_map[i], n_map[i], close[q],
-                                    cuts_m[0], radius_m, meta, heights, near[q])
+                                    cuts_m[0], radius_m, meta, heights, floor_low, near[q])
         d_prev = np.full(m, -1.0)
         tops = np.empty(n_cuts - 1)
         corner_xy = np.empty((n_cuts, 2, 4))
@@ -348,7 +358,8 @@ def grid_horizons(
                     mx = ca * n_map[i, 0] + sa * e_map[i, 0]
                     my = ca * n_map[i, 1] + sa * e_map[i, 1]
                     best2, d2 = _near_march(x_m[i], y_m[i], mx, my, r_obs, radius_m, first[q],
-                                            end, strides[-1], layer[q], meta, heights, best)
+                                            end, strides[-1], layer[q], meta, heights, best,
+                                            ceiling_tan[j])
                     if d2 > 0.0:
                         best, d_best = best2, d2
                 else:
