@@ -159,3 +159,23 @@ def test_a_full_buffer_at_the_start_holds_science_until_it_drains(setup):
     plan, _ = plan_greedy(problem)
     assert plan.activities and min(a.start_tdb_s for a in plan.activities) >= (
         full.start_tdb_s + full.science_from_slot * full.slot_s)
+
+
+def test_no_activity_before_its_payload_lands_and_the_replay_catches_one():
+    # 2033-01-05: ILRS-1..2 on site; ILRS-4's biomedical lab lands 2034-08-01 and ILRS-3's
+    # excavator 2033-08-01, so neither may be planned, and a hand-made plan that runs the
+    # lab anyway is refused by the replay.
+    twin = Twin.from_scenario(load_scenario(None))
+    acts = load_activities(None)
+    horizon = Horizon.from_twin(twin, utc_to_tdb("2033-01-05"), 1.0, acts.slot_s)
+    problem = build_problem(acts, horizon)
+    greedy, _ = plan_greedy(problem)
+    kinds = {a.kind for a in greedy.activities}
+    assert "seismic-monitoring" in kinds
+    assert not kinds & {"biomed-autonomous", "technology-test", "isru-batch",
+                        "radio-astronomy", "earth-observation"}
+    lab = acts.by_id("biomed-autonomous")
+    early = dataclasses.replace(greedy.activities[0], name=lab.name, kind=lab.id,
+                                payload=lab.payload, resource=lab.unary, needs=())
+    report, _ = replay(twin, dataclasses.replace(greedy, activities=[early]), acts)
+    assert [v["kind"] for v in report["violations"]] == ["not-on-site"]

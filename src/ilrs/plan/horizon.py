@@ -13,7 +13,7 @@ the twin's 1-minute steps).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ilrs.station import Twin
 from ilrs.station.build import block_inputs
 from ilrs.station.schedule import step_conditions
 
-__all__ = ["Horizon", "utc_to_tdb"]
+__all__ = ["Horizon", "station_arrivals", "utc_to_tdb"]
 
 
 def utc_to_tdb(iso: str) -> float:
@@ -58,6 +58,10 @@ class Horizon:
     initial_energy_j: float
     initial_buffer_bit: float = 0.0
     science_from_slot: int = 0   # FDIR holds science until then (a buffer to drain first)
+    #: When what an activity uses is on site (TDB s): ``payload:NAME`` (its landing),
+    #: ``rover:ID`` (its landing plus the days before it starts driving, as the twin's rule)
+    #: and ``mission:ID`` (a landing); empty: everything on site from the start.
+    arrivals_tdb_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_slots(self) -> int:
@@ -72,6 +76,17 @@ class Horizon:
 
     def utc(self, slot) -> list[str]:
         return list(tdb_s_to_utc_iso(np.atleast_1d(self.slot_tdb_s(slot)), 0))
+
+    def on_site(self, payload: str | None = None, rover: str | None = None,
+                mission: str | None = None) -> np.ndarray:
+        """Slots that start once the payload, the rover and the mission named are on site
+        (a plan never runs a load before it has landed)."""
+        missing = np.inf if self.arrivals_tdb_s else -np.inf   # never lands / not known
+        first = max([self.arrivals_tdb_s.get(key, missing) for key in
+                     (f"payload:{payload}" if payload else None,
+                      f"rover:{rover}" if rover else None,
+                      f"mission:{mission}" if mission else None) if key] or [-np.inf])
+        return self.slot_tdb_s(np.arange(self.n_slots)) >= first - 1e-3
 
     def ok(self, needs, thermal_k: tuple[float, float] | None = None) -> np.ndarray:
         """Slots meeting every condition in ``needs``."""
@@ -147,4 +162,16 @@ class Horizon:
             eta_d=battery.discharge_efficiency if battery else 1.0,
             initial_energy_j=float(energy0), initial_buffer_bit=buffer0,
             science_from_slot=science_from,
+            arrivals_tdb_s=station_arrivals(twin),
         )
+
+
+def station_arrivals(twin: Twin) -> dict[str, float]:
+    """When each payload, rover and mission of ``twin``'s station is on site (TDB s)."""
+    up, sc = twin.up, twin.scenario
+    out = {f"mission:{m}": float(t) for m, t in up.arrivals_tdb_s.items()}
+    out |= {f"payload:{p.name}": float(p.arrival_tdb_s) for p in up.payloads}
+    out |= {f"rover:{r.id}": float(up.arrival(r.arrives_with)
+                                   + r.start_days_after_arrival * 86400.0)
+            for r in sc.rovers}
+    return out

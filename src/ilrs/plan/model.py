@@ -104,6 +104,7 @@ class ActivityType(_Model):
     payload: str | None = None        # the campaign payload it runs (a twin load)
     rover: str | None = None          # the scenario rover it drives (a twin load)
     resource: str | None = None       # the unary resource it occupies (default: the load)
+    arrives_with: str | None = None   # the mission that brings what it uses (no twin load)
     duration: Duration
     power_w: float = Field(ge=0)
     data_bit_s: float = Field(0.0, ge=0)

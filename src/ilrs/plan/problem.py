@@ -125,6 +125,7 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     candidates: list[Candidate] = []
     for t in acts.activities:
         ok = horizon.ok(t.needs, t.thermal_window_k)
+        ok &= horizon.on_site(t.payload, t.rover, t.arrives_with)
         if t.crew:
             ok &= horizon.crew >= t.crew
         run = np.concatenate([[0], np.cumsum(ok)])

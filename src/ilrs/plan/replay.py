@@ -4,14 +4,16 @@ The twin runs the plan's period at its own step (1 minute) with the plan driving
 science loads (:class:`ilrs.station.schedule.Schedule`): survival, communications, ISRU,
 storage and FDIR are the twin's. A valid plan has no violation: no brown-out (survival
 energy unserved), no data lost (buffer overflow), no FDIR intervention (science shed,
-buffer hold, safe mode: the plan was not executed as written), no activity unserved and no
-activity running while a condition it needs is false (checked at every step).
+buffer hold, safe mode: the plan was not executed as written), no activity unserved, no
+activity running while a condition it needs is false (checked at every step) and none on a
+payload or rover before it is on site.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ilrs.plan.horizon import station_arrivals
 from ilrs.plan.model import ActivitySet
 from ilrs.plan.plan import Plan, _utc
 from ilrs.station import Scenario, Twin
@@ -141,6 +143,13 @@ def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
                            "message": f"{a.kind} #{a.instance} ({a.name}) ran "
                                       f"{n_bad * step_s / 60:.0f} min while "
                                       f"{'/'.join(a.needs)} did not hold"})
+    arrivals = station_arrivals(run_twin)
+    for a in plan.activities:
+        key = f"payload:{a.payload}" if a.payload else f"rover:{a.rover}" if a.rover else None
+        if key is not None and a.start_tdb_s < arrivals.get(key, np.inf) - 1e-3:
+            violations.append({"kind": "not-on-site", "utc": _utc(a.start_tdb_s),
+                               "message": f"{a.kind} #{a.instance} ({a.name}) starts before "
+                                          f"{a.payload or a.rover} is on site"})
     for what, idx in (("not powered", k.A_UNSERVED2), ("shed by FDIR", k.A_SHED)):
         if acc[idx] > 1.0:
             violations.append({"kind": "science-unserved", "utc": _utc(plan.start_tdb_s),
