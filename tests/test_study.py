@@ -323,6 +323,36 @@ def test_shared_per_step_arrays_give_the_plain_run_exactly():
         assert {k: row[k] for k in flat_kpis(plain.kpis)} == flat_kpis(plain.kpis)
 
 
+def test_the_memo_keeps_what_runs_share_and_drops_what_one_run_uses():
+    """An array is kept when asked for a second time (shared by runs), never on its first
+    (a Monte Carlo trial's own loads), and the least recently used goes past the bound."""
+    from ilrs.station.geometry import Memo
+
+    calls = []
+
+    def array(tag: int, n: int = 100):
+        def compute():
+            calls.append(tag)
+            return np.full(n, float(tag))
+        return compute
+
+    memo = Memo(max_bytes=3 * 800)                      # three arrays of 100 float64
+    for tag in (1, 1, 1, 2, 2, 3, 3, 9):                # 9: asked once, as a trial's own
+        memo.get(("k", tag), array(tag))
+    assert calls == [1, 1, 2, 2, 3, 3, 9]                 # kept on the second ask, then hit
+    assert len(memo) == 3 and memo.nbytes == 2400
+    memo.get(("k", 1), array(1))                          # 1 most recent: 2 goes first
+    memo.get(("k", 4), array(4))
+    memo.get(("k", 4), array(4))
+    assert len(memo) == 3 and memo.nbytes <= memo.max_bytes
+    calls.clear()
+    for tag in (1, 3, 4):
+        assert memo.get(("k", tag), array(tag))[0] == tag
+    assert calls == []
+    memo.get(("k", 2), array(2))
+    assert calls == [2]                                   # dropped: computed again
+
+
 def test_cli_sites_ranks_the_best_spots_of_a_lighting_map(tmp_path):
     """SYNTHETIC terrain → a small lighting map (NetCDF) → its 3 best spots, each run with
     its horizon computed from the same DEM and ranked."""

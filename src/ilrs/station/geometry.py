@@ -187,12 +187,19 @@ class Geometry:
 
 class Memo:
     """Least-recently-used store of per-step arrays (or tuples and dicts of them), bounded
-    in bytes."""
+    in bytes.
 
-    def __init__(self, max_bytes: float):
+    An array is kept only when its key is asked for a second time (the keys of recent
+    misses are remembered, up to ``ghosts`` of them): what one run alone uses — a Monte
+    Carlo trial's loads under its own arrivals and faults — is computed and dropped instead
+    of pushing out what every run shares."""
+
+    def __init__(self, max_bytes: float, ghosts: int = 100_000):
         self.max_bytes = max_bytes
         self.nbytes = 0
         self._items: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._missed: OrderedDict[tuple, None] = OrderedDict()
+        self._ghosts = ghosts
 
     @staticmethod
     def _size(value) -> int:
@@ -210,6 +217,12 @@ class Memo:
             self._items.move_to_end(key)
             return hit[0]
         value = compute()
+        if key not in self._missed:                       # first time: remember the key
+            self._missed[key] = None
+            if len(self._missed) > self._ghosts:
+                self._missed.popitem(last=False)
+            return value
+        del self._missed[key]
         size = self._size(value)
         if size <= self.max_bytes:
             self._items[key] = (value, size)

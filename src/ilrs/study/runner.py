@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,19 @@ KPI_UNITS = {
 }
 #: Sampling of the site's own lighting KPIs (from the run's geometry), s.
 SITE_SAMPLE_S = 600.0
+#: Ceiling of each worker's memo of per-step arrays, bytes (a 10-year run at one-minute
+#: steps shares about 1.3 GB of them between runs).
+MEMO_MAX_BYTES = 3.0e9
+
+
+def memo_bytes() -> float:
+    """Each worker's memo: :data:`MEMO_MAX_BYTES`, or a quarter of the machine's memory
+    per core where that is less (every core runs a worker)."""
+    try:
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return MEMO_MAX_BYTES
+    return min(MEMO_MAX_BYTES, 0.25 * ram / (os.cpu_count() or 1))
 
 
 def flat_kpis(kpis: dict) -> dict[str, float]:
@@ -154,7 +168,8 @@ class _Shared:
             return self.geometries[key]
         start, stop = twin.period_tdb_s()
         n = math.floor((stop - start + 0.01) / twin.scenario.period.step_s) + 1
-        geo = twin.geometry(start, start + (n - 1) * twin.scenario.period.step_s).memoized()
+        geo = twin.geometry(start, start + (n - 1) * twin.scenario.period.step_s).memoized(
+            memo_bytes())
         self.geometries[key] = geo
         while len(self.geometries) > self.max_geometries:
             self.geometries.popitem(last=False)
