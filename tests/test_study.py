@@ -323,6 +323,38 @@ def test_shared_per_step_arrays_give_the_plain_run_exactly():
         assert {k: row[k] for k in flat_kpis(plain.kpis)} == flat_kpis(plain.kpis)
 
 
+def test_monte_carlo_trials_sharing_blocks_give_their_plain_runs_exactly():
+    """Trials share a block's loads when their landings, faults and rover progress fall
+    the same way in it (``build.Marks``); each trial must still equal a plain Twin run of
+    its own scenario (own geometry, nothing shared), bit for bit."""
+    from ilrs.station import build
+    from ilrs.station.twin import load_roadmap_for
+    from ilrs.study.runner import flat_kpis, run_job
+
+    base = StudyBase.of(_short("2032-03-31", start="2031-08-01"))
+    roadmap = load_roadmap_for(base.scenario)
+    slips, disp, span = Slips.of(roadmap), load_dispersions(), base.span_tdb_s()
+    marks = []
+    original = build.Marks.of
+
+    def spy(*args, **kwargs):
+        marks.append(original(*args, **kwargs))
+        return marks[-1]
+
+    jobs = [draw_trial(base.scenario, slips, disp, 5, trial, span)[0] for trial in range(4)]
+    build.Marks.of = spy
+    try:
+        rows = [run_job(base, job) for job in jobs + jobs[:1]]
+    finally:
+        build.Marks.of = original
+    per_trial = len(marks) // len(rows)
+    shared = set(marks[:per_trial]) & set(marks[per_trial:4 * per_trial])
+    assert shared                                   # blocks another trial also had
+    for job, row in zip(jobs + jobs[:1], rows, strict=True):
+        plain = build_twin(base, job, roadmap, slips).run()
+        assert {k: row[k] for k in flat_kpis(plain.kpis)} == flat_kpis(plain.kpis)
+
+
 def test_the_memo_keeps_what_runs_share_and_drops_what_one_run_uses():
     """An array is kept when asked for a second time (shared by runs), never on its first
     (a Monte Carlo trial's own loads), and the least recently used goes past the bound."""

@@ -68,6 +68,12 @@ class PayloadLoad:
     condition: str
     duty: float
 
+    @property
+    def spec(self) -> tuple:
+        """Everything but the arrival (what a block's loads depend on besides its marks)."""
+        return (self.name, self.mission_id, self.function, self.priority, self.power_day_w,
+                self.power_night_w, self.data_rate_bit_s, self.condition, self.duty)
+
 
 @dataclass(frozen=True)
 class BuildUp:
@@ -255,28 +261,95 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
     """Inputs for the steps at TDB seconds ``t`` (``rover_km_done`` is updated in place
     with the planned distance of each rover); ``overrides``: ground commands in force.
 
-    With a memoized geometry (studies), the loads, data rates and contacts — which do not
-    depend on the power plant — are computed once and shared by every plant variant."""
+    The loads, data rates and contacts do not depend on the power plant, and depend on
+    arrivals, faults, visits and commands only through where these fall in the block
+    (:class:`Marks`). With a memoized geometry (studies) they are computed once per block
+    and marks and shared by every run that has the same: every plant variant of a sweep,
+    and the blocks of Monte Carlo trials that no drawn landing or fault touches."""
     ops = overrides or Overrides()
     gen, solar = _generation(t, scenario, up, geo, occurrences)
+    marks = Marks.of(t, step_s, scenario, up, occurrences, rover_km_done, visits_tdb, ops)
     if geo.memo is None:
-        loads = _loads(t, step_s, scenario, up, geo, occurrences, rover_km_done, visits_tdb,
-                       ops)
+        loads = _loads(t, scenario, up, geo, marks)
     else:
-        key = ("loads", scenario.model_dump_json(include=_LOAD_FIELDS), up.payloads,
-               tuple(sorted(up.arrivals_tdb_s.items())), up.relay_arrival_tdb_s,
-               tuple(occurrences), tuple(visits_tdb), ops, step_s, tuple(rover_km_done))
-        loads = geo.cached(key, t, lambda: _loads(t, step_s, scenario, up, geo, occurrences,
-                                                  rover_km_done.copy(), visits_tdb, ops))
-    rover_km_done[:] = loads["rover_km_done"]
+        key = ("loads", scenario.model_dump_json(include=_LOAD_FIELDS),
+               tuple(p.spec for p in up.payloads), marks)
+        loads = geo.cached(key, t, lambda: _loads(t, scenario, up, geo, marks))
+    for k, r in enumerate(scenario.rovers):
+        rover_km_done[k] += loads["rover_steps"][k] * _km_per_step(r, step_s)
     cap, charge_max, rfc_cap = _storage(t, scenario, up, occurrences)
-    fields = {k: v for k, v in loads.items() if k != "rover_km_done"}
+    fields = {k: v for k, v in loads.items() if k != "rover_steps"}
     return BlockInputs(gen_w=gen, solar_w=solar, cap_j=cap, charge_max_w=charge_max,
                        rfc_cap_j=rfc_cap, **fields)
 
 
 #: The scenario parts the loads depend on (the plant — arrays, generators, storage — not).
 _LOAD_FIELDS = {"site", "thermal", "comms", "isru", "rovers", "crew"}
+
+
+def _km_per_step(rover, step_s: float) -> float:
+    return rover.speed_m_s * step_s / 1000.0
+
+
+Spans = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Where arrivals, faults, crew visits and ground commands fall in one block, as step
+    indices (``n``, the block's length: not in it). A block's loads depend on them only
+    through these, so equal marks give equal loads."""
+
+    n: int
+    step_s: float
+    thermal: tuple[int, ...]            # first step of each thermal node
+    payloads: tuple[int, ...]           # first step of each payload (n: switched off)
+    comms: int                          # first step of the station's communications
+    relay_off: Spans                    # relay not yet in orbit, or in an outage
+    rover_start: tuple[int, ...]        # first step each rover may drive (n: held)
+    rover_faults: tuple[Spans, ...]
+    rover_steps_left: tuple[int, ...]   # steps of its planned distance left (≤ n)
+    isru: tuple[int, ...]               # first step of each ISRU plant (n: commanded off)
+    isru_stuck: tuple[Spans, ...]
+    visits: tuple[tuple[int, int, int, int, float], ...]   # steps, crew, O2 step and kg
+
+    @classmethod
+    def of(cls, t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, occurrences,
+           rover_km_done: np.ndarray, visits_tdb, ops: Overrides) -> Marks:
+        n = t.size
+        ceiling = dict(ops.rover_km_ceiling)
+        comms = scenario.comms
+        left = []
+        for k, r in enumerate(scenario.rovers):
+            goal_km = min(r.campaign_km, ceiling.get(k, math.inf))
+            left.append(min(n, max(0, math.floor((goal_km - rover_km_done[k])
+                                                 / _km_per_step(r, step_s) + 1e-9))))
+        visits = []
+        for (t0, t1, size, store) in visits_tdb if scenario.crew else ():
+            i0, i1 = _first(t, t0), _first(t, t1)
+            o2 = i0 if i0 < n and t[i0] < t0 + step_s else n
+            if i1 > i0 or o2 < n:
+                visits.append((i0, i1, size, o2, store))
+        return cls(
+            n=n, step_s=step_s,
+            thermal=tuple(_first(t, up.arrival(th.arrives_with)) for th in scenario.thermal),
+            payloads=tuple(n if k in ops.payloads_off else _first(t, p.arrival_tdb_s)
+                           for k, p in enumerate(up.payloads)),
+            comms=_first(t, up.arrival(comms.arrives_with)) if comms else n,
+            relay_off=((0, _first(t, up.relay_arrival_tdb_s)),
+                       *flt.spans(occurrences, "relay-outage", None, t)),
+            rover_start=tuple(
+                n if k in ops.rovers_held else _first(
+                    t, up.arrival(r.arrives_with) + r.start_days_after_arrival * 86400.0)
+                for k, r in enumerate(scenario.rovers)),
+            rover_faults=tuple(tuple(flt.spans(occurrences, "rover-fault", r.id, t))
+                               for r in scenario.rovers),
+            rover_steps_left=tuple(left),
+            isru=tuple(n if ops.isru_off else _first(t, up.arrival(p.arrives_with))
+                       for p in scenario.isru),
+            isru_stuck=tuple(tuple(flt.spans(occurrences, "isru-stuck", p.id, t))
+                             for p in scenario.isru),
+            visits=tuple(visits))
 
 
 def _generation(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
@@ -312,23 +385,21 @@ def _generation(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
     return gen, solar
 
 
-def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: Geometry,
-           occurrences, rover_km_done: np.ndarray, visits_tdb, ops: Overrides) -> dict:
+def _loads(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
+           marks: Marks) -> dict:
     """Loads by priority class, data rates, contacts, ISRU ceiling, thermal capacity, crew
-    and oxygen per step, and the rovers' planned distance after the block.
+    and oxygen per step, and the steps each rover drives.
 
     What does not depend on arrivals or faults (heater demand, a payload's power and data
     while its condition holds, contact rates) comes from the geometry's memo; arrivals
-    and faults then act on index ranges of the block (``t`` is ascending)."""
+    and faults then act on index ranges of the block (``marks``)."""
     n = t.size
-    ceiling = dict(ops.rover_km_ceiling)
     sun_elem = geo.at("sun_fraction", t, float(scenario.site.element_mast_m))
     lit = geo.cached(("lit", scenario.site.element_mast_m), t, lambda: sun_elem > 0.5)
     # -- survival: heaters, command center, habitat -----------------------------------------
     load0 = np.zeros(n)
     heatcap = np.zeros(n)
-    for th in scenario.thermal:
-        i = _first(t, up.arrival(th.arrives_with))
+    for th, i in zip(scenario.thermal, marks.thermal, strict=True):
         if i == n:
             continue
         spec = {"conductance_w_per_k": th.conductance_w_per_k, "setpoint_k": th.setpoint_k,
@@ -343,22 +414,19 @@ def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: G
     sci = np.zeros(n)
     hk = np.zeros(n)
     comms = scenario.comms
-    i_comms = _first(t, up.arrival(comms.arrives_with)) if comms else n
+    i_comms = marks.comms
     comms_here = np.zeros(n, bool)
     comms_here[i_comms:] = True
     earth_ok = geo.cached(("earth_ok",), t, lambda: geo.at("earth_margin_rad", t) > 0.0)
     relay_seen = geo.cached(("relay_seen",), t, lambda: geo.at("relay_margin_rad", t) > 0.0)
-    relay_off = [(0, _first(t, up.relay_arrival_tdb_s)),
-                 *flt.spans(occurrences, "relay-outage", None, t)]
     relay_ok = relay_seen.copy()
-    for i0, i1 in relay_off:
+    for i0, i1 in marks.relay_off:
         relay_ok[i0:i1] = False
     running = np.zeros((len(up.payloads), n), bool)
     masks = {"earth_in_view": earth_ok, "sunlit": lit,
              "dark": geo.cached(("dark", scenario.site.element_mast_m), t, lambda: ~lit)}
-    for k, p in enumerate(up.payloads):
-        i = _first(t, p.arrival_tdb_s)
-        if i == n or k in ops.payloads_off:
+    for k, (p, i) in enumerate(zip(up.payloads, marks.payloads, strict=True)):
+        if i == n:
             continue                                      # not there yet, or switched off
         power = geo.cached(("payload_w", p.power_night_w, p.power_day_w), t,
                            lambda p=p: payload_power_w(p, sun_elem))
@@ -389,35 +457,31 @@ def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: G
     # -- rovers ------------------------------------------------------------------------------
     in_contact = comms_here & (earth_ok | relay_ok)
     driving = np.zeros((len(scenario.rovers), n), bool)
+    steps = []
     for k, r in enumerate(scenario.rovers):
-        start = up.arrival(r.arrives_with) + r.start_days_after_arrival * 86400.0
-        want = np.zeros(n, bool)
-        i = _first(t, start)
-        if k not in ops.rovers_held and i < n:
+        want = driving[k]
+        i = marks.rover_start[k]
+        if i < n:
             hours = r.duty_hours_per_day * 3600.0
             shift = geo.cached(("rover_shift", scenario.site.element_mast_m, hours), t,
                                lambda hours=hours: lit & (np.mod(t, 86400.0) < hours))
             want[i:] = shift[i:] & in_contact[i:]
-            for i0, i1 in flt.spans(occurrences, "rover-fault", r.id, t):
+            for i0, i1 in marks.rover_faults[k]:
                 want[i0:i1] = False
-        km_step = r.speed_m_s * step_s / 1000.0
-        goal_km = min(r.campaign_km, ceiling.get(k, math.inf))
-        left_steps = max(0, math.floor((goal_km - rover_km_done[k]) / km_step + 1e-9))
         idx = np.flatnonzero(want)
-        if idx.size > left_steps:
-            want[idx[left_steps:]] = False
-        rover_km_done[k] += min(idx.size, left_steps) * km_step
-        driving[k] = want
+        left = marks.rover_steps_left[k]
+        if idx.size > left:
+            want[idx[left:]] = False
+        steps.append(min(idx.size, left))
         load2[want] += rover_power_w(r)
     # -- ISRU ----------------------------------------------------------------------------------
     isru_max = np.zeros(n)
-    for plant in scenario.isru:
-        i = _first(t, up.arrival(plant.arrives_with))
-        if ops.isru_off or i == n:
+    for plant, i, stuck in zip(scenario.isru, marks.isru, marks.isru_stuck, strict=True):
+        if i == n:
             continue
         ok = np.zeros(n, bool)
         ok[i:] = True
-        for i0, i1 in flt.spans(occurrences, "isru-stuck", plant.id, t):
+        for i0, i1 in stuck:
             ok[i0:i1] = False
         isru_max[ok] += plant.max_power_w
     # -- communications ------------------------------------------------------------------------
@@ -435,29 +499,27 @@ def _loads(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, geo: G
         best = geo.cached(("best_bit_s", *key), t, lambda: np.maximum(
             dte, np.where(relay_seen, relay_rate, 0.0)))
         dl[i_comms:] = best[i_comms:]
-        for i0, i1 in relay_off:                          # relay not there or in outage
+        for i0, i1 in marks.relay_off:                    # relay not there or in outage
             lo = max(i0, i_comms)
             if i1 > lo:
                 dl[lo:i1] = dte[lo:i1]
     # -- crew ----------------------------------------------------------------------------------
     crew = np.zeros(n)
     o2_in = np.zeros(n)
+    for (i0, i1, size, o2, store) in marks.visits:
+        crew[max(i0, i_comms):i1] += size
+        if o2 < n:
+            o2_in[o2] += store
     if scenario.crew:
-        for (t0, t1, size, store) in visits_tdb:
-            present = (t >= t0) & (t < t1) & comms_here
-            crew += present * size
-            first = np.flatnonzero((t >= t0) & (t < t0 + step_s))
-            if first.size:
-                o2_in[first[0]] += store
         load0 += (crew > 0) * scenario.crew.habitat_w
-    o2_demand = crew * (scenario.crew.o2_kg_per_person_day * step_s / 86400.0
+    o2_demand = crew * (scenario.crew.o2_kg_per_person_day * marks.step_s / 86400.0
                         if scenario.crew else 0.0)
     return {"load0_w": load0, "load1_w": load1, "load2_w": load2, "sci_bit_s": sci,
             "hk_bit_s": hk, "isru_max_w": isru_max, "dl_bit_s": dl,
             "heatcap_j_per_k": heatcap, "o2_in_kg": o2_in, "o2_demand_kg": o2_demand,
             "dte_ok": comms_here & earth_ok, "relay_ok": comms_here & relay_ok,
             "payload_running": running, "rover_driving": driving, "crew_present": crew,
-            "rover_km_done": rover_km_done}
+            "rover_steps": tuple(steps)}
 
 
 def _storage(t: np.ndarray, scenario: Scenario, up: BuildUp,
