@@ -11,6 +11,9 @@ FDIR hold). In one run, side by side:
   data lost;
 - the twin's rule-based operation of the same window (conditions + duties + FDIR): science
   value on the same per-load measure, data returned, and the ratios;
+- first, the rule-based operation of every fortnight from ILRS-2's landing to the windows
+  (``--survey``): its lowest battery, fullest buffer, science shed and data lost — whether
+  any resource binds, i.e. whether a plan has anything to gain over the rules;
 - repair after an array-degradation fault at day 5 (``--fault-magnitude`` of every array):
   the new plan's time and its replay.
 
@@ -57,8 +60,14 @@ def line(label: str, report: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--start", nargs="+", default=["2037-03-12", "2037-03-26"],
-                        help="window starts (default: the Earth-down and the Earth-up "
-                             "fortnights of March 2037)")
+                        help="window starts (default: the Earth-down fortnight of March 2037 "
+                             "with a crew visit, and the Earth-up one)")
+    parser.add_argument("--survey", nargs=2, metavar=("FROM", "TO"),
+                        default=["2032-09-01", "2037-04-09"],
+                        help="first: the rules' resources over every fortnight FROM..TO "
+                             "(does power or data bind anywhere?; default: from ILRS-2's "
+                             "science to the benchmark windows)")
+    parser.add_argument("--no-survey", dest="survey", action="store_const", const=None)
     parser.add_argument("--days", type=float, default=14.0)
     parser.add_argument("--warm-days", type=float, default=30.0)
     parser.add_argument("--time-limit", type=float, default=55.0)
@@ -69,8 +78,30 @@ def main() -> None:
           "inflated by other jobs)")
     twin = Twin.from_scenario(load_scenario(None))
     acts = load_activities(None)
+    if args.survey:
+        survey(twin, acts, *args.survey, args.warm_days)
     for start in args.start:
         window(twin, acts, start, args)
+
+
+def survey(twin, acts, first: str, last: str, warm_days: float) -> None:
+    """The rule-based operation's binding resources in every fortnight from ``first``."""
+    print(f"\n== rules, every 14 days from {first} to {last} ({warm_days:g} d warm-up each)")
+    day = dt.date.fromisoformat(first)
+    rows = []
+    while day <= dt.date.fromisoformat(last):
+        start = utc_to_tdb(day.isoformat())
+        warm = warm_state(twin, start, warm_days)
+        r = rule_kpis(twin, acts, start, start + 14 * 86400.0, warm)
+        rows.append((day.isoformat(), r))
+        day += dt.timedelta(days=14)
+    soc_day, soc = min(((d, r["min_soc"]) for d, r in rows), key=lambda x: x[1])
+    buf_day, buf = max(((d, r["max_buffer_fraction"]) for d, r in rows), key=lambda x: x[1])
+    print(f"{len(rows)} fortnights: lowest battery {100 * soc:.0f} % ({soc_day}), fullest "
+          f"buffer {100 * buf:.1f} % ({buf_day}), science shed by FDIR "
+          f"{sum(r['science_shed_by_fdir_kwh'] for _, r in rows):,.0f} kWh, data lost "
+          f"{sum(r['data_lost_gb'] for _, r in rows):,.1f} GB, survival unserved "
+          f"{sum(r['survival_unserved_kwh'] for _, r in rows):,.1f} kWh")
 
 
 def window(twin, acts, start_utc: str, args) -> None:

@@ -122,7 +122,8 @@ def _window(P: Problem, incumbent: list[int], w0: int, w1: int):
 
 def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
            hint: list[int] | None, log: bool) -> dict | None:
-    """One CP-SAT run of the whole model of ``problem``; ``None`` if it found nothing."""
+    """One CP-SAT run of the whole model of ``problem`` within ``time_limit_s`` (building
+    the model included); ``None`` if it found nothing."""
     from ortools.sat.python import cp_model
 
     t_build = time.perf_counter()
@@ -278,7 +279,8 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
         _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, ec, ed)
     build_s = time.perf_counter() - t_build
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    # the limit is wall time from the call: building the model counts against it
+    solver.parameters.max_time_in_seconds = float(max(0.1, time_limit_s - build_s))
     solver.parameters.num_workers = int(workers)
     solver.parameters.interleave_search = workers == 1   # LNS and search take turns on one core
     solver.parameters.relative_gap_limit = float(gap)

@@ -140,7 +140,9 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
                 if starts.size == 0:
                     continue
                 starts = starts[run[starts + d] - run[starts] == d]
-                if starts.size > MAX_STARTS:
+                if starts.size > MAX_STARTS and t.rolling is None:
+                    # every start is kept under a rolling-window rule: how legs pack
+                    # against "at most N minutes in any W hours" depends on the exact gaps
                     starts = _sample_starts(starts, d, ok, lo)
                 for s in starts:
                     inst.candidates.append(len(candidates))
