@@ -26,6 +26,7 @@ import numpy as np
 
 from ilrs.lighting.stats import runs
 from ilrs.lighting.visibility import site_lighting
+from ilrs.scale.alloc import keep_large_arrays_on_heap
 from ilrs.sky import Epochs
 from ilrs.station import Twin, load_scenario
 from ilrs.study import StudyBase, size, sweep
@@ -45,7 +46,9 @@ def decade():
 
 
 def _scratch_run(scenario, _: int) -> float:
-    """One run from scratch (its own geometry, no memo), timed where it runs."""
+    """One run from scratch (its own geometry, no memo), timed where it runs (with the
+    same C-heap setting as the study's runs, see ilrs.scale.alloc)."""
+    keep_large_arrays_on_heap()
     t0 = time.perf_counter()
     Twin.from_scenario(scenario).run()
     return time.perf_counter() - t0
