@@ -23,9 +23,9 @@ def _write(plan, twin, acts, out: Path, console, warm=None) -> dict:
     (out / "replay.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     write_gantt(plan, result, out / "gantt.png")
     s = plan.solver
+    gap = "n/a" if s.get("gap") is None else f"{100 * s['gap']:.2f} %"
     console.print(f"{len(plan.activities)} activities, science value {plan.value:,.0f} "
-                  f"({s.get('planner')}, {s.get('status', '')}, gap "
-                  f"{100 * s.get('gap', 0.0):.2f} %); replay: "
+                  f"({s.get('planner')}, {s.get('status', '')}, gap {gap}); replay: "
                   + ("[green]valid[/]" if report["valid"] else
                      f"[red]{len(report['violations'])} violation(s)[/]"))
     console.print(f"  wrote {out / 'plan.json'}, {out / 'replay.json'}, {out / 'gantt.png'}")
