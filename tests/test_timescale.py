@@ -65,3 +65,19 @@ def test_bad_range():
         Epochs.from_range("2030-01-01", "2030-01-02", 0)
     with pytest.raises(InputError, match="stop"):
         Epochs.from_range("2030-01-02", "2030-01-01", 60)
+
+
+def test_instants_past_the_leap_second_table_issue_no_warning(monkeypatch):
+    """ERFA calls past its table ("dubious year") must not warn at all: silencing a warning
+    with ``warnings.catch_warnings`` is not thread-safe, and in ``ilrs serve`` one thread's
+    exit from it re-armed the warning in another (a test failed on ErfaWarning, 2026-12-01).
+    Every warning pyerfa issues goes through ``erfa.core.warn``: none may be issued."""
+    import erfa.core
+
+    issued = []
+    monkeypatch.setattr(erfa.core, "warn", lambda *a, **k: issued.append(a))
+    tdb = utc_to_tdb_s(["2036-01-01T00:00:00", "1950-01-01T00:00:00", "2016-12-31T23:59:60"])
+    assert tdb_s_to_utc_iso(tdb, 0) == ["2036-01-01T00:00:00", "1950-01-01T00:00:00",
+                                        "2016-12-31T23:59:60"]
+    assert len(Epochs.from_range("2040-01-01", "2040-01-02", 3600.0)) == 25
+    assert issued == []

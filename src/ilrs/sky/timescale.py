@@ -7,16 +7,18 @@ built here matches SPICE's ``str2et`` to well under a millisecond.
 
 Instants after the end of ERFA's table are taken to have no further leap seconds (what
 SPICE assumes too); before 1960, when UTC did not exist, ERFA's rule applies
-(UTC taken equal to TAI).
+(UTC taken equal to TAI). ERFA's "dubious year" status for those instants is therefore
+expected: the raw ufuncs (``erfa.ufunc``) are called, which return it instead of issuing a
+warning, since silencing warnings with ``warnings.catch_warnings`` is not thread-safe (a
+server's threads would undo each other's filters).
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 
-import erfa
+import erfa.ufunc as erfa_ufunc
 import numpy as np
 
 from ilrs.errors import InputError, TimeFormatError
@@ -95,26 +97,32 @@ def _days_in_month(year: int, month: int) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
+def _erfa(name: str, *args):
+    """ERFA function ``name`` through its raw ufunc: its outputs, with an error for a
+    negative status (invalid input) and the positive ones ("dubious year": past the
+    leap-second table, or before 1960) accepted, as the module doc says."""
+    *out, status = getattr(erfa_ufunc, name)(*args)
+    if np.any(np.asarray(status) < 0):
+        raise ValueError(f"ERFA {name} refused its input (status {np.min(status)})")
+    return out[0] if len(out) == 1 else tuple(out)
+
+
 def _has_leap_second(year: int, month: int, day: int) -> bool:
     """True if the UTC day ends with a leap second, by ERFA's table."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", erfa.ErfaWarning)
-        before = erfa.dat(year, month, day, 0.0)
-        after = erfa.dat(year, month, day, 1.0 - 1e-12)
-        jd1, jd2 = erfa.cal2jd(year, month, day)
-        y2, m2, d2, _ = erfa.jd2cal(jd1, jd2 + 1.0)
-        nxt = erfa.dat(y2, m2, d2, 0.0)
+    before = _erfa("dat", year, month, day, 0.0)
+    after = _erfa("dat", year, month, day, 1.0 - 1e-12)
+    jd1, jd2 = _erfa("cal2jd", year, month, day)
+    y2, m2, d2, _ = _erfa("jd2cal", jd1, jd2 + 1.0)
+    nxt = _erfa("dat", y2, m2, d2, 0.0)
     return bool(nxt > before or after > before)
 
 
 def _utc_fields_to_tai_s(fields: Sequence[tuple[int, int, int, int, int, float]]) -> np.ndarray:
     y, mo, d, h, mi, s = (np.array(col) for col in zip(*fields, strict=True))
-    with warnings.catch_warnings():
-        # "dubious year": instants past the end of the table (no new leap seconds assumed)
-        # or before 1960; see the module docstring.
-        warnings.simplefilter("ignore", erfa.ErfaWarning)
-        u1, u2 = erfa.dtf2d("UTC", y, mo, d, h, mi, s.astype(float))
-        a1, a2 = erfa.utctai(u1, u2)
+    # "dubious year": instants past the end of the table (no new leap seconds assumed)
+    # or before 1960; see the module docstring.
+    u1, u2 = _erfa("dtf2d", b"UTC", y, mo, d, h, mi, s.astype(float))
+    a1, a2 = _erfa("utctai", u1, u2)
     # whole days first (exact), then the fraction: TAI seconds to ~0.1 µs (the float64 ulp)
     return (a1 - J2000_JD) * DAY_S + a2 * DAY_S
 
@@ -134,10 +142,8 @@ def utc_to_tdb_s(utc: Iterable[str]) -> np.ndarray:
 def tdb_s_to_utc_iso(tdb_s: np.ndarray, places: int = 3) -> list[str]:
     """UTC ISO-8601 strings (``YYYY-MM-DDTHH:MM:SS.fff``) for TDB seconds past J2000."""
     tai_s = tdb_to_tai_s(np.atleast_1d(tdb_s))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", erfa.ErfaWarning)
-        u1, u2 = erfa.taiutc(np.full_like(tai_s, J2000_JD), tai_s / DAY_S)
-        iy, im, iday, ihmsf = erfa.d2dtf("UTC", places, u1, u2)
+    u1, u2 = _erfa("taiutc", np.full_like(tai_s, J2000_JD), tai_s / DAY_S)
+    iy, im, iday, ihmsf = _erfa("d2dtf", b"UTC", places, u1, u2)
     h, mi, s, f = ihmsf["h"], ihmsf["m"], ihmsf["s"], ihmsf["f"]
     if places > 0:
         return [
