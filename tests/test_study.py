@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from ilrs.errors import InputError
@@ -224,6 +225,32 @@ def test_montecarlo_summary_and_standard_errors():
     assert again.rows == mc.rows
     tornado = mc.tornado("science_hours")
     assert tornado and all(abs(t["spearman"]) <= 1.0 for t in tornado)
+
+
+def test_montecarlo_keeps_time_series_only_when_asked(tmp_path):
+    """``series=True`` writes each trial's binned series (the same table a plain run of the
+    trial writes); a folder whose rows exist but whose series do not is completed; without
+    it nothing but rows is kept."""
+    from ilrs.station.twin import load_roadmap_for
+    from ilrs.study.runner import series_path
+
+    sc = _short("2031-12-31")
+    plain = montecarlo(sc, 2, seed=4, scheduler="inline", progress=False, out_dir=tmp_path)
+    assert not (tmp_path / "series").exists()
+    mc = montecarlo(sc, 2, seed=4, scheduler="inline", progress=False, out_dir=tmp_path,
+                    series=True)
+    assert mc.rows == plain.rows
+    files = sorted(p.name for p in (tmp_path / "series").iterdir())
+    assert files == ["trial-0.parquet", "trial-1.parquet"]
+    base = StudyBase.of(sc)
+    roadmap = load_roadmap_for(base.scenario)
+    slips = Slips.of(roadmap)
+    job, _ = draw_trial(base.scenario, slips, load_dispersions(), 4, 1, base.span_tdb_s())
+    kept = pq.read_table(series_path(tmp_path / "series", job))
+    table = build_twin(base, job, roadmap, slips).run().table()
+    assert kept.num_rows > 1000 and kept.cast(table.schema).equals(table)
+    with pytest.raises(InputError, match="--series"):
+        montecarlo(sc, 2, seed=4, scheduler="inline", progress=False, series=True)
 
 
 # -- sites ---------------------------------------------------------------------------------------

@@ -147,6 +147,10 @@ def montecarlo(
     until: str | None = _UNTIL,
     scheduler: str | None = _SCHEDULER,
     out: Path = typer.Option(..., "--out", help="Output folder (resumes what it holds)."),
+    series: bool = typer.Option(False, "--series", help="Also keep each trial's binned time "
+                                "series (OUT/series/trial-N.parquet, the scenario's "
+                                "output.aggregate_s bins); a remote cluster's workers must "
+                                "share OUT."),
     fmt: str = _FORMAT,
 ) -> None:
     """Trials with launch slips, failures and degradation drawn: P10/P50/P90, standard
@@ -160,7 +164,7 @@ def montecarlo(
     console = _console()
     compile_notice(console, *_KERNELS)
     mc = run_mc(sc, trials, seed, dems=[str(d) for d in dem], dispersions=disp, out_dir=out,
-                scheduler=scheduler)
+                scheduler=scheduler, series=series)
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -20,15 +20,18 @@ from typing import Any
 
 from ilrs.errors import InputError
 from ilrs.scale import INLINE, LOCAL, local_cluster, map_chunks
-from ilrs.study.runner import Job, StudyBase, run_job
+from ilrs.study.runner import Job, StudyBase, run_job, series_path
 
 __all__ = ["RUNS_FILE", "cluster", "run_jobs"]
 
 RUNS_FILE = "runs.jsonl"
+#: Folder of ``out_dir`` with each run's binned time series, when asked for.
+SERIES_DIR = "series"
 
 
-def _run_chunk(base: StudyBase, jobs: list[Job]) -> list[dict[str, Any]]:
-    return [run_job(base, job) for job in jobs]
+def _run_chunk(base: StudyBase, jobs: list[Job],
+               series_dir: str | None = None) -> list[dict[str, Any]]:
+    return [run_job(base, job, series_dir) for job in jobs]
 
 
 def _finished(path: Path, base_key: str) -> dict[str, dict]:
@@ -79,10 +82,11 @@ def cluster(scheduler: Any = None, n_workers: int | None = None) -> Iterator[Any
 
 def run_jobs(base: StudyBase, jobs: list[Job], *, out_dir: Path | None = None,
              scheduler: Any = None, progress: bool = True, per_chunk: int | None = None,
-             description: str = "twin runs") -> list[dict[str, Any]]:
+             description: str = "twin runs", series: bool = False) -> list[dict[str, Any]]:
     """The row of every job (in the order given): finished ones read back from
     ``out_dir``, the others run where ``scheduler`` says (``"inline"``, ``None`` for a
-    local cluster, or a scheduler address)."""
+    local cluster, or a scheduler address). With ``series``, each run's binned time series
+    is kept in ``out_dir/series`` (a finished run without one is run again)."""
     if not jobs:
         raise InputError("study", "no runs", "at least one run")
     keys = [job.key for job in jobs]
@@ -95,7 +99,13 @@ def run_jobs(base: StudyBase, jobs: list[Job], *, out_dir: Path | None = None,
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / RUNS_FILE
         done = _finished(path, base_key)
-    todo = [job for job in jobs if job.key not in done]
+    series_dir = None
+    if series:
+        if out_dir is None:
+            raise InputError("--series", "no output folder", "an --out folder to write to")
+        series_dir = str(out_dir / SERIES_DIR)
+    todo = [job for job in jobs if job.key not in done
+            or (series_dir is not None and not series_path(series_dir, job).exists())]
     if todo:
         workers = os.cpu_count() or 1
         size = per_chunk or max(1, min(10, math.ceil(len(todo) / (4 * workers))))
@@ -112,6 +122,7 @@ def run_jobs(base: StudyBase, jobs: list[Job], *, out_dir: Path | None = None,
                     f.flush()
                     os.fsync(f.fileno())
 
-        map_chunks(partial(_run_chunk, base), chunks, scheduler=scheduler, progress=progress,
-                   description=description, on_result=save)
+        map_chunks(partial(_run_chunk, base, series_dir=series_dir), chunks,
+                   scheduler=scheduler, progress=progress, description=description,
+                   on_result=save)
     return [done[key] for key in keys]

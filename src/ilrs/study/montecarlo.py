@@ -6,7 +6,8 @@ Trial ``i`` of seed ``S`` draws everything from its own random stream (``block_r
 for the slips, ``SeedSequence(S, spawn_key=(i, k))`` for the rest), so a trial's inputs do
 not depend on how trials are spread over workers, and a study rerun with more trials keeps
 the earlier ones. Only a row per trial is kept (the inputs drawn and the KPIs), so memory
-stays bounded whatever the number of trials.
+stays bounded whatever the number of trials; asked for (``series``), each trial's binned
+time series is written to disk by the process that ran it, never gathered.
 """
 
 from __future__ import annotations
@@ -224,8 +225,10 @@ class MonteCarloResult:
 
 def montecarlo(scenario: Scenario, trials: int, seed: int = 0, *, dems=(),
                dispersions: Dispersions | None = None, out_dir: Path | None = None,
-               scheduler: Any = None, progress: bool = True) -> MonteCarloResult:
-    """``trials`` full twin runs with dispersed inputs (see the module doc)."""
+               scheduler: Any = None, progress: bool = True,
+               series: bool = False) -> MonteCarloResult:
+    """``trials`` full twin runs with dispersed inputs (see the module doc); with
+    ``series``, each trial's binned time series in ``out_dir/series/trial-N.parquet``."""
     if not 1 <= trials <= 1_000_000:
         raise InputError("--trials", trials, "1 to 1,000,000 trials")
     disp = dispersions or load_dispersions()
@@ -238,7 +241,7 @@ def montecarlo(scenario: Scenario, trials: int, seed: int = 0, *, dems=(),
         jobs.append(job)
         drawn[job.key] = inputs
     rows = run_jobs(base, jobs, out_dir=out_dir, scheduler=scheduler, progress=progress,
-                    description="monte carlo")
+                    description="monte carlo", series=series)
     merged = [{"trial": i, **drawn[job.key], **row}
               for i, (job, row) in enumerate(zip(jobs, rows, strict=True))]
     return MonteCarloResult(merged, seed)

@@ -16,6 +16,7 @@ import math
 import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from ilrs.station.twin import load_roadmap_for
 from ilrs.study.arrivals import Slips
 from ilrs.study.fields import delays, set_fields
 
-__all__ = ["KPI_UNITS", "Job", "StudyBase", "flat_kpis", "run_job"]
+__all__ = ["KPI_UNITS", "Job", "StudyBase", "flat_kpis", "run_job", "series_path"]
 
 #: The KPIs of every study row, with their units (``1`` for a pure number).
 KPI_UNITS = {
@@ -227,13 +228,29 @@ def site_kpis(twin: Twin, geo: Geometry) -> dict[str, float]:
             / 3600.0}
 
 
-def run_job(base: StudyBase, job: Job) -> dict[str, Any]:
-    """Run one job; its row: the varied values, the site, the KPIs."""
+def series_path(series_dir: str | Path, job: Job) -> Path:
+    """Where a job's binned time series goes (``trial-12.parquet``; the key if unlabelled)."""
+    name = job.label.replace(" ", "-") if job.label else job.key
+    return Path(series_dir) / f"{name}.parquet"
+
+
+def run_job(base: StudyBase, job: Job, series_dir: str | None = None) -> dict[str, Any]:
+    """Run one job; its row: the varied values, the site, the KPIs. With ``series_dir``,
+    the run's binned time series (``Results.table``) is written there too, by whichever
+    process runs it (a remote cluster needs a folder its workers share)."""
     keep_large_arrays_on_heap()                 # per-step arrays: heap, not mmap (Dask)
     roadmap, slips = _SHARED.roadmap(base)
     twin = build_twin(base, job, roadmap, slips)
     geo = _SHARED.geometry(_geometry_key(base, twin.scenario, twin.horizon), twin)
     res = twin.run(geometry=geo)
+    if series_dir is not None:
+        import pyarrow.parquet as pq
+
+        path = series_path(series_dir, job)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        pq.write_table(res.table(), partial)
+        partial.replace(path)                   # whole or absent: a rerun redoes it
     row: dict[str, Any] = {"key": job.key, **job.values}
     if job.site is not None:
         row["lat_deg"], row["lon_deg"] = job.site
