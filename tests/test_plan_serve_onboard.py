@@ -1,5 +1,5 @@
 """TC[11,5], delete time-based scheduled activities by request id (ilrs.ops.plan_onboard):
-the frame byte by byte, malformed data refused."""
+the frame byte by byte, malformed data refused, the commander withdrawing what waits."""
 
 from __future__ import annotations
 
@@ -51,3 +51,41 @@ def test_malformed_data_is_refused(data):
 def test_between_one_and_255_ids(count):
     with pytest.raises(PacketError, match=r"TC\[11,5\] request ids"):
         pack_schedule_delete([RequestId(0x101, i) for i in range(count)])
+
+
+def test_the_commander_withdraws_what_waits_on_board(tmp_path):
+    # Commander.withdraw_scheduled: one TC[11,5] to the scheduler in the commander's own
+    # sequence count of that APID; a command released before the cut-off stays.
+    from ilrs.ops.archive import open_archive
+    from ilrs.ops.auth import AccessPolicy, AuthConfig
+    from ilrs.ops.commanding import Commander, CommandState
+    from ilrs.ops.mdb import mdb_from_elements
+    from ilrs.ops.plan_onboard import unpack_schedule_delete
+
+    db = mdb_from_elements([
+        {"id": "station", "owner": "cnsa", "parameters": [{"name": "mode", "type": "uint8"}]},
+        {"id": "seis", "owner": "cnsa", "kind": "payload",
+         "parameters": [{"name": "powered", "type": "bool"}],
+         "commands": [{"name": "power_on"}]}])  # fmt: skip
+    config = AuthConfig.model_validate({"partners": [{"id": "cnsa"}], "users": [
+        {"name": "fd", "partner": "cnsa", "roles": ["flight_director"]}]})  # fmt: skip
+    sent: list[TcPacket] = []
+    with open_archive(tmp_path / "a.db") as archive:
+        commander = Commander(mdb=db, policy=AccessPolicy(config, db), archive=archive,
+                              transmit=sent.append, latest=lambda _: None,
+                              clock=lambda: 1_893_456_000 * 10**9)  # fmt: skip
+        early, late = (commander.issue(user="fd", name="seis.power_on", release_at_utc=utc)
+                       for utc in ("2030-01-01T01:00:00Z", "2030-01-01T03:00:00Z"))
+        assert early.state is late.state is CommandState.RELEASED and len(sent) == 2
+        cut_s = 1_893_456_000 + 2 * 3600.0                 # 2030-01-01T02:00:00Z
+        gone = commander.withdraw_scheduled([early, late], not_before_s=cut_s, detail="v2")
+        assert gone == [late] and late.state is CommandState.REJECTED
+        assert early.state is CommandState.RELEASED
+        assert [(s.stage, s.status, s.detail) for s in late.stages[-2:]] == [
+            ("cancelled", "ok", "v2"), ("final", "rejected", "")]
+        tc = sent[-1]
+        assert (tc.apid, tc.service, tc.subservice) == (db.apid_of("station"),
+                                                        Service.SCHEDULE, SCHEDULE_DELETE)
+        assert tc.seq_count == sent[1].seq_count + 1    # after the two TC[11,4]
+        assert unpack_schedule_delete(tc.data) == (RequestId(db.apid_of("seis"),
+                                                             late.seq_count),)
