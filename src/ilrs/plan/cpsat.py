@@ -80,8 +80,9 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
                     value = res["objective"]
                     lns["improved"] += 1
                     improved = True
-    left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-    final = _solve(problem, left, gap, workers, incumbent, log)
+    left = time_limit_s - (time.perf_counter() - t0)
+    # the whole model only with a second left (the limit is a limit: a repair has 10 s)
+    final = _solve(problem, left, gap, workers, incumbent, log) if left >= 1.0 else None
     if final is None or final["objective"] < value - 1e-6:
         final = {"status": "FEASIBLE", "objective": value, "best_bound": None, "gap": None,
                  "chosen": incumbent, "binding": _binding(problem, incumbent),
