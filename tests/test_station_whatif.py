@@ -141,6 +141,22 @@ def test_kpis_name_the_horizon_source():
     assert h["ground_height_m"] == pytest.approx(1954.66, abs=0.01)
 
 
+def test_min_soc_counts_only_steps_with_a_battery(tmp_path):
+    """A period before any battery lands has no state of charge (it used to report 100 %,
+    which a Monte Carlo trial whose ILRS-1 slipped past the period then averaged in); a
+    battery landing mid-period counts from its landing."""
+    s = load_scenario(None)
+    before = Twin.from_scenario(_period(s, "2031-07-01", "2031-07-20", step_s=600.0)).run()
+    assert before.kpis["min_soc"] is None
+    assert np.isnan(before.table().column("soc_min").to_numpy()).all()
+    landing = Twin.from_scenario(_period(s, "2031-07-25", "2031-09-30", step_s=600.0)).run()
+    soc = landing.table().column("soc_min").to_numpy()
+    t = landing.table().column("time_utc").to_numpy()
+    assert np.isnan(soc[t < np.datetime64("2031-08-01")]).all()
+    assert np.isfinite(soc[t >= np.datetime64("2031-08-01T01:00")]).all()
+    assert landing.kpis["min_soc"] == pytest.approx(np.nanmin(soc))
+
+
 # -- the fuel cell serves only a deficit ---------------------------------------------------
 
 def _kernel_run(gen_w, load0_w, fc_on=True, tank_j=1e9):

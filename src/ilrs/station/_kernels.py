@@ -408,7 +408,8 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
         flags[i] = f
         soc_out[i] = soc
         agg[b, G_SOC_END] = soc
-        agg[b, G_SOC_MIN] = min(agg[b, G_SOC_MIN], soc)
+        if cap > 0.0:                     # no battery yet: no state of charge to count
+            agg[b, G_SOC_MIN] = min(agg[b, G_SOC_MIN], soc)
         agg[b, G_BUF_END] = buf
         agg[b, G_TEMP_MIN] = min(agg[b, G_TEMP_MIN], temp_k)
         agg[b, G_O2_END] = o2

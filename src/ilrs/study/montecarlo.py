@@ -199,15 +199,17 @@ class MonteCarloResult:
     def tornado(self, kpi: str, top: int = 8) -> list[dict[str, float]]:
         """The inputs that move ``kpi`` most: the KPI's mean among the trials with the
         input in its top decile minus that among the bottom decile (the swing), and the
-        Spearman rank correlation; sorted by |swing|."""
-        y = self.column(kpi)
+        Spearman rank correlation; sorted by |swing|. Trials in which the KPI has no value
+        (the minimum SOC before any battery has landed) are left out."""
+        ok = np.isfinite(self.column(kpi))           # trials where the KPI has a value
+        y = self.column(kpi)[ok]
         out = []
         for name in self.input_names:
-            x = self.column(name)
-            if np.ptp(x) == 0.0 or not np.all(np.isfinite(y)):
+            x = self.column(name)[ok]
+            if y.size < 2 or np.ptp(x) == 0.0:
                 continue
             order = np.argsort(x, kind="stable")
-            k = max(1, self.n // 10)
+            k = max(1, y.size // 10)
             swing = float(y[order[-k:]].mean() - y[order[:k]].mean())
             rx = np.argsort(np.argsort(x, kind="stable"), kind="stable").astype(float)
             ry = np.argsort(np.argsort(y, kind="stable"), kind="stable").astype(float)
