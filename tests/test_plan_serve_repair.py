@@ -77,6 +77,11 @@ def test_a_declared_fault_repairs_and_redelivers_the_plan_within_10_s(server):
     ("flight.director", {"fault": {"kind": "array-degradation", "magnitude": 2}}, 422,
      "body.fault.magnitude"),
     ("flight.director", {"reason": ""}, 422, "body.reason"),
+    # a misspelt component would change nothing in the planner's model, silently
+    ("flight.director", {"fault": {"kind": "array-degradation", "target": "array-9z"}}, 422,
+     "body.fault.target"),
+    ("flight.director", {"fault": {"kind": "rover-fault", "target": "array-1a"}}, 422,
+     "body.fault.target"),
 ])
 def test_a_repair_is_refused_to_others_and_to_bad_input(server, who, body, status, field):
     with _http(server, "flight.director") as c:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ilrs.errors import CommandRejectedError, IlrsError
+from ilrs.errors import CommandRejectedError, IlrsError, InputError
 from ilrs.ops.auth import Action
 from ilrs.ops.plan_desk import Delivery, PlanDesk
 
@@ -106,6 +106,8 @@ class Replanner:
             current = self.desk.current
             if current is None:
                 raise CommandRejectedError("plan", "repair", "no plan has been uploaded")
+            if body.fault is not None:
+                self._check_target(body.fault)
             request["from_version"] = current.record.version
             at = self._now_tdb_s() + 60.0
             new = self._repaired(current, at, body.fault)
@@ -117,6 +119,20 @@ class Replanner:
         self._seen.clear()
         return delivery
 
+    def _check_target(self, fault: FaultIn) -> None:
+        """A fault names a component of its kind on the station (a misspelt id would
+        change nothing in the model, silently): ``InputError`` (422) otherwise."""
+        from ilrs.station.faults import TARGETS
+
+        if fault.target is None:
+            return
+        sc = self.live.twin.scenario
+        group = TARGETS[fault.kind]
+        ids = ["relay"] if group == "relay" else [c.id for c in getattr(sc, group)]
+        if fault.target not in ids:
+            raise InputError("body.fault.target", fault.target,
+                             f"an id of the station's {group} ({', '.join(ids) or 'none'})")
+
     def _repaired(self, current: Delivery, at: float, fault: FaultIn | None) -> Plan:
         from ilrs.plan import load_activities
         from ilrs.plan.repair import repair
@@ -124,13 +140,13 @@ class Replanner:
 
         if self._acts is None:
             self._acts = load_activities(None)
-        if fault is not None:
-            self._faults.append((fault, at))
+        faults = [*self._faults, (fault, at)] if fault is not None else self._faults
         twin = self.live.twin
-        for f, when in self._faults:
+        for f, when in faults:
             twin = fault_scenario(twin, f.kind, when, f.magnitude, f.target)
         new = repair(twin, self._acts, current.plan, at, time_limit_s=self.time_limit_s,
                      initial=current.initial)
+        self._faults = faults               # kept only once a repair has taken it in
         keep = [a for a in new.activities if self.desk.allowed(current.record.user, a)]
         return dataclasses.replace(new, activities=keep)
 
