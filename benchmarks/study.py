@@ -8,9 +8,10 @@
    1 kW survival load) for survival; goal ≤ 12 full runs, against the hand calculation
    (longest night × 1 kW / discharge efficiency).
 3. A Monte Carlo of ``--trials`` (default 1,000) trials × 10 years; goal < 10 min wall,
-   memory bounded (a row per trial).
+   memory bounded (a row per trial). The peer in the same run: a run from scratch on the
+   same workers.
 
-Run: ``.venv/bin/python benchmarks/study.py [--trials N] [--skip-montecarlo]``.
+Run: ``.venv/bin/python benchmarks/study.py [--trials N] [--skip-montecarlo | --only-montecarlo]``.
 """
 
 from __future__ import annotations
@@ -99,18 +100,29 @@ def bench_size() -> None:
           f"{nights.max() / 60:.1f} h), ratio {res.value / 1000 / hand_kwh:.3f}")
 
 
-def bench_montecarlo(trials: int) -> None:
+def bench_montecarlo(trials: int, workers: int) -> None:
+    from distributed import Client
+
+    from ilrs.scale import local_cluster
+
     sc = decade()
-    with tempfile.TemporaryDirectory() as tmp:
+    with local_cluster(workers) as cluster, Client(cluster) as client, \
+            tempfile.TemporaryDirectory() as tmp:
+        scratch = client.gather(client.map(_scratch_run, [sc] * workers, range(workers)))
         t0 = time.perf_counter()
-        mc = montecarlo(sc, trials, seed=1, out_dir=Path(tmp), progress=False)
+        mc = montecarlo(sc, trials, seed=1, out_dir=Path(tmp), progress=False,
+                        scheduler=client)
         wall = time.perf_counter() - t0
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     goal = 600.0 * trials / 1000
-    print(f"montecarlo: {trials:,} trials × 10 years: {wall:.0f} s wall (goal < {goal:.0f} s) "
-          f"{'OK' if wall < goal else 'OVER'}; peak RSS {me:.0f} MiB here, {kids:.0f} MiB "
-          "per worker")
+    per_trial = wall * workers / trials
+    print(f"montecarlo: {trials:,} trials × 10 years on {workers} workers: {wall:.0f} s wall "
+          f"(goal < {goal:.0f} s) {'OK' if wall < goal else 'OVER'}; peak RSS {me:.0f} MiB "
+          f"here, {kids:.0f} MiB per worker")
+    print(f"  peer on the same workers: a run from scratch takes {np.mean(scratch):.2f} s; a "
+          f"trial took {per_trial:.2f} s of a worker ({np.mean(scratch) / per_trial:.1f}× "
+          "less: the site's geometry and the blocks trials agree on are shared)")
     s = mc.summary()
     for kpi in ("min_soc", "science_hours", "data_returned_gb", "o2_produced_kg"):
         k = s[kpi]
@@ -123,13 +135,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--skip-montecarlo", action="store_true")
+    parser.add_argument("--only-montecarlo", action="store_true")
     args = parser.parse_args()
     workers = os.cpu_count() or 1
     print(f"{time.strftime('%Y-%m-%d')}, {workers} cores")
-    bench_size()
-    bench_sweep(workers)
+    if not args.only_montecarlo:
+        bench_size()
+        bench_sweep(workers)
     if not args.skip_montecarlo:
-        bench_montecarlo(args.trials)
+        bench_montecarlo(args.trials, workers)
 
 
 if __name__ == "__main__":
