@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from ilrs.errors import InputError, ScenarioFileError
@@ -16,6 +17,7 @@ from ilrs.plan.plan import Plan
 from ilrs.plan.problem import build_problem
 from ilrs.plan.replay import replay
 from ilrs.station import Twin, load_scenario
+from ilrs.station.build import block_inputs
 
 START = "2037-03-11"   # the Earth sets at the reference site on this day (DTE 54 %)
 
@@ -177,5 +179,13 @@ def test_no_activity_before_its_payload_lands_and_the_replay_catches_one():
     lab = acts.by_id("biomed-autonomous")
     early = dataclasses.replace(greedy.activities[0], name=lab.name, kind=lab.id,
                                 payload=lab.payload, resource=lab.unary, needs=())
-    report, _ = replay(twin, dataclasses.replace(greedy, activities=[early]), acts)
+    report, results = replay(twin, dataclasses.replace(greedy, activities=[early]), acts)
     assert [v["kind"] for v in report["violations"]] == ["not-on-site"]
+    # and the twin did not run a laboratory that is not there: no science energy drawn
+    assert results.kpis["energy_kwh"]["delivered_science"] == 0.0
+    schedule = dataclasses.replace(greedy, activities=[early]).to_schedule(twin)
+    t = early.start_tdb_s + 60.0 * np.arange(10)
+    inputs = block_inputs(t, 60.0, twin.scenario, twin.up, twin.geometry(t[0], t[-1]), [],
+                          np.zeros(len(twin.scenario.rovers)), [])
+    applied = schedule.apply(t, inputs, twin.geometry(t[0], t[-1]))
+    assert not applied.load2_w.any() and schedule.absent == {0: 10}

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ilrs.errors import InputError
-from ilrs.plan.horizon import utc_to_tdb
+from ilrs.plan.horizon import station_arrivals, utc_to_tdb
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import Twin
 from ilrs.station.schedule import CONDITIONS, Schedule
@@ -136,6 +136,7 @@ class Plan:
                 raise InputError(f"activity {a.kind} rover", a.rover,
                                  "a rover of the scenario (" + ", ".join(sorted(rovers)) + ")")
         thermal = [a.thermal_window_k or (-np.inf, np.inf) for a in acts]
+        on_site = station_arrivals(twin)
         return Schedule(
             scenario=sc,
             start_tdb_s=np.array([a.start_tdb_s for a in acts], float),
@@ -149,4 +150,7 @@ class Plan:
             sink_max_k=np.array([hi for _, hi in thermal], float),
             science_payloads=np.array([p.priority == 2 for p in up.payloads], bool),
             span_start_tdb_s=self.start_tdb_s, span_stop_tdb_s=self.stop_tdb_s,
+            on_site_tdb_s=np.array([
+                on_site[f"payload:{a.payload}"] if a.payload
+                else on_site[f"rover:{a.rover}"] if a.rover else -np.inf for a in acts], float),
         )

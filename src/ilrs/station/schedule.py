@@ -81,8 +81,13 @@ class Schedule:
     #: the plan's span (TDB s): outside it the payloads' rules drive the loads
     span_start_tdb_s: float = -np.inf
     span_stop_tdb_s: float = np.inf
+    #: when each entry's payload or rover is on site (TDB s; None: always): before that
+    #: the entry draws nothing and does nothing, whatever the plan says
+    on_site_tdb_s: np.ndarray | None = None
     #: entry index -> number of steps on which a needed condition did not hold
     broken: dict[int, int] = field(default_factory=dict)
+    #: entry index -> number of steps it was scheduled before its load was on site
+    absent: dict[int, int] = field(default_factory=dict)
     #: entry index -> number of steps run (filled by :meth:`apply`)
     steps_run: np.ndarray | None = None
 
@@ -109,6 +114,13 @@ class Schedule:
         driving = np.zeros_like(inputs.rover_driving)
         if near.size:
             on = self.active(t)[near]
+            if self.on_site_tdb_s is not None:
+                here = t[None, :] >= self.on_site_tdb_s[near, None]
+                for row in np.flatnonzero((on & ~here).any(axis=1)):
+                    j = int(near[row])
+                    self.absent[j] = self.absent.get(j, 0) + int(np.count_nonzero(
+                        on[row] & ~here[row]))
+                on &= here
             cond = step_conditions(t, inputs, geo, self.scenario)
             load2 = self.power_w[near] @ on
             sci = self.data_bit_s[near] @ on
