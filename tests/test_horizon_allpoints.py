@@ -88,3 +88,27 @@ def test_bad_input_is_refused(lunar_dems):
         grid_horizons(dems, [0.0], [0.0], block_px=0)
     with pytest.raises(InputError, match="ground heights"):
         grid_horizons(dems, [0.0, 240.0], [0.0], ground_m=np.zeros((2, 2)))
+
+
+def test_band_per_azimuth_from_the_sun_and_earth(lunar_dems, sky):
+    """The band a map uses (per azimuth bin, from the Sun's and the Earth's tracks over a
+    year): the near field stops at each bin's ceiling and leaves out what lies below the
+    lowest floor, and the result is still the exact horizon clamped bin by bin."""
+    from ilrs.lighting.maps import body_band, body_tracks
+    from ilrs.sky import Epochs
+
+    dems = as_dems(lunar_dems)
+    x, y = _axes(dems[0], -89.45, 222.69, 5, 40.0)
+    stack, ground, reference = _reference(dems, x, y, 2.0, 360, 300_000.0, exact=True)
+    lat, lon = grid_sites(dems[0].projection, x, y)
+    corners = np.stack([Site("c", float(lat[i, j]), float(lon[i, j])).enu
+                        for i in (0, -1) for j in (0, -1)])
+    tracks = body_tracks(Site("ridge", -89.45, 222.69, height_m=1950.0), Epochs.from_range(
+        "2030-01-01T00:00:00", "2030-12-31T18:00:00", 6 * 3600.0), sky)
+    band = body_band(corners, tracks, 360)
+    got = grid_horizons(dems, x, y, 2.0, 360, 300_000.0, stack=stack, ground_m=ground,
+                        exact=True, band_rad=band)
+    clamped = np.clip(reference, band[0], band[1])
+    assert np.degrees(np.abs(got.elevation_rad - clamped)).max() <= 1e-4
+    assert (reference > band[1]).any() and (reference < band[0]).any()
+    assert np.ptp(band[0]) > math.radians(3.0)  # the floor really varies with azimuth
