@@ -47,6 +47,17 @@ def test_connecting_ridge_tile_matches_per_point_kernel(lunar_dems, exact):
     assert np.ptp(reference) > math.radians(3.0)  # real relief, not a flat tile
 
 
+def test_default_blocks_on_a_ridge_tile(lunar_dems):
+    """The default blocks (8 × 8, one full and partial ones) and the near field's rings on
+    10 × 10 points of the Connecting Ridge, exact lattice both ways."""
+    dems = as_dems(lunar_dems)
+    x, y = _axes(dems[0], -89.45, 222.69, 10, 40.0)
+    stack, ground, reference = _reference(dems, x, y, 2.0, 720, 300_000.0, exact=True)
+    got = grid_horizons(dems, x, y, 2.0, 720, 300_000.0, stack=stack, ground_m=ground,
+                        exact=True)
+    assert np.degrees(np.abs(got.elevation_rad - reference)).max() <= 1e-4
+
+
 def test_shackleton_rim_tile_on_the_240m_grid(lunar_dems):
     """Every pixel of a 9 × 9 tile of LDEM_75S_120M (240 m) over the Shackleton rim and
     into the crater, where horizons reach 20°+, exact lattice both ways."""

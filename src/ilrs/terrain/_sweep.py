@@ -17,7 +17,9 @@ maxima already carry a two-pixel pad for the bilinear support). That far field, 
 once per block and azimuth, is what the block's points share.
 
 Per point. The near field ``[first, near_m)`` is marched exactly (the per-point kernel's
-ray march restricted to it, seeded by the point's previous azimuth). Then, cut by cut, the
+ray march restricted to it, seeded by the point's previous azimuth), ring by ring: a ring
+of the disc whose per-sector bound (``_near_bound``) cannot rise above the horizon found so
+far is skipped. Then, cut by cut, the
 shared far field is tested against the point's own observer radius and the horizon found
 so far (the curvature-exact bound ``_cannot_beat``): a cut whose highest terrain cannot
 rise above the horizon is skipped; the cuts that could are marched exactly on the point's
@@ -57,8 +59,10 @@ from ilrs.terrain._kernels import (
 )
 from ilrs.terrain._kernels import FINE_STEP as _FINE_STEP
 
-#: Azimuth sectors of the per-point near-field bound.
+#: Azimuth sectors and rings (geometric in distance, from CLOSE_PX to the near field's
+#: end) of the per-point near-field bound.
 NEAR_SECTORS = 64
+NEAR_RINGS = 4
 #: The first pixels of every ray (in pixels of the layer under the point) are always
 #: marched: no pixel-wise bound is tight that close.
 CLOSE_PX = 4.0
@@ -182,15 +186,19 @@ def _near_march(x, y, mx, my, r_obs_m, radius_m, d_from, d_to, stride, k, meta, 
 
 @njit(cache=True)
 def _near_bound(x, y, r_obs_m, e_map, n_map, close_m, near_m, radius_m, meta, heights,
-                floor_tan, out):
-    """Per azimuth sector (``out``, NEAR_SECTORS), the highest tangent of elevation any
-    bilinear sample at a distance in ``[close_m, near_m)`` of the point (map ``x, y``;
+                floor_tan, edges, out):
+    """Per ring and azimuth sector (``out``, NEAR_RINGS × NEAR_SECTORS; the rings' edges
+    ``edges``, NEAR_RINGS + 1, from ``close_m`` to ``near_m``), the highest tangent of
+    elevation any bilinear sample at a distance in the ring of the point (map ``x, y``;
     ``e_map``, ``n_map`` the map directions of local east and north) can have: each pixel
     bounds the samples within one pixel of it, at least ``close_m`` away, over the azimuths
     its square spans. +inf where the disc leaves the finest layer under the point. Pixels
     whose bound is at most ``floor_tan`` (the lowest floor of any azimuth) are left out:
     they cannot beat a horizon that starts at its floor."""
     out[:] = -np.inf
+    for r in range(NEAR_RINGS + 1):
+        edges[r] = close_m * (near_m / close_m) ** (r / NEAR_RINGS)
+    edges[NEAR_RINGS] = near_m
     k, col, row = _locate(x, y, meta)
     pixel = meta[max(k, 0), PIXEL]
     reach_px = near_m / pixel + 2.0
@@ -226,18 +234,29 @@ def _near_bound(x, y, r_obs_m, e_map, n_map, close_m, near_m, radius_m, meta, he
                 tan = rise / (d + half_diag)
             if tan <= floor_tan:
                 continue
+            # the rings the pixel's samples can fall in (distances widened by the slack)
+            d_lo = (d - half_diag) / _SCALE_SLACK
+            d_hi = (d + half_diag) * _SCALE_SLACK
+            g0 = 0
+            while g0 < NEAR_RINGS - 1 and edges[g0 + 1] <= d_lo:
+                g0 += 1
+            g1 = g0
+            while g1 < NEAR_RINGS - 1 and edges[g1 + 1] < d_hi:
+                g1 += 1
             if d <= 1.5 * half_diag:
-                for q in range(NEAR_SECTORS):
-                    out[q] = max(out[q], tan)
+                for g in range(g0, g1 + 1):
+                    for q in range(NEAR_SECTORS):
+                        out[g, q] = max(out[g, q], tan)
                 continue
             az = math.atan2(dx * e_map[0] + dy * e_map[1], dx * n_map[0] + dy * n_map[1])
             spread = math.asin(min(1.0, half_diag / d)) + 1e-6
             q0 = math.floor((az - spread) / sector)
             q1 = math.floor((az + spread) / sector)
-            for q in range(q0, q1 + 1):
-                qq = q % NEAR_SECTORS
-                if tan > out[qq]:
-                    out[qq] = tan
+            for g in range(g0, g1 + 1):
+                for q in range(q0, q1 + 1):
+                    qq = q % NEAR_SECTORS
+                    if tan > out[g, qq]:
+                        out[g, qq] = tan
     return True
 
 
@@ -307,7 +326,8 @@ def grid_horizons(
                 members[m] = r * nx + c
                 m += 1
         first = np.empty(m)
-        near = np.empty((m, NEAR_SECTORS))
+        near = np.empty((m, NEAR_RINGS, NEAR_SECTORS))
+        edges = np.empty((m, NEAR_RINGS + 1))
         close = np.empty(m)
         layer = np.empty(m, np.int64)
         inside = np.empty(m, np.bool_)
@@ -318,7 +338,8 @@ def grid_horizons(
             close[q] = CLOSE_PX * meta[max(k, 0), PIXEL]
             layer[q] = k
             inside[q] = _near_bound(x_m[i], y_m[i], r_obs_m[i], e_map[i], n_map[i], close[q],
-                                    cuts_m[0], radius_m, meta, heights, floor_low, near[q])
+                                    cuts_m[0], radius_m, meta, heights, floor_low, edges[q],
+                                    near[q])
         d_prev = np.full(m, -1.0)
         tops = np.empty(n_cuts - 1)
         corner_xy = np.empty((n_cuts, 2, 4))
@@ -353,15 +374,32 @@ def grid_horizons(
                 # the near field, exactly: the first few pixels always, the rest of the
                 # disc unless its bound rules it out
                 sec = int(azimuth_rad[j] / (2.0 * math.pi) * NEAR_SECTORS) % NEAR_SECTORS
-                end = min(close[q], cuts_m[0]) if near[q, sec] <= best else cuts_m[0]
+                end = cuts_m[0]
                 if inside[q]:
                     mx = ca * n_map[i, 0] + sa * e_map[i, 0]
                     my = ca * n_map[i, 1] + sa * e_map[i, 1]
                     best2, d2 = _near_march(x_m[i], y_m[i], mx, my, r_obs, radius_m, first[q],
-                                            end, strides[-1], layer[q], meta, heights, best,
-                                            ceiling_tan[j])
+                                            min(close[q], end), strides[-1], layer[q], meta,
+                                            heights, best, ceiling_tan[j])
                     if d2 > 0.0:
                         best, d_best = best2, d2
+                    # the rings of the disc whose bound could rise above the horizon, on the
+                    # lattice of one march from ``first`` (the same samples)
+                    fine = meta[layer[q], _FINE_STEP]
+                    i0 = math.ceil(first[q] / fine - 1e-9)
+                    for g in range(NEAR_RINGS):
+                        if best >= ceiling_tan[j] or edges[q, g] >= end:
+                            break
+                        if near[q, g, sec] <= best:
+                            continue
+                        i1 = i0 + math.ceil((edges[q, g] / fine - 1e-9 - i0) / strides[-1]) * (
+                            strides[-1])
+                        best2, d2 = _near_march(x_m[i], y_m[i], mx, my, r_obs, radius_m,
+                                                max(i1, i0) * fine, min(edges[q, g + 1], end),
+                                                strides[-1], layer[q], meta, heights, best,
+                                                ceiling_tan[j])
+                        if d2 > 0.0:
+                            best, d_best = best2, d2
                 else:
                     for stride in passes:
                         best2, _, d2 = _ray(ux, uy, uz, tx, ty, tz, r_obs, radius_m, end,

@@ -30,6 +30,11 @@ __all__ = ["GridHorizons", "grid_horizons", "grid_sites", "ground_on_grid"]
 #: longest, in pixels of the layer they fall in (a short cut keeps the wedge's box thin).
 CUT_GROWTH = 0.125
 CUT_CAP_PX = 16.0
+#: Points per block side that share the far field, and the default near field's radius in
+#: grid spacings (2√2 × 4: a wider block shares each far-field cut among 4× the points,
+#: the near field stays that of a 4 × 4 block; 1.5× faster on the ridge at 40 m).
+BLOCK_PX = 8
+NEAR_SPACINGS = 8.0 * math.sqrt(2.0)
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ def grid_horizons(
     *,
     ground_m: np.ndarray | None = None,
     stack: TerrainStack | None = None,
-    block_px: int = 4,
+    block_px: int = BLOCK_PX,
     near_m: float | None = None,
     exact: bool = False,
     band_rad: tuple | None = None,
@@ -98,7 +103,7 @@ def grid_horizons(
     ``dems`` as for :func:`~ilrs.terrain.horizon_profiles` (or a prepared ``stack``);
     ``ground_m`` (ny, nx) defaults to the stack's finest layer under each point.
     ``block_px`` points per block side share the far field beyond ``near_m`` (default:
-    twice the block's diagonal). ``exact=True`` marches the full quarter-pixel lattice.
+    NEAR_SPACINGS grid spacings). ``exact=True`` marches the full quarter-pixel lattice.
     ``band_rad = (lo, hi)``: only horizons inside this elevation band matter (e.g. where
     the Sun and the Earth can be); the result is the horizon clamped to it, which is much
     cheaper to prove (terrain below ``lo`` is never marched, a ray stops above ``hi``).
@@ -135,7 +140,7 @@ def grid_horizons(
     e_map, n_map = _map_directions(stack.projection, xx.ravel(), yy.ravel(), flat)
     spacing = max(np.ptp(x_m) / max(x_m.size - 1, 1), np.ptp(y_m) / max(y_m.size - 1, 1), 1.0)
     if near_m is None:
-        near_m = 2.0 * math.sqrt(2.0) * block_px * spacing
+        near_m = NEAR_SPACINGS * spacing
     cuts = _sweep.cut_distances(min(near_m, max_range_m), max_range_m, CUT_GROWTH,
                                 _cut_caps(stack, xx, yy))
     growth, strides = (
