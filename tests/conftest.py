@@ -1,7 +1,9 @@
-"""Shared fixtures: the sky engine over the default kernels and SPICE over the same files."""
+"""Shared fixtures: the sky engine over the default kernels and SPICE over the same files;
+``ilrs serve`` with the dashboard and headless Chromium for the browser tests."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,11 @@ import pytest
 from ilrs.sky import Sky
 from ilrs.sky.kernels import default_kernel_paths
 
+#: The dashboard's web folder.
+WEB = Path(__file__).resolve().parents[1] / "web"
+#: Debian's chromium as Playwright drives it (never ``playwright install``).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 #: ``../shared`` beside the repository: real LOLA data (CI has it; tests skip without it).
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 #: The shared LOLA GeoTIFFs, finest first (see ``shared/data/lunar-dem/SOURCE.md``).
@@ -54,3 +61,30 @@ def spice():
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20300101)
+
+
+@pytest.fixture
+def served(tmp_path):
+    """``ilrs serve``'s station: the live twin as the spacecraft (600× real time), the
+    command center around it and the dashboard, served by uvicorn on 127.0.0.1 (modules
+    with a station of their own define their own ``served``)."""
+    from ilrs.ops.serve import LiveStation, Server
+
+    station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"), web_dir=WEB,
+                          pump_period_s=0.2)  # fmt: skip
+    with Server(station) as server:
+        yield server
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium (Debian's), closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=shutil.which("chromium"),
+                                      args=CHROMIUM_ARGS)  # fmt: skip
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CHROMIUM_ARGS, WEB  # noqa: F401  (the browser tests import them here)
 from ilrs.ops.api import create_app
 from ilrs.ops.auth import AuthConfig
 from ilrs.ops.mdb import mdb_from_elements
-from ilrs.ops.serve import LiveStation, Server
+from ilrs.ops.serve import Server
 from ilrs.ops.service import OpsSettings
 from ilrs.ops.web import dashboard_ready
 
@@ -31,11 +32,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[1]
-WEB = ROOT / "web"
 OUT = ROOT / "out"
 CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None,
                                     reason="no chromium on PATH (apt-get install chromium)")
@@ -54,31 +52,8 @@ CONFIG = AuthConfig.model_validate({
 })  # fmt: skip
 
 
-@pytest.fixture
-def served(tmp_path):
-    """``ilrs serve``'s station: the live twin as the spacecraft (600× real time), the
-    command center around it and the dashboard, served by uvicorn on 127.0.0.1."""
-    station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"), web_dir=WEB,
-                          pump_period_s=0.2)  # fmt: skip
-    with Server(station) as server:
-        yield server
-
-
 def token_of(server: Server, name: str) -> str:
     return next(u.token for u in server.station.users if u.name == name)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=shutil.which("chromium"),
-                                      args=CHROMIUM_ARGS)  # fmt: skip
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_dashboard_says_run_make_web_without_open_mct(tmp_path):

@@ -8,26 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import httpx
-import pytest
 
-from ilrs.ops.serve import LiveStation, Server
-from test_web_dashboard import CHROMIUM_ARGS, OUT, WEB, login, needs_chromium, needs_open_mct
+from ilrs.ops.serve import Server
+from test_web_dashboard import OUT, login, needs_chromium, needs_open_mct, token_of
 from test_web_plan import _upload
-
-
-@pytest.fixture
-def served(tmp_path):
-    station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"), web_dir=WEB,
-                          pump_period_s=0.2)  # fmt: skip
-    with Server(station) as server:
-        yield server
-
-
-def _token(server: Server, name: str) -> str:
-    return next(u.token for u in server.station.users if u.name == name)
 
 
 def _versions(server: Server, token: str) -> list[dict]:
@@ -38,53 +24,47 @@ def _versions(server: Server, token: str) -> list[dict]:
 
 @needs_chromium
 @needs_open_mct
-def test_a_fault_declared_on_the_dashboard_repairs_the_plan(served):
-    from playwright.sync_api import expect, sync_playwright
+def test_a_fault_declared_on_the_dashboard_repairs_the_plan(served, browser):
+    from playwright.sync_api import expect
 
-    operator = _token(served, "russia.operator")
-    director = _token(served, "flight.director")
+    operator = token_of(served, "russia.operator")
+    director = token_of(served, "flight.director")
     uploaded = _upload(served, operator)["version"]
     OUT.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=shutil.which("chromium"),
-                                      args=CHROMIUM_ARGS)  # fmt: skip
-        try:
-            # an operator: the panel shows the plan but the server refuses the fault
-            page = chromium.new_page(viewport={"width": 1440, "height": 1000})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            login(page, served.url, operator)
-            page.goto(f"{served.url}/commanding")
-            expect(page.locator("#plan-current")).to_contain_text(f"Current plan: v{uploaded}",
-                                                                 timeout=15_000)
-            page.select_option("#fault-kind", "relay-outage")
-            expect(page.locator("#fault-magnitude-field")).to_be_hidden()
-            page.fill("#fault-reason", "relay lost (operator)")
-            page.click("#fault-form button[type=submit]")
-            expect(page.locator("#fault-result")).to_contain_text("Refused — 403",
-                                                                 timeout=15_000)
-            page.close()
-            # the flight director: a third of array-1a lost, the plan repaired and delivered
-            page = chromium.new_page(viewport={"width": 1440, "height": 1000})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            login(page, served.url, director)
-            page.goto(f"{served.url}/commanding")
-            page.select_option("#fault-kind", "array-degradation")
-            expect(page.locator("#fault-magnitude-field")).to_be_visible()
-            page.fill("#fault-target", "array-1a")
-            page.fill("#fault-magnitude", "0.33")
-            page.fill("#fault-reason", "array-1a string open")
-            page.click("#fault-form button[type=submit]")
-            result = page.locator("#fault-result")
-            expect(result).to_contain_text("delivered in", timeout=30_000)
-            version = int(re.match(r"Plan v(\d+) delivered", result.text_content()).group(1))
-            assert version > uploaded
-            expect(page.locator("#plan-current")).to_contain_text("Current plan: v",
-                                                                 timeout=15_000)
-            page.screenshot(path=OUT / "dashboard-fault.png")
-            assert errors == []
-        finally:
-            chromium.close()
+    # an operator: the panel shows the plan but the server refuses the fault
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, served.url, operator)
+    page.goto(f"{served.url}/commanding")
+    expect(page.locator("#plan-current")).to_contain_text(f"Current plan: v{uploaded}",
+                                                         timeout=15_000)
+    page.select_option("#fault-kind", "relay-outage")
+    expect(page.locator("#fault-magnitude-field")).to_be_hidden()
+    page.fill("#fault-reason", "relay lost (operator)")
+    page.click("#fault-form button[type=submit]")
+    expect(page.locator("#fault-result")).to_contain_text("Refused — 403",
+                                                         timeout=15_000)
+    page.close()
+    # the flight director: a third of array-1a lost, the plan repaired and delivered
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, served.url, director)
+    page.goto(f"{served.url}/commanding")
+    page.select_option("#fault-kind", "array-degradation")
+    expect(page.locator("#fault-magnitude-field")).to_be_visible()
+    page.fill("#fault-target", "array-1a")
+    page.fill("#fault-magnitude", "0.33")
+    page.fill("#fault-reason", "array-1a string open")
+    page.click("#fault-form button[type=submit]")
+    result = page.locator("#fault-result")
+    expect(result).to_contain_text("delivered in", timeout=30_000)
+    version = int(re.match(r"Plan v(\d+) delivered", result.text_content()).group(1))
+    assert version > uploaded
+    expect(page.locator("#plan-current")).to_contain_text("Current plan: v",
+                                                         timeout=15_000)
+    page.screenshot(path=OUT / "dashboard-fault.png")
+    assert errors == []
     # (the planner may add repairs of its own on a drift: look versions up by reason)
     reasons = {v["version"]: v["reason"] for v in _versions(served, director)}
     assert reasons[version] == "repair: array-1a string open"

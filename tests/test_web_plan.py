@@ -5,25 +5,14 @@ clock its activities would fall outside the view)."""
 
 from __future__ import annotations
 
-import shutil
-
 import httpx
-import pytest
 
-from ilrs.ops.serve import LiveStation, Server
+from ilrs.ops.serve import Server
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
-from test_web_dashboard import CHROMIUM_ARGS, OUT, WEB, login, needs_chromium, needs_open_mct
+from test_web_dashboard import OUT, login, needs_chromium, needs_open_mct, token_of
 
 SEISMO = "Lunar physics station (seismometer, heat flow, magnetometer)"
-
-
-@pytest.fixture
-def served(tmp_path):
-    station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"), web_dir=WEB,
-                          pump_period_s=0.2)  # fmt: skip
-    with Server(station) as server:
-        yield server
 
 
 def _upload(server: Server, token: str) -> dict:
@@ -43,34 +32,28 @@ def _upload(server: Server, token: str) -> dict:
 
 @needs_chromium
 @needs_open_mct
-def test_an_uploaded_plan_appears_in_the_plan_view_on_mission_time(served):
-    from playwright.sync_api import expect, sync_playwright
+def test_an_uploaded_plan_appears_in_the_plan_view_on_mission_time(served, browser):
+    from playwright.sync_api import expect
 
-    token = next(u.token for u in served.station.users if u.name == "russia.operator")
+    token = token_of(served, "russia.operator")
     version = _upload(served, token)["version"]
     OUT.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=shutil.which("chromium"),
-                                      args=CHROMIUM_ARGS)  # fmt: skip
-        try:
-            page = chromium.new_page(viewport={"width": 1440, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            login(page, served.url, token)
-            tree = page.get_by_role("tree", name="Main Tree")
-            tree.get_by_role("button", name="Expand ILRS folder").click(timeout=15_000)
-            item = tree.get_by_role("treeitem", name=f"Plan v{version} (upload)")
-            item.click(timeout=15_000)
-            expect(page.locator(".l-browse-bar__object-name")).to_have_text(
-                f"Plan v{version} (upload)")  # fmt: skip
-            # the activity in the seismometer's swim lane, inside the mission-time view
-            activity = page.locator(".c-plan__activity", has_text="Seismic monitoring")
-            expect(activity.first).to_be_attached(timeout=15_000)
-            expect(page.get_by_text(SEISMO).first).to_be_visible()
-            assert page.get_by_text("No activities within current timeframe").count() == 0
-            # beside the telemetry: the tree still holds the partner's parameters
-            expect(tree.get_by_role("button", name="Expand russia folder")).to_be_visible()
-            page.screenshot(path=OUT / "dashboard-plan.png")
-            assert errors == []
-        finally:
-            chromium.close()
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, served.url, token)
+    tree = page.get_by_role("tree", name="Main Tree")
+    tree.get_by_role("button", name="Expand ILRS folder").click(timeout=15_000)
+    item = tree.get_by_role("treeitem", name=f"Plan v{version} (upload)")
+    item.click(timeout=15_000)
+    expect(page.locator(".l-browse-bar__object-name")).to_have_text(
+        f"Plan v{version} (upload)")  # fmt: skip
+    # the activity in the seismometer's swim lane, inside the mission-time view
+    activity = page.locator(".c-plan__activity", has_text="Seismic monitoring")
+    expect(activity.first).to_be_attached(timeout=15_000)
+    expect(page.get_by_text(SEISMO).first).to_be_visible()
+    assert page.get_by_text("No activities within current timeframe").count() == 0
+    # beside the telemetry: the tree still holds the partner's parameters
+    expect(tree.get_by_role("button", name="Expand russia folder")).to_be_visible()
+    page.screenshot(path=OUT / "dashboard-plan.png")
+    assert errors == []
