@@ -22,13 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ilrs.lighting.product_files import psr_area_table
-from ilrs.lighting.products import ProductGrid, polar_products
+from ilrs.lighting.products import ProductGrid, bodies_for, polar_products
 from ilrs.report.lighting import write_product_files
 from ilrs.terrain import as_dems
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lunar-dem"
 DEMS = [SHARED / "ldem75s120m_southpole_240m.tif", SHARED / "ldem75s120m_southpole_far_1787m.tif"]
 GOAL_S = 30 * 60.0
+#: The issue's maps: permanent shadow and average illumination (and the longest night,
+#: free with them); the Sun alone is tracked, as ``ilrs lighting map --product`` does.
+PRODUCTS = ["sun", "night", "psr"]
 
 
 def main() -> None:
@@ -56,7 +59,8 @@ def main() -> None:
           f"{args.step_h:g} h; scheduler {args.scheduler}", flush=True)
     t0 = time.perf_counter()
     ds = polar_products(DEMS, grid, args.start, args.stop, args.step_h * 3600.0,
-                        scheduler=args.scheduler, tile_px=args.tile_px, work_dir=args.work_dir)
+                        scheduler=args.scheduler, tile_px=args.tile_px, work_dir=args.work_dir,
+                        bodies=bodies_for(PRODUCTS))
     elapsed = time.perf_counter() - t0
     print(f"wall time: {elapsed:.0f} s ({points / elapsed:.1f} points/s; "
           f"{ds.attrs['epochs']:,} epochs)")
@@ -68,10 +72,10 @@ def main() -> None:
         print(f"goal < {GOAL_S / 60:.0f} min: {'met' if elapsed < GOAL_S else 'NOT met'}")
     print("PSR area (true km², LDEM_75S_120M at 240 m, 2 m above ground):")
     for row in psr_area_table(ds):
-        print(f"  poleward of {row['poleward_of_deg']:g}°: {row['psr_km2']:,.1f} of "
+        print(f"  poleward of {abs(row['poleward_of_deg']):g}° S: {row['psr_km2']:,.1f} of "
               f"{row['area_km2']:,.1f} km² ({row['psr_pct']:.2f} %)"
               + ("" if row["complete"] else " — cap only partly mapped"))
-    written = write_product_files(ds, ["sun", "night", "psr"], args.out)
+    written = write_product_files(ds, PRODUCTS, args.out)
     print(f"wrote {len(written)} files under {args.out}")
 
 

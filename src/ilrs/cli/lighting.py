@@ -204,7 +204,7 @@ def _products(dem, center_lat, center_lon, size_km, resolution_m, start, stop, s
         raise InputError("--ensemble", ensemble, "a number of clones >= 0")
     from ilrs.lighting.ensemble import product_ensemble
     from ilrs.lighting.product_files import psr_area_table
-    from ilrs.lighting.products import ProductGrid, polar_products
+    from ilrs.lighting.products import ProductGrid, bodies_for, polar_products
     from ilrs.report.lighting import write_product_files
     from ilrs.terrain import as_dems
 
@@ -216,7 +216,8 @@ def _products(dem, center_lat, center_lon, size_km, resolution_m, start, stop, s
     else:
         grid = ProductGrid.square(first, center_lat, center_lon, size_km, resolution_m)
     kwargs = {"mast_m": height, "max_range_m": max_range_km * 1000.0, "tile_px": tile_px,
-              "scheduler": scheduler, "double_shadow": "double-shadow" in names}
+              "scheduler": scheduler, "double_shadow": "double-shadow" in names,
+              "bodies": bodies_for(names)}
     work = work_dir or out / "work"
     if ensemble:
         ds = product_ensemble(dem, grid, start, stop, step, ensemble, seed=seed,
@@ -229,7 +230,8 @@ def _products(dem, center_lat, center_lon, size_km, resolution_m, start, stop, s
         table = Table("poleward of", "mapped km²", "PSR km²", "PSR %", "cap covered",
                       title=f"permanently shadowed regions, {start} → {stop}")
         for row in psr_area_table(ds):
-            table.add_row(f"{row['poleward_of_deg']:g}°", f"{row['area_km2']:,.1f}",
+            limit = row["poleward_of_deg"]
+            table.add_row(f"{abs(limit):g}° {'S' if limit < 0 else 'N'}", f"{row['area_km2']:,.1f}",
                           f"{row['psr_km2']:,.1f}", f"{row['psr_pct']:.2f}",
                           "yes" if row["complete"] else "partly")
         console.print(table)

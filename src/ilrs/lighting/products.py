@@ -49,7 +49,7 @@ from ilrs.sky.site import MOON_RADIUS_M
 from ilrs.terrain import TerrainStack, as_dems
 from ilrs.terrain.allpoints import grid_horizons, grid_sites, ground_on_grid
 
-__all__ = ["PRODUCTS", "VARIABLES", "ProductGrid", "polar_products"]
+__all__ = ["BODIES_OF", "PRODUCTS", "VARIABLES", "ProductGrid", "bodies_for", "polar_products"]
 
 DAY_S = 86400.0
 #: Product name (the CLI's ``--product``) → the variables it holds.
@@ -60,6 +60,15 @@ PRODUCTS = {
     "sun-earth": ("sun_and_earth_pct",),
     "psr": ("psr",),
     "double-shadow": ("double_shadow",),
+}
+#: Product name → the bodies it needs (the others are neither tracked nor counted).
+BODIES_OF = {
+    "sun": ("sun",),
+    "night": ("sun",),
+    "earth": ("earth",),
+    "sun-earth": ("sun", "earth"),
+    "psr": ("sun",),
+    "double-shadow": ("sun",),
 }
 #: Variable → (long name, units).
 VARIABLES = {
@@ -116,6 +125,22 @@ class ProductGrid:
         return cls(float(x0) + offsets, float(y0) - offsets)
 
 
+def bodies_for(products) -> tuple[str, ...]:
+    """The bodies (``"sun"``, ``"earth"``, in that order) the named products need.
+
+    >>> bodies_for(["psr", "sun"])
+    ('sun',)
+    >>> bodies_for(["earth", "night"])
+    ('sun', 'earth')
+    """
+    unknown = [p for p in products if p not in BODIES_OF]
+    if unknown or not products:
+        raise InputError("products", unknown[0] if unknown else products,
+                         f"one or more of {', '.join(BODIES_OF)}")
+    wanted = {b for p in products for b in BODIES_OF[p]}
+    return tuple(b for b in ("sun", "earth") if b in wanted)
+
+
 @functools.cache
 def _sky() -> Sky:
     """One sky engine per process (a worker loads the kernels once, not per tile)."""
@@ -128,8 +153,8 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
     tracks are computed here, from the tile centre, so a task carries no big arrays."""
     if "tracks" not in job:
         epochs = Epochs.from_range(job["start_utc"], job["stop_utc"], job["step_s"])
-        job = job | {"tracks": body_tracks(Site("tile centre", *job["centre_deg"]), epochs,
-                                           _sky())}
+        tracks = body_tracks(Site("tile centre", *job["centre_deg"]), epochs, _sky())
+        job = job | {"tracks": {b: tracks[b] for b in job["bodies"]}}
     dems = as_dems(job["dems"])
     x, y = job["x_m"], job["y_m"]
     lat, lon = grid_sites(dems[0].projection, x, y)
@@ -145,29 +170,11 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
                              n_azimuths=job["n_azimuths"], max_range_m=job["max_range_m"],
                              ground_m=ground, band_rad=band, exact=True)
     n = x.size * y.size
-    out = np.empty((n, 6))
-    sun, earth = job["tracks"]["sun"], job["tracks"]["earth"]
     enus = np.ascontiguousarray(horizons.enu.reshape(n, 3, 3))
-    group, refs = screen_groups(y.size, x.size, abs(float(x[1] - x[0])) if x.size > 1 else 1.0,
-                                enus)
-    (sun_t, sun_min), (earth_t, earth_min) = (
-        screened.tracks_for_groups(refs, b.unit_me, job["n_azimuths"]) for b in (sun, earth))
-    screened.sun_earth_stats(horizons.elevation_rad.reshape(n, -1), enus, group, refs, sun_t,
-                             sun_min, sun.unit_me, sun.radius_rad, np.ones_like(sun.weight),
-                             earth_t, earth_min, earth.unit_me, earth.radius_rad, out,
-                             np.empty(n, np.int64))
-    # terrain shadows only, as the published maps and the site tool; the screened kernel
-    # gives k.sun_earth_stats' results bit for bit (tests/test_lighting_screened.py)
-    step_days = job["step_s"] / DAY_S
-    result = {
-        "sun_any_pct": 100.0 * out[:, k.SUN_ANY],
-        "sun_mean_pct": 100.0 * out[:, k.SUN_MEAN],
-        "longest_night_days": out[:, k.NIGHT_STEPS] * step_days,
-        "earth_any_pct": 100.0 * out[:, k.EARTH_ANY],
-        "longest_blackout_days": out[:, k.BLACKOUT_STEPS] * step_days,
-        "sun_and_earth_pct": 100.0 * out[:, k.SUN_AND_EARTH],
-        "ground_height_m": ground.ravel(),
-    }
+    result = _statistics(horizons.elevation_rad.reshape(n, -1), enus, y.size, x.size,
+                         abs(float(x[1] - x[0])) if x.size > 1 else 1.0, job["tracks"],
+                         job["step_s"] / DAY_S)
+    result["ground_height_m"] = ground.ravel()
     result = {name: np.where(hole.ravel(), np.nan, v).reshape(y.size, x.size)
               for name, v in result.items()}
     if job.get("save"):
@@ -177,7 +184,45 @@ def _tile(job: dict) -> dict[str, np.ndarray]:
     return result
 
 
-def _run_key(dems, grid, start_utc, stop_utc, step_s, mast_m, n_azimuths, max_range_m) -> str:
+def _statistics(horizons_rad, enus, ny, nx, spacing_m, tracks, step_days
+                ) -> dict[str, np.ndarray]:
+    """The statistics of the tracked bodies (``tracks``: the Sun, the Earth or both) for a
+    tile's points; terrain shadows only, as the published maps and the site tool. The
+    screened kernels give the plain kernels' results bit for bit
+    (tests/test_lighting_screened.py)."""
+    n = horizons_rad.shape[0]
+    group, refs = screen_groups(ny, nx, spacing_m, enus)
+    screens = {b: screened.tracks_for_groups(refs, t.unit_me, horizons_rad.shape[1])
+               for b, t in tracks.items()}
+    if len(tracks) == 2:
+        out = np.empty((n, 6))
+        sun, earth = tracks["sun"], tracks["earth"]
+        (sun_t, sun_min), (earth_t, earth_min) = screens["sun"], screens["earth"]
+        screened.sun_earth_stats(horizons_rad, enus, group, refs, sun_t, sun_min, sun.unit_me,
+                                 sun.radius_rad, np.ones_like(sun.weight), earth_t, earth_min,
+                                 earth.unit_me, earth.radius_rad, out, np.empty(n, np.int64))
+        return {
+            "sun_any_pct": 100.0 * out[:, k.SUN_ANY],
+            "sun_mean_pct": 100.0 * out[:, k.SUN_MEAN],
+            "longest_night_days": out[:, k.NIGHT_STEPS] * step_days,
+            "earth_any_pct": 100.0 * out[:, k.EARTH_ANY],
+            "longest_blackout_days": out[:, k.BLACKOUT_STEPS] * step_days,
+            "sun_and_earth_pct": 100.0 * out[:, k.SUN_AND_EARTH],
+        }
+    (body, track), = tracks.items()  # one body: the single-body kernel, nothing else
+    any_, mean, full, longest = np.empty(n), np.empty(n), np.empty(n), np.empty(n, np.int64)
+    t, t_min = screens[body]
+    screened.map_disk_stats(horizons_rad, enus, group, refs, t, t_min, track.unit_me,
+                            track.radius_rad, np.ones_like(track.weight), any_, mean, full,
+                            longest, np.empty(n, np.int64))
+    if body == "sun":
+        return {"sun_any_pct": 100.0 * any_, "sun_mean_pct": 100.0 * mean,
+                "longest_night_days": longest * step_days}
+    return {"earth_any_pct": 100.0 * any_, "longest_blackout_days": longest * step_days}
+
+
+def _run_key(dems, grid, start_utc, stop_utc, step_s, mast_m, n_azimuths, max_range_m,
+             bodies) -> str:
     """Names the tile folder: the inputs and the code that computes a tile (so a changed
     kernel never resumes from tiles an older one wrote)."""
     from ilrs.lighting import _kernels as lighting_kernels
@@ -187,7 +232,7 @@ def _run_key(dems, grid, start_utc, stop_utc, step_s, mast_m, n_azimuths, max_ra
     code = "".join(Path(m.__file__).read_text()
                    for m in (_kernels, _sweep, allpoints, lighting_kernels, lighting_screened))
     text = json.dumps([[str(p) for p in dems], grid.x_m.tolist(), grid.y_m.tolist(), start_utc,
-                       stop_utc, step_s, mast_m, n_azimuths, max_range_m,
+                       stop_utc, step_s, mast_m, n_azimuths, max_range_m, list(bodies),
                        hashlib.sha256((code + Path(__file__).read_text()).encode()).hexdigest()])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -208,6 +253,7 @@ def polar_products(
     progress: bool = True,
     double_shadow: bool = True,
     sky: Sky | None = None,
+    bodies=("sun", "earth"),
 ) -> xr.Dataset:
     """Every product of the module doc over ``grid``, as one Dataset over ``(y, x)``.
 
@@ -215,9 +261,14 @@ def polar_products(
     tiles are kept; a rerun with the same inputs and ``work_dir`` computes only the
     missing tiles. ``scheduler`` as for :func:`ilrs.scale.map_chunks`. ``sky``: a sky
     engine of your own (its tracks are then computed here and shipped with each tile);
-    by default each worker uses the default kernels.
+    by default each worker uses the default kernels. ``bodies``: the Sun, the Earth or
+    both (:func:`bodies_for` the products wanted); only their variables are computed (the
+    horizons are then clamped to where those bodies go, and the other is never counted).
     """
     paths = [str(d.path) for d in as_dems(dems)]
+    if not bodies or set(bodies) - {"sun", "earth"}:
+        raise InputError("bodies", bodies, "'sun', 'earth' or both")
+    bodies = tuple(b for b in ("sun", "earth") if b in bodies)
     if int(tile_px) != tile_px or tile_px < 2:
         raise InputError("tile_px", tile_px, "an integer ≥ 2")
     epochs = Epochs.from_range(start_utc, stop_utc, step_s)
@@ -225,7 +276,7 @@ def polar_products(
     save_dir = None
     if work_dir is not None:
         key = _run_key(paths, grid, start_utc, stop_utc, step_s, mast_m, n_azimuths,
-                       max_range_m)
+                       max_range_m, bodies)
         save_dir = Path(work_dir) / f"tiles-{key}"
         save_dir.mkdir(parents=True, exist_ok=True)
     ny, nx = grid.shape
@@ -245,9 +296,10 @@ def polar_products(
             job = {"dems": paths, "x_m": x, "y_m": y, "mast_m": mast_m,
                    "n_azimuths": n_azimuths, "max_range_m": max_range_m, "step_s": step_s,
                    "save": save, "start_utc": start_utc, "stop_utc": stop_utc,
-                   "centre_deg": centre}
+                   "centre_deg": centre, "bodies": bodies}
             if sky is not None:  # a caller's own sky engine: tracks computed here
-                job["tracks"] = body_tracks(Site("tile centre", *centre), epochs, sky)
+                tracks = body_tracks(Site("tile centre", *centre), epochs, sky)
+                job["tracks"] = {b: tracks[b] for b in bodies}
             jobs.append((len(slices) - 1, job))
     if jobs:
         done = map_chunks(_tile, [job for _, job in jobs], scheduler=scheduler,
@@ -258,9 +310,10 @@ def polar_products(
     for index, sl in enumerate(slices):
         for name in names:
             data[name][sl] = results[index][name]
-    data["psr"] = np.where(np.isnan(data["sun_any_pct"]), np.nan,
-                           (data["sun_any_pct"] == 0.0).astype(float))
-    if double_shadow:
+    if "sun" in bodies:
+        data["psr"] = np.where(np.isnan(data["sun_any_pct"]), np.nan,
+                               (data["sun_any_pct"] == 0.0).astype(float))
+    if double_shadow and "sun" in bodies:
         data["double_shadow"] = _double_shadow(data, grid, mast_m)
     lat, lon = grid_sites(projection, grid.x_m, grid.y_m)
     ds = xr.Dataset(
@@ -271,7 +324,7 @@ def polar_products(
             "crs": projection.proj4, "start_utc": start_utc, "stop_utc": stop_utc,
             "step_s": step_s, "epochs": len(epochs), "mast_m": mast_m,
             "resolution_m": grid.resolution_m, "n_azimuths": n_azimuths,
-            "max_range_m": max_range_m, "dems": "; ".join(paths),
+            "max_range_m": max_range_m, "dems": "; ".join(paths), "bodies": " ".join(bodies),
             "synthetic": int(any(d.synthetic for d in as_dems(paths))),
             "method": "ilrs all-points horizons (ilrs.terrain.allpoints), flat-horizon disk "
                       "segment rule per epoch (Mazarico et al. 2011); terrain shadows only "
