@@ -16,7 +16,7 @@ from ilrs.lighting import lighting_stats, site_lighting
 from ilrs.lighting.ensemble import product_ensemble
 from ilrs.lighting.maps import MapSpec, lighting_map
 from ilrs.lighting.product_files import psr_area_table, write_product_tif_nc
-from ilrs.lighting.products import ProductGrid, polar_products
+from ilrs.lighting.products import ProductGrid, bodies_for, polar_products
 from ilrs.sky import Epochs
 from ilrs.terrain import PolarStereographic, as_dems, horizon_profile, site_on_dem
 from ilrs.terrain.clones import ErrorModel, make_clones
@@ -69,6 +69,36 @@ def test_resume_after_interruption_recomputes_only_missing_tiles(rim):
                            tile_px=4, work_dir=work, progress=False)
     xr.testing.assert_allclose(again, ds)
     assert tiles[0].exists() and all(p.stat().st_mtime_ns == t for p, t in kept.items())
+
+
+@pytest.mark.parametrize("bodies", [("sun",), ("earth",)])
+def test_one_body_gives_that_body_s_products_unchanged(rim, bodies):
+    """Products of one body (what ``--product psr`` or ``--product earth`` asks for) equal
+    the two-body run's exactly: the horizons are clamped to that body's band only, the
+    single-body screened kernel counts it, and the other body is absent, not zero."""
+    dems, grid, _, both = rim
+    one = polar_products(dems, grid, START, STOP, 6 * 3600.0, scheduler="inline", tile_px=4,
+                         progress=False, bodies=bodies)
+    mine = {"sun": ("sun_any_pct", "sun_mean_pct", "longest_night_days", "psr",
+                    "double_shadow"),
+            "earth": ("earth_any_pct", "longest_blackout_days")}
+    other = "earth" if bodies == ("sun",) else "sun"
+    for name in mine[bodies[0]]:
+        np.testing.assert_array_equal(one[name].values, both[name].values)
+    assert not any(name in one for name in mine[other]) and "sun_and_earth_pct" not in one
+    assert one.attrs["bodies"] == bodies[0] and both.attrs["bodies"] == "sun earth"
+    with pytest.raises(InputError, match="product"):
+        write_product_tif_nc(one, "sun-earth" if bodies == ("sun",) else "psr", "unused")
+
+
+def test_bodies_for_products():
+    assert bodies_for(["psr", "night", "double-shadow"]) == ("sun",)
+    assert bodies_for(["earth"]) == ("earth",)
+    assert bodies_for(["sun-earth"]) == bodies_for(["earth", "sun"]) == ("sun", "earth")
+    with pytest.raises(InputError, match="moon"):
+        bodies_for(["moon"])
+    with pytest.raises(InputError, match="bodies"):
+        polar_products([], None, START, STOP, bodies=("moon",))
 
 
 def test_files_carry_units_period_and_provenance(rim, tmp_path):

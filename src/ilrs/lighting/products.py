@@ -265,10 +265,10 @@ def polar_products(
     both (:func:`bodies_for` the products wanted); only their variables are computed (the
     horizons are then clamped to where those bodies go, and the other is never counted).
     """
-    paths = [str(d.path) for d in as_dems(dems)]
     if not bodies or set(bodies) - {"sun", "earth"}:
         raise InputError("bodies", bodies, "'sun', 'earth' or both")
     bodies = tuple(b for b in ("sun", "earth") if b in bodies)
+    paths = [str(d.path) for d in as_dems(dems)]
     if int(tile_px) != tile_px or tile_px < 2:
         raise InputError("tile_px", tile_px, "an integer ≥ 2")
     epochs = Epochs.from_range(start_utc, stop_utc, step_s)
