@@ -68,6 +68,9 @@ def main() -> None:
                              "(does power or data bind anywhere?; default: from ILRS-2's "
                              "science to the benchmark windows)")
     parser.add_argument("--no-survey", dest="survey", action="store_const", const=None)
+    parser.add_argument("--scenario", default=None,
+                        help="a scenario file (default: the reference station), e.g. a "
+                             "what-if where power or data binds")
     parser.add_argument("--days", type=float, default=14.0)
     parser.add_argument("--warm-days", type=float, default=30.0)
     parser.add_argument("--time-limit", type=float, default=55.0)
@@ -76,7 +79,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"benchmarks/plan.py, {dt.date.today()} (shared 2-core machine: absolute times are "
           "inflated by other jobs)")
-    twin = Twin.from_scenario(load_scenario(None))
+    twin = Twin.from_scenario(load_scenario(args.scenario))
+    print(f"scenario: {twin.scenario.name}")
     acts = load_activities(None)
     if args.survey:
         survey(twin, acts, *args.survey, args.warm_days)
@@ -165,6 +169,18 @@ def window(twin, acts, start_utc: str, args) -> None:
     print(f"repair: {t_repair:.1f} s (goal < 10 s), {fixed.solver['status']}, plan v"
           f"{fixed.version} with {len(fixed.activities)} activities, gap {_pct(fixed)}; "
           f"replay: {len(rep_after['violations'])} violation(s)")
+    # the same fault under the rules: does power bind now, and what does planning buy?
+    rules_f = rule_kpis(faulty, acts, plan.start_tdb_s, plan.stop_tdb_s, warm)
+    print(line("repaired", rep_after))
+    print(f"  rules    (same fault) lowest battery {100 * rules_f['min_soc']:.0f} %, survival "
+          f"unserved {rules_f['survival_unserved_kwh']:.1f} kWh, data lost "
+          f"{rules_f['data_lost_gb']:.1f} GB, returned {rules_f['data_returned_gb']:,.0f} GB, "
+          f"science value (loads) {rules_f['science_value_of_loads']:,.0f}, science shed by "
+          f"FDIR {rules_f['science_shed_by_fdir_kwh']:,.0f} kWh")
+    ka = rep_after["kpis"]
+    print(f"repaired plan / rules with the fault: science value "
+          f"{ka['science_value_of_loads'] / rules_f['science_value_of_loads']:.2f}x, data "
+          f"returned {ka['data_returned_gb'] / rules_f['data_returned_gb']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -189,3 +189,40 @@ def test_no_activity_before_its_payload_lands_and_the_replay_catches_one():
                           np.zeros(len(twin.scenario.rovers)), [])
     applied = schedule.apply(t, inputs, twin.geometry(t[0], t[-1]))
     assert not applied.load2_w.any() and schedule.absent == {0: 10}
+
+
+def test_a_power_limited_station_still_plans_on_its_surplus(setup):
+    """Where survival alone takes the battery below ``soc_min`` (found by
+    ``benchmarks/plan.py --scenario`` on the station without the ILRS-4 fission unit in a
+    polar-winter fortnight, where both planners returned an empty plan), the floor is what
+    survival leaves: science may not deepen that discharge, but it still runs on the
+    surplus before it. Here: a day of the reference horizon whose second half is a night
+    that drains 60 % of the battery's capacity."""
+    from ilrs.plan import _kernels as kern
+    from ilrs.plan.problem import budgets
+
+    _, acts, horizon, *_ = setup
+    n = horizon.n_slots
+    night = np.arange(n) >= n // 2
+    cap = float(horizon.cap_j.min())
+    drain = 0.6 * cap / night.sum()
+    lean = dataclasses.replace(
+        horizon, gen_j=np.where(night, 0.0, horizon.gen_j),
+        base_j=np.where(night, drain, horizon.base_j), initial_energy_j=0.6 * cap)
+    problem = build_problem(acts, lean)
+    bud = budgets(problem)
+    soc_floor = np.ceil(acts.rules.soc_min * lean.cap_j / 3600.0)
+    assert (bud.floor_wh < soc_floor).any()  # survival alone goes below soc_min here
+    greedy, hint = plan_greedy(problem)
+    assert greedy.activities and greedy.value > 0
+    act = np.zeros(n)
+    for a in greedy.activities:
+        s0 = round((a.start_tdb_s - lean.start_tdb_s) / lean.slot_s)
+        s1 = round((a.stop_tdb_s - lean.start_tdb_s) / lean.slot_s)
+        act[s0:s1] += problem.energy_units_per_slot(acts.by_id(a.kind))
+    energy = kern.battery_wh(bud.gen_wh, bud.base_wh, act, bud.cap_wh, bud.charge_wh,
+                             bud.e0_wh, bud.eta_c, bud.eta_d)
+    assert (energy >= bud.floor_wh - 1e-6).all()
+    plan = plan_cpsat(problem, time_limit_s=20.0, hint=hint)
+    assert plan.solver["status"] in ("OPTIMAL", "FEASIBLE") and plan.activities
+    assert plan.solver["objective"] >= greedy.solver["objective"] - 1e-6

@@ -29,6 +29,21 @@ def battery_wh(gen, base, act, cap, charge, e0, eta_c, eta_d):
 
 
 @njit(cache=True)
+def battery_wh_rounded(gen, base, act, cap, charge, e0, ec, ed, scale):
+    """The CP-SAT model's integer recurrence (efficiencies ``ec / scale`` and ``ed / scale``,
+    integer Wh): the most energy its constraints allow after each slot."""
+    n = gen.size
+    out = np.empty(n, np.int64)
+    e = int(e0)
+    for s in range(n):
+        net = int(gen[s] - base[s] - act[s])
+        e = min((scale * e + ec * net) // scale, (ed * e + scale * net) // ed,
+                e + int(charge[s]), int(cap[s]))
+        out[s] = e
+    return out
+
+
+@njit(cache=True)
 def buffer_units(hk, act, downlink, b0):
     """Buffer content after each slot (data units), from ``b0``."""
     n = hk.size

@@ -33,14 +33,12 @@ import numpy as np
 
 from ilrs.plan import _kernels as kern
 from ilrs.plan.greedy import plan_greedy
-from ilrs.plan.problem import Problem, budgets, to_plan
+from ilrs.plan.problem import ETA_SCALE, Problem, budgets, to_plan
 
 __all__ = ["plan_cpsat"]
 
 #: Objective scale (value units × 100 as integers).
 VALUE_SCALE = 100
-#: Efficiencies in thousandths.
-ETA_SCALE = 1000
 
 
 def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.005,
@@ -373,14 +371,12 @@ def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, b
         t = P.instances[c.instance].type
         act_e[c.start:c.end] += P.energy_units_per_slot(t)
         act_d[c.start:c.end] += P.data_units_per_slot(t)
-    e = bud.e0_wh
+    energy = kern.battery_wh_rounded(bud.gen_wh, bud.base_wh, act_e, bud.cap_wh,
+                                     bud.charge_wh, bud.e0_wh, ec, ed, ETA_SCALE)
     b = bud.b0
     for s in range(S):
         m.AddHint(A[s], int(act_e[s]))
-        net = int(bud.gen_wh[s] - bud.base_wh[s] - act_e[s])
-        e = min((ETA_SCALE * e + ec * net) // ETA_SCALE, (ed * e + ETA_SCALE * net) // ed,
-                e + int(bud.charge_wh[s]), int(bud.cap_wh[s]))
-        m.AddHint(E[s + 1], int(e))
+        m.AddHint(E[s + 1], int(energy[s]))
         b = max(0, b + int(bud.hk[s] - bud.downlink[s] + act_d[s]))
         m.AddHint(B[s + 1], int(b))
     on_idx = {x[ci].Index() for ci in on}

@@ -169,6 +169,10 @@ def to_plan(problem: Problem, chosen: list[int], solver: dict):
     return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver)
 
 
+#: Efficiencies in the planners' integer arithmetic are multiples of 1 / ETA_SCALE.
+ETA_SCALE = 1000
+
+
 @dataclass
 class Budgets:
     """The horizon's resources in the planners' integer units (Wh, data units, slots)."""
@@ -176,7 +180,7 @@ class Budgets:
     gen_wh: np.ndarray
     base_wh: np.ndarray
     cap_wh: np.ndarray
-    floor_wh: np.ndarray        # soc_min × capacity, never above the initial energy
+    floor_wh: np.ndarray        # soc_min × capacity, never above the station without science
     charge_wh: np.ndarray       # most energy one slot can store
     e0_wh: int
     hk: np.ndarray
@@ -193,7 +197,17 @@ def budgets(problem: Problem) -> Budgets:
     h, rules = problem.horizon, problem.acts.rules
     cap = np.floor(h.cap_j / 3600.0).astype(np.int64)
     e0 = min(int(h.initial_energy_j / 3600.0), int(cap[0]))
-    floor = np.minimum(np.ceil(rules.soc_min * h.cap_j / 3600.0).astype(np.int64), e0)
+    gen = np.floor(h.gen_j / 3600.0).astype(np.int64)
+    base = np.ceil(h.base_j / 3600.0).astype(np.int64)
+    charge = np.floor(h.charge_max_w * h.slot_s / 3600.0 * h.eta_c).astype(np.int64)
+    # the floor, or where survival and housekeeping alone take the battery below it (a
+    # power-limited station in a long night), what they leave: science may not deepen
+    # that discharge, but it may still run on the surplus and on what refills before it
+    alone = kern.battery_wh_rounded(gen, base, np.zeros(h.n_slots, np.int64), cap, charge, e0,
+                                    round(h.eta_c * ETA_SCALE), round(h.eta_d * ETA_SCALE),
+                                    ETA_SCALE)
+    floor = np.minimum(np.ceil(rules.soc_min * h.cap_j / 3600.0).astype(np.int64),
+                       np.minimum(alone, e0))
     bmax = int(rules.buffer_max_fraction * h.buffer_bit / DATA_UNIT_BIT)
     b0 = math.ceil(h.initial_buffer_bit / DATA_UNIT_BIT)
     hk = np.ceil(h.hk_bit / DATA_UNIT_BIT).astype(np.int64)
@@ -204,10 +218,7 @@ def budgets(problem: Problem) -> Budgets:
     head = limit[:h.science_from_slot]
     head[:] = np.maximum(head, math.ceil(h.buffer_bit / DATA_UNIT_BIT))
     return Budgets(
-        gen_wh=np.floor(h.gen_j / 3600.0).astype(np.int64),
-        base_wh=np.ceil(h.base_j / 3600.0).astype(np.int64),
-        cap_wh=cap, floor_wh=floor,
-        charge_wh=np.floor(h.charge_max_w * h.slot_s / 3600.0 * h.eta_c).astype(np.int64),
+        gen_wh=gen, base_wh=base, cap_wh=cap, floor_wh=floor, charge_wh=charge,
         e0_wh=e0,
         hk=hk, downlink=downlink,
         buffer_max=bmax, b0=b0, buffer_limit=limit,
