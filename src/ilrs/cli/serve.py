@@ -92,6 +92,9 @@ def serve(
                               help="Where the twin starts (UTC); the campaign is run up to it."),
     web: Path | None = typer.Option(
         None, "--web", help="Dashboard folder (default: the one shipped with the package)."),
+    dem: list[Path] = typer.Option(
+        [], "--dem", help="DEM GeoTIFF for polar products on request (/api/lighting/"
+        "products), finest first; repeatable (default: the scenario's site.dems)."),
 ) -> None:
     """Run the station twin live with the command center (REST, WebSocket, dashboard)."""
     from ilrs.paths import default_archive_path, find_web_dir
@@ -103,14 +106,18 @@ def serve(
     _check_epoch(epoch)
     if web is not None and not (web / "index.html").is_file():
         raise InputError("--web", str(web), "a dashboard folder holding index.html")
+    missing = [str(d) for d in dem if not d.is_file()]
+    if missing:
+        raise InputError("--dem", missing[0], "an existing DEM GeoTIFF")
     web_dir = web or find_web_dir()
     db = db or str(default_archive_path())
     _check_archive(db)
     sock = _listen(host, port)
-    _serve(sock, scenario=scenario, speed=speed, db=db, epoch=epoch, web_dir=web_dir)
+    _serve(sock, scenario=scenario, speed=speed, db=db, epoch=epoch, web_dir=web_dir,
+           dems=tuple(str(d) for d in dem))
 
 
-def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir) -> None:
+def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=()) -> None:
     import uvicorn
 
     from ilrs.cli._gate import Gate
@@ -126,7 +133,7 @@ def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir) -> None:
               f"archive {db}")
     compile_notice(err, "ilrs.station._kernels:run_block")
     warm = _WarmUp(gate, server, out, err, url=url, scenario=scenario, speed=speed, db=db,
-                   epoch=epoch, web_dir=web_dir)
+                   epoch=epoch, web_dir=web_dir, dems=dems)
     warm.start()
     try:
         server.run(sockets=[sock])
@@ -159,6 +166,7 @@ class _WarmUp(threading.Thread):
 
         from ilrs.errors import IlrsError
         from ilrs.ops.serve import LiveStation
+        from ilrs.report.lighting import write_product_files
 
         o = self.options
         bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -174,7 +182,8 @@ class _WarmUp(threading.Thread):
                 task = bar.add_task("starting", total=1.0)
                 station = LiveStation(scenario=o["scenario"], speed=o["speed"], db_url=o["db"],
                                       epoch_utc=o["epoch"], web_dir=o["web_dir"],
-                                      progress=progress)
+                                      progress=progress, dems=o["dems"],
+                                      product_writer=write_product_files)
                 if self._stopping.is_set():
                     return
                 self.station = station.start()
@@ -206,6 +215,9 @@ class _WarmUp(threading.Thread):
         web = self.options["web_dir"]
         out.print(f"dashboard: {url}/ (from {web})" if web else
                   "no dashboard (no web/ folder found; give --web DIR)")
+        if station.lighting is not None:
+            out.print(f"polar products on request: POST {url}/api/lighting/products "
+                      f"(DEMs: {', '.join(station.lighting.dems)})")
         out.print(f"API: {url}/api  (OpenAPI: {url}/docs)  — Ctrl-C to stop")
         sys.stdout.flush()
 

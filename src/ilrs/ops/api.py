@@ -48,6 +48,7 @@ from ilrs.ops.api_deps import (
 from ilrs.ops.api_guard import BodyLimit, error_handler, validation_handler
 from ilrs.ops.api_ws import router as ws_router
 from ilrs.ops.auth import Action
+from ilrs.ops.lighting_api import router as lighting_router
 from ilrs.ops.plan_api import router as plan_router
 from ilrs.ops.service import OpsService, OpsSettings, iso_to_ns, ns_to_iso
 from ilrs.ops.web import mount_dashboard
@@ -337,12 +338,13 @@ def cancel(command_id: str, ops: Ops, user: CurrentUser) -> dict[str, Any]:
 
 
 def create_app(settings: OpsSettings, *, service: OpsService | None = None,
-               plans: Any = None) -> FastAPI:
+               plans: Any = None, lighting: Any = None) -> FastAPI:
     """The FastAPI application; the command center starts with the app and stops with it.
 
     ``service`` lets a caller (``ilrs serve``, tests) pass an already built service, e.g.
     one whose clock is the twin's; ``plans`` the :class:`~ilrs.ops.plan_desk.PlanDesk`
-    that serves ``/api/plans`` (without it those routes answer 404).
+    that serves ``/api/plans`` (without it those routes answer 404); ``lighting`` the
+    :class:`~ilrs.ops.lighting_desk.LightingDesk` behind ``/api/lighting/products``.
     """
 
     @contextlib.asynccontextmanager
@@ -373,8 +375,10 @@ def create_app(settings: OpsSettings, *, service: OpsService | None = None,
         lifespan=lifespan,
     )
     app.state.plans = plans
+    app.state.lighting = lighting
     app.include_router(router)
     app.include_router(plan_router)
+    app.include_router(lighting_router)
     app.include_router(admin_router)
     app.include_router(ws_router)
     app.add_exception_handler(RequestValidationError, validation_handler)

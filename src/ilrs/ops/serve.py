@@ -81,7 +81,10 @@ class LiveStation:
 
     ``with LiveStation(...) as station: station.app`` is the FastAPI app to serve;
     ``station.users`` the demo users with their tokens. Building it runs the campaign up to
-    ``epoch_utc``; ``progress(stage, fraction)`` hears how far that is.
+    ``epoch_utc``; ``progress(stage, fraction)`` hears how far that is. ``dems`` (paths,
+    finest first; default: the scenario's ``site.dems``) serve polar products on request
+    (``/api/lighting/products``, written by ``product_writer``); without any, those routes
+    answer 404.
     """
 
     scenario: str | Path | None = None
@@ -92,6 +95,8 @@ class LiveStation:
     pump_period_s: float = 1.0
     users: list[DemoUser] = field(default_factory=list)
     progress: Callable[[str, float], None] | None = field(default=None, repr=False)
+    dems: tuple[str, ...] = ()
+    product_writer: Callable | None = field(default=None, repr=False)
 
     def __post_init__(self):
         from ilrs.ops.plan_desk import PlanDesk
@@ -119,10 +124,22 @@ class LiveStation:
         self.ops = OpsService(self.settings)
         self.plans = PlanDesk(self.ops, self.live.elements)  # /api/plans
         self.plans.replanner = Replanner(self.plans, self.live)
+        self.lighting = self._lighting_desk()  # /api/lighting/products
         self._demo = users
         self._stop = threading.Event()
         self._pump = threading.Thread(target=self._run, name="ilrs-twin", daemon=True)
         self.link: SpacecraftLink | None = None
+
+    def _lighting_desk(self):
+        dems = list(self.dems) or list(self.live.scenario.site.dems)
+        if not dems:
+            return None
+        from ilrs.ops.lighting_desk import LightingDesk, tif_and_nc
+
+        anchor = audit_anchor_path(self.db_url)
+        root = (anchor.parent if anchor is not None else default_archive_path().parent)
+        return LightingDesk(self.ops, dems, root / "lighting-products",
+                            writer=self.product_writer or tif_and_nc)
 
     def start(self) -> LiveStation:
         from ilrs.ops.link import SpacecraftLink
@@ -150,6 +167,8 @@ class LiveStation:
 
     def stop(self) -> None:
         self.plans.replanner.stop()
+        if self.lighting is not None:
+            self.lighting.stop()
         self._stop.set()
         if self._pump.is_alive():
             self._pump.join(timeout=5)
@@ -161,7 +180,8 @@ class LiveStation:
         """The FastAPI app around the already running command center."""
         from ilrs.ops.api import create_app
 
-        return create_app(self.settings, service=_Started(self.ops), plans=self.plans)
+        return create_app(self.settings, service=_Started(self.ops), plans=self.plans,
+                          lighting=self.lighting)
 
     def __enter__(self) -> LiveStation:
         return self.start()

@@ -1,0 +1,149 @@
+"""Polar products from the HTTP API (``/api/lighting/products``): a job's files equal the
+library's products, and the attacks a server must refuse — a viewer, no token, malformed
+bodies, a job too big, a square off the DEM, a date off the ephemeris, a file that is not
+the job's — refused without a job being queued, each request in the audit log."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from ilrs.lighting.products import ProductGrid, polar_products
+from ilrs.ops.api import create_app
+from ilrs.ops.lighting_desk import LightingDesk
+from ilrs.ops.service import OpsService, OpsSettings
+from ilrs.report.lighting import write_product_files
+from ilrs.terrain import as_dems
+from test_ops_api import CONFIG, DB, T0_NS, USERS, Clock
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # as in test_ops_api
+    from fastapi.testclient import TestClient
+
+#: The products test's rim tile (tests/test_lighting_products.py): 7 × 7 points at 240 m on
+#: the Shackleton rim and wall, three months at 6 h.
+RIM = {"products": ["psr", "sun"], "center_lat_deg": -89.6374, "center_lon_deg": 199.73,
+       "size_km": 1.68, "resolution_m": 240.0, "start_utc": "2030-01-01T00:00:00",
+       "stop_utc": "2030-04-01T00:00:00", "step_h": 6.0}
+
+
+@pytest.fixture(scope="module")
+def api(lunar_dems, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lighting-api")
+    settings = OpsSettings(archive_url=str(tmp / "ops.db"), mdb=DB, auth=CONFIG, link_port=0)
+    service = OpsService(settings, clock=Clock())
+    desk = LightingDesk(service, lunar_dems[1:], tmp / "lighting", writer=write_product_files)
+    tokens = {n: service.tokens.issue(n, now_ns=T0_NS).secret for n, _, _ in USERS}
+    with TestClient(create_app(settings, service=service, lighting=desk)) as client:
+        yield client, desk, {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
+    desk.stop()
+
+
+def test_a_job_s_files_are_the_library_s_products(api, lunar_dems):
+    client, desk, h = api
+    r = client.post("/api/lighting/products", headers=h["ali"], json=RIM)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["state"] in ("queued", "running") and job["points"] == 49 and job["tiles"] == 1
+    assert desk.wait(job["id"], timeout_s=600).state == "done"
+    done = client.get(f"/api/lighting/products/{job['id']}", headers=h["vera"]).json()
+    assert done["state"] == "done" and done["progress"] == 1.0 and done["user"] == "ali"
+    assert {"polar-psr.tif", "polar-psr.nc", "polar-psr.png", "polar-sun.tif", "polar-sun.nc",
+            "polar-sun.png"} <= set(done["files"])
+    assert done["psr_area"] and done["psr_area"][0]["poleward_of_deg"] == -89.0
+    got = client.get(f"/api/lighting/products/{job['id']}/files/polar-sun.nc",
+                     headers=h["vera"])
+    assert got.status_code == 200 and got.headers["content-type"] == "application/x-netcdf"
+    tif = client.get(f"/api/lighting/products/{job['id']}/files/polar-psr.tif",
+                     headers=h["vera"])
+    assert tif.status_code == 200 and tif.content[:2] in (b"II", b"MM")  # a TIFF
+    # the same products straight from the library: equal, pixel by pixel
+    grid = ProductGrid.square(as_dems(lunar_dems[1:2])[0], RIM["center_lat_deg"],
+                              RIM["center_lon_deg"], RIM["size_km"], RIM["resolution_m"])
+    ref = polar_products(lunar_dems[1:], grid, RIM["start_utc"], RIM["stop_utc"], 6 * 3600.0,
+                         scheduler="inline", progress=False, bodies=("sun",))
+    served = xr.open_dataset(desk.file(job["id"], "polar-sun.nc"), engine="scipy")
+    np.testing.assert_array_equal(served.sun_any_pct.values, ref.sun_any_pct.values)
+    assert ref.psr.values.sum() >= 1  # the tile holds permanent shadow
+    assert [j["id"] for j in client.get("/api/lighting/products", headers=h["vera"]).json()
+            ] == [job["id"]]
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"products": ["moon"]}, "products"),
+    ({"colour": "red"}, "colour"),
+    ({"size_km": -1.0}, "size_km"),
+    ({"size_km": 100.0, "center_lat_deg": -90.0}, "size_km/resolution_m"),  # 173,056 points
+    ({"center_lat_deg": -60.0}, "center_lat_deg"),                          # off the DEM
+    ({"start_utc": "1500-01-01", "stop_utc": "1500-02-01"}, "start_utc"),   # off DE421
+    ({"start_utc": "2030-05-01"}, "start_utc"),                             # after the stop
+    ({"resolution_m": 100.0}, "resolution_m"),                              # finer than 240 m
+    ({"size_km": 60.0, "step_h": 0.25, "stop_utc": "2038-01-01"}, "point-epochs"),  # work
+])
+def test_bad_requests_are_refused_naming_the_field(api, change, field):
+    client, desk, h = api
+    before = len(desk.jobs())
+    r = client.post("/api/lighting/products", headers=h["ali"], json=RIM | change)
+    assert r.status_code == 422, r.text
+    assert field in r.text
+    assert len(desk.jobs()) == before
+
+
+def test_who_may_ask_and_what_is_served(api):
+    client, desk, h = api
+    before = len(desk.jobs())
+    assert client.post("/api/lighting/products", json=RIM).status_code == 401
+    assert client.post("/api/lighting/products", headers=h["vera"], json=RIM).status_code == 403
+    bad = {"Authorization": "Bearer ilrs_0000000000000000_nope"}
+    assert client.post("/api/lighting/products", headers=bad, json=RIM).status_code == 401
+    assert len(desk.jobs()) == before
+    assert client.get("/api/lighting/products/999", headers=h["vera"]).status_code == 404
+    assert client.get("/api/lighting/products").status_code == 401
+    for name in ("..%2F..%2Fops.db", "work", "ops.db", "polar-sun.nc.bak"):
+        r = client.get(f"/api/lighting/products/1/files/{name}", headers=h["vera"])
+        assert r.status_code == 404, name
+    assert client.post("/api/lighting/products", headers=h["ali"],
+                       json=RIM | {"resolution_m": 100.0}).status_code == 422
+    audit = client.get("/api/audit", headers=h["root"], params={"limit": 1000}).json()
+    mine = [(r["user"], r["outcome"].split(":")[0]) for r in audit
+            if r["action"] == "lighting.products"]
+    assert ("vera", "denied") in mine and ("ali", "error") in mine  # refused bodies too
+
+
+def test_without_dems_the_routes_say_so(tmp_path):
+    settings = OpsSettings(archive_url=str(tmp_path / "ops.db"), mdb=DB, auth=CONFIG,
+                           link_port=0)
+    service = OpsService(settings, clock=Clock())
+    token = service.tokens.issue("ali", now_ns=T0_NS).secret
+    with TestClient(create_app(settings, service=service)) as client:
+        r = client.post("/api/lighting/products", json=RIM,
+                        headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 404 and "--dem" in r.text
+
+
+def test_ilrs_serve_serves_products_over_its_dems(lunar_dems, tmp_path):
+    """``ilrs serve --dem …``'s station: the desk over those DEMs (the PNG writer of the
+    CLI), a demo operator's job and its files over real HTTP on 127.0.0.1."""
+    import httpx
+
+    from ilrs.ops.serve import LiveStation, Server
+
+    station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"),
+                          pump_period_s=0.2, dems=tuple(str(p) for p in lunar_dems[1:]),
+                          product_writer=write_product_files)
+    assert station.lighting is not None
+    assert station.lighting.root == tmp_path / "lighting-products"
+    with Server(station) as server:
+        token = {u.role: u.token for u in station.users}
+        head = {"Authorization": f"Bearer {token['flight_director']}"}
+        small = RIM | {"products": ["night"], "size_km": 0.72}  # 3 × 3 points
+        r = httpx.post(f"{server.url}/api/lighting/products", json=small, headers=head,
+                       timeout=30)
+        assert r.status_code == 202, r.text
+        assert station.lighting.wait(r.json()["id"], timeout_s=600).state == "done"
+        got = httpx.get(f"{server.url}/api/lighting/products/{r.json()['id']}/files/"
+                        "polar-night.png", headers=head, timeout=30)
+        assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
