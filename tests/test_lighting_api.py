@@ -147,3 +147,22 @@ def test_ilrs_serve_serves_products_over_its_dems(lunar_dems, tmp_path):
         got = httpx.get(f"{server.url}/api/lighting/products/{r.json()['id']}/files/"
                         "polar-night.png", headers=head, timeout=30)
         assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
+
+
+def test_a_failed_job_is_reported_and_the_next_one_runs(api):
+    client, desk, h = api
+    small = RIM | {"products": ["night"], "size_km": 0.72}
+
+    def broken(ds, products, folder):
+        raise OSError("disk full")
+
+    desk.writer, kept = broken, desk.writer
+    try:
+        first = client.post("/api/lighting/products", headers=h["fd"], json=small).json()
+        assert desk.wait(first["id"], timeout_s=600).state == "failed"
+    finally:
+        desk.writer = kept
+    shown = client.get(f"/api/lighting/products/{first['id']}", headers=h["vera"]).json()
+    assert shown["state"] == "failed" and "disk full" in shown["error"] and not shown["files"]
+    second = client.post("/api/lighting/products", headers=h["fd"], json=small).json()
+    assert desk.wait(second["id"], timeout_s=600).state == "done"
