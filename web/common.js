@@ -66,6 +66,7 @@ export function navBar(active, user) {
     ["index", "/", "Telemetry"],
     ["commanding", "/commanding", "Commanding"],
     ["alarms", "/alarms", "Alarms"],
+    ["lighting", "/lighting", "Lighting"],
   ];
   nav.innerHTML = `<span class="brand"><span class="logo">◐</span> ILRS command center</span>
     <span class="links">${pages

@@ -1,5 +1,5 @@
-"""The web dashboard: the static ``web/`` folder (Open MCT + the ilrs plugin, the commanding
-and alarms pages) served by the command center's own app, at the same address as the API.
+"""The web dashboard: the static ``web/`` folder (Open MCT + the ilrs plugin, the commanding,
+alarms and lighting pages) served by the command center's own app, at the same address as the API.
 
 Nothing comes from a CDN: Open MCT is served from ``web/node_modules/openmct/dist``, which
 ``make web`` installs from the committed ``web/package-lock.json``. Without it the
@@ -20,7 +20,7 @@ __all__ = ["OPENMCT_DIST", "PAGES", "dashboard_ready", "mount_dashboard"]
 #: Where Open MCT's prebuilt bundle lies inside the web folder.
 OPENMCT_DIST = Path("node_modules/openmct/dist")
 #: The dashboard's pages, each at ``/<name>`` and ``/<name>.html``.
-PAGES = ("index", "commanding", "alarms")
+PAGES = ("index", "commanding", "alarms", "lighting")
 
 _MISSING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ilrs dashboard — not installed</title>

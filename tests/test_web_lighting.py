@@ -1,0 +1,66 @@
+"""The lighting page in a real browser (Debian's headless Chromium through Playwright): a
+viewer is refused; an operator asks for products over a small square of the shared LOLA
+DEMs, follows the job to "done" and sees the maps, fetched with the token (issue 13:
+products "from the CLI and the API", here through the dashboard)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ilrs.ops.serve import LiveStation, Server
+from ilrs.report.lighting import write_product_files
+from test_web_dashboard import OUT, WEB, login, needs_chromium, needs_open_mct, token_of
+
+
+@pytest.fixture
+def served(lunar_dems, tmp_path):
+    """``ilrs serve --dem …``'s station (240 m grid + far field) with the dashboard."""
+    station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"), web_dir=WEB,
+                          pump_period_s=0.2, dems=tuple(str(p) for p in lunar_dems[1:]),
+                          product_writer=write_product_files)
+    with Server(station) as server:
+        yield server
+
+
+def _ask(page, size_km: str) -> None:
+    page.fill("#lp-lat", "-89.6374")
+    page.fill("#lp-lon", "199.73")
+    page.fill("#lp-size", size_km)
+    page.fill("#lp-start", "2030-01-01")
+    page.fill("#lp-stop", "2030-04-01")
+    page.click("#product-form button[type=submit]")
+
+
+@needs_chromium
+@needs_open_mct
+def test_an_operator_gets_maps_and_a_viewer_is_refused(served, browser):
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, served.url, token_of(served, "viewer"))
+    page.goto(f"{served.url}/lighting")
+    _ask(page, "0.72")
+    expect(page.locator("#ask-result")).to_contain_text("Refused — 403", timeout=15_000)
+    assert served.station.lighting.jobs() == []
+    page.close()
+
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    login(page, served.url, token_of(served, "russia.operator"))
+    page.goto(f"{served.url}/lighting")
+    _ask(page, "1.68")  # 7 × 7 points at 240 m on the Shackleton rim
+    expect(page.locator("#ask-result")).to_contain_text("queued: 49 points", timeout=15_000)
+    job = served.station.lighting.jobs()[-1]
+    assert served.station.lighting.wait(job.id, timeout_s=600).state == "done"
+    row = page.locator(f"tr[data-job='{job.id}'] .job-state")
+    expect(row).to_have_text("done", timeout=15_000)
+    maps = page.locator("img.product-map")
+    expect(maps).to_have_count(3, timeout=15_000)  # Sun (any, mean disk) and PSR
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.product-map')]"
+        ".every((i) => i.complete && i.naturalWidth > 0)", timeout=15_000)
+    OUT.mkdir(exist_ok=True)
+    page.screenshot(path=OUT / "dashboard-lighting.png")
+    assert errors == []
