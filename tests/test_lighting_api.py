@@ -166,3 +166,37 @@ def test_a_failed_job_is_reported_and_the_next_one_runs(api):
     assert shown["state"] == "failed" and "disk full" in shown["error"] and not shown["files"]
     second = client.post("/api/lighting/products", headers=h["fd"], json=small).json()
     assert desk.wait(second["id"], timeout_s=600).state == "done"
+
+
+def test_cancel_a_queued_and_a_running_job(api):
+    """A queued job is cancelled at once and never runs; a running one stops after its
+    current tile (4 tiles of 18.6 years here), keeps no files and cannot be cancelled
+    again (409). Its submitter or a flight director may cancel; another partner's operator
+    and a viewer may not (403), and every attempt is audited."""
+    from test_ops_support import wait_for
+
+    client, desk, h = api
+    big = RIM | {"products": ["sun"], "size_km": 15.36, "stop_utc": "2038-08-01"}  # 64 × 64
+    small = RIM | {"products": ["night"], "size_km": 0.72}
+    a = client.post("/api/lighting/products", headers=h["ali"], json=big).json()
+    b = client.post("/api/lighting/products", headers=h["ali"], json=small).json()
+    assert a["tiles"] == 4
+    for who in ("chen", "vera"):
+        assert client.delete(f"/api/lighting/products/{a['id']}",
+                             headers=h[who]).status_code == 403
+    gone = client.delete(f"/api/lighting/products/{b['id']}", headers=h["ali"])
+    assert gone.status_code == 200 and gone.json()["state"] == "cancelled"
+    wait_for(lambda: desk.job(a["id"]).state == "running", 120.0, "job a running")
+    stop = client.delete(f"/api/lighting/products/{a['id']}", headers=h["fd"])
+    assert stop.status_code == 200
+    ended = desk.wait(a["id"], timeout_s=600)
+    assert ended.state == "cancelled" and ended.tiles_done() < 4 and not ended.files
+    assert client.delete(f"/api/lighting/products/{a['id']}",
+                         headers=h["fd"]).status_code == 409
+    assert desk.job(b["id"]).started_s is None
+    assert client.delete("/api/lighting/products/999", headers=h["fd"]).status_code == 404
+    audit = client.get("/api/audit", headers=h["root"], params={"limit": 1000}).json()
+    cancels = [(r["user"], r["outcome"].split(":")[0]) for r in audit
+               if r["action"] == "lighting.cancel"]
+    assert ("chen", "denied") in cancels and ("vera", "denied") in cancels
+    assert ("ali", "ok") in cancels and ("fd", "ok") in cancels

@@ -254,6 +254,7 @@ def polar_products(
     double_shadow: bool = True,
     sky: Sky | None = None,
     bodies=("sun", "earth"),
+    on_tile=None,
 ) -> xr.Dataset:
     """Every product of the module doc over ``grid``, as one Dataset over ``(y, x)``.
 
@@ -264,6 +265,8 @@ def polar_products(
     by default each worker uses the default kernels. ``bodies``: the Sun, the Earth or
     both (:func:`bodies_for` the products wanted); only their variables are computed (the
     horizons are then clamped to where those bodies go, and the other is never counted).
+    ``on_tile(i, result)`` hears each tile as it finishes (an exception it raises stops the
+    run; finished tiles stay in ``work_dir``).
     """
     if not bodies or set(bodies) - {"sun", "earth"}:
         raise InputError("bodies", bodies, "'sun', 'earth' or both")
@@ -303,7 +306,8 @@ def polar_products(
             jobs.append((len(slices) - 1, job))
     if jobs:
         done = map_chunks(_tile, [job for _, job in jobs], scheduler=scheduler,
-                          progress=progress, description=f"product tiles ({len(slices)} in all)")
+                          progress=progress, description=f"product tiles ({len(slices)} in all)",
+                          on_result=on_tile)
         results.update({index: r for (index, _), r in zip(jobs, done, strict=True)})
     names = list(results[0])
     data = {name: np.full(grid.shape, np.nan) for name in names}

@@ -5,7 +5,8 @@
 field, 403 for a viewer); ``GET /api/lighting/products`` lists the jobs and
 ``GET /api/lighting/products/{id}`` shows one (state, tiles done, files, PSR area table);
 ``GET /api/lighting/products/{id}/files/{name}`` returns one of its files (GeoTIFF,
-NetCDF, PNG). Served where a :class:`~ilrs.ops.lighting_desk.LightingDesk` runs
+NetCDF, PNG); ``DELETE /api/lighting/products/{id}`` cancels it (its submitter, a flight
+director or an admin). Served where a :class:`~ilrs.ops.lighting_desk.LightingDesk` runs
 (``ilrs serve --dem …``); elsewhere the routes answer 404.
 """
 
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import FileResponse
 
 from ilrs.ops.api_deps import CurrentUser, Reader
-from ilrs.ops.lighting_desk import LightingDesk, ProductJobIn
+from ilrs.ops.lighting_desk import JobEndedError, LightingDesk, ProductJobIn
 
 __all__ = ["router"]
 
@@ -47,6 +48,17 @@ def _job(desk: LightingDesk, job_id: int):
 @router.post("/lighting/products", status_code=202)
 def submit(body: ProductJobIn, desk: Desk, user: CurrentUser) -> dict[str, Any]:
     return desk.submit(user=user, body=body).public()
+
+
+@router.delete("/lighting/products/{job_id}")
+def cancel(job_id: JobId, desk: Desk, user: CurrentUser) -> dict[str, Any]:
+    """Cancel a queued job or stop a running one after its current tile (its submitter, or
+    a flight director or admin; 409 once it has ended)."""
+    _job(desk, job_id)
+    try:
+        return desk.cancel(user=user, job_id=job_id).public()
+    except JobEndedError as exc:
+        raise HTTPException(409, str(exc)) from None
 
 
 @router.get("/lighting/products")

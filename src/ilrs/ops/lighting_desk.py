@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ilrs.errors import IlrsError, InputError
 from ilrs.ops.auth import Action
 
-__all__ = ["MAX_POINTS", "MAX_POINT_EPOCHS", "LightingDesk", "ProductJobIn", "tif_and_nc"]
+__all__ = ["MAX_POINTS", "MAX_POINT_EPOCHS", "JobEndedError", "LightingDesk", "ProductJobIn",
+           "tif_and_nc"]
 
 #: Most grid points one job may have (the central 61 km of the 240 m grid: about 40 s).
 MAX_POINTS = 65_536
@@ -68,7 +69,7 @@ class Job:
     tiles: int
     points: int
     epochs: int
-    state: str = "queued"            # queued → running → done | failed
+    state: str = "queued"            # queued → running → done | failed | cancelled
     error: str | None = None
     files: list[str] = field(default_factory=list)
     psr_area: list[dict[str, Any]] = field(default_factory=list)
@@ -76,6 +77,7 @@ class Job:
     started_s: float | None = None
     finished_s: float | None = None
     ended: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)
 
     def tiles_done(self) -> int:
         if self.state == "done":
@@ -92,6 +94,19 @@ class Job:
                 "submitted": iso(self.submitted_s), "started": iso(self.started_s),
                 "finished": iso(self.finished_s), "files": list(self.files),
                 "psr_area": list(self.psr_area)}
+
+
+class JobEndedError(IlrsError):
+    """A job that has ended (done, failed, cancelled) was asked to change."""
+
+
+class _CancelledError(Exception):
+    """Raised between tiles of a job whose cancellation was asked for."""
+
+
+def _stop_if(job: Job) -> None:
+    if job.cancel.is_set():
+        raise _CancelledError(job.id)
 
 
 def tif_and_nc(ds, products, folder) -> list[Path]:
@@ -145,6 +160,23 @@ class LightingDesk:
                           points=ny * nx, epochs=epochs)
                 self._jobs[job_id] = job
                 self._wake.notify()
+        return job
+
+    def cancel(self, *, user: str, job_id: int) -> Job:
+        """Cancel a queued job, or stop a running one after its current tile: its submitter,
+        or a flight director or admin. A job that has ended cannot be cancelled."""
+        with self.ops.audited(user, "lighting.cancel", {"job": job_id}):
+            self.ops.policy.require(user, Action.COMMAND)
+            job = self.job(job_id)
+            if job.user != user:
+                self.ops.policy.require(user, Action.APPROVE)
+            with self._lock:
+                if job.state not in ("queued", "running"):
+                    raise JobEndedError(f"lighting job {job_id} has ended ({job.state})")
+                job.cancel.set()
+                if job.state == "queued":
+                    job.state, job.finished_s = "cancelled", time.time()
+                    job.ended.set()
         return job
 
     def job(self, job_id: int) -> Job:
@@ -221,6 +253,11 @@ class LightingDesk:
                 job.state, job.started_s = "running", time.time()
             try:
                 files, psr = self._compute(job)
+            except _CancelledError:
+                with self._lock:
+                    job.state, job.finished_s = "cancelled", time.time()
+                job.ended.set()
+                continue
             except Exception as exc:  # a job's failure is its own, never the server's
                 with self._lock:
                     job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
@@ -245,7 +282,7 @@ class LightingDesk:
                             mast_m=r.mast_m, max_range_m=r.max_range_km * 1000.0,
                             tile_px=TILE_PX, scheduler="inline", work_dir=job.folder / "work",
                             progress=False, double_shadow="double-shadow" in names,
-                            bodies=bodies_for(names))
+                            bodies=bodies_for(names), on_tile=lambda i, r: _stop_if(job))
         written = self.writer(ds, names, job.folder)
         psr = [{k: bool(v) if k == "complete" else float(v) for k, v in row.items()}
                for row in (psr_area_table(ds) if "psr" in names else [])]
