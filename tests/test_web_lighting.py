@@ -1,7 +1,8 @@
 """The lighting page in a real browser (Debian's headless Chromium through Playwright): a
 viewer is refused; an operator asks for products over a small square of the shared LOLA
-DEMs, follows the job to "done" and sees the maps, fetched with the token (issue 13:
-products "from the CLI and the API", here through the dashboard)."""
+DEMs, follows the job to "done" and sees the maps, fetched with the token, then cancels a
+long job while it runs (issue 13: products "from the CLI and the API", here through the
+dashboard)."""
 
 from __future__ import annotations
 
@@ -63,4 +64,15 @@ def test_an_operator_gets_maps_and_a_viewer_is_refused(served, browser):
         ".every((i) => i.complete && i.naturalWidth > 0)", timeout=15_000)
     OUT.mkdir(exist_ok=True)
     page.screenshot(path=OUT / "dashboard-lighting.png")
+    # a long job (64 × 64 points, 18.6 years: 4 tiles), cancelled from its row while it runs
+    page.fill("#lp-stop", "2038-08-01")
+    page.fill("#lp-size", "15.36")
+    page.click("#product-form button[type=submit]")
+    expect(page.locator("#ask-result")).to_contain_text("queued: 4,096 points", timeout=15_000)
+    long = served.station.lighting.jobs()[-1]
+    state = page.locator(f"tr[data-job='{long.id}'] .job-state")
+    expect(state).to_contain_text("running", timeout=60_000)
+    state.locator("button.cancel-job").click()
+    assert served.station.lighting.wait(long.id, timeout_s=600).state == "cancelled"
+    expect(state).to_have_text("cancelled", timeout=15_000)
     assert errors == []

@@ -123,12 +123,33 @@ async function refreshJobs() {
       cell(`${r.start_utc} → ${r.stop_utc}, ${r.step_h} h`), cell(job.user));
     const st = cell(state);
     st.className = `job-state ${job.state}`;
+    if (job.state === "queued" || job.state === "running") {
+      const stop = document.createElement("button");
+      stop.type = "button";
+      stop.className = "cancel-job";
+      stop.textContent = "Cancel";
+      stop.addEventListener("click", () => cancel(job.id));
+      st.append(" ", stop);
+    }
     tr.append(st, fileLinks(job));
     return tr;
   }));
   const newest = jobs.filter((j) => j.state === "done").at(-1);
   if (newest && shownJob === null) showMaps(newest);
   return true;
+}
+
+async function cancel(jobId) {
+  const result = document.getElementById("ask-result");
+  try {
+    await api(`/lighting/products/${jobId}`, { method: "DELETE" });
+    result.className = "ok";
+    result.textContent = `Job ${jobId}: cancel asked (a running job stops after its tile).`;
+  } catch (err) {
+    result.className = "error";
+    result.textContent = `Refused — ${err.message}`;
+  }
+  await refreshJobs();
 }
 
 async function ask(event) {
