@@ -30,6 +30,7 @@ __all__ = [
     "Limit",
     "Ops",
     "Reader",
+    "app_state",
     "page",
     "parse_cursor",
     "require",
@@ -79,6 +80,19 @@ def require(action: Action):
         return user
 
     return Depends(guard)
+
+
+def app_state(name: str, missing: str):
+    """A dependency giving ``app.state.<name>`` (a desk ``ilrs serve`` runs), or 404 with
+    ``missing`` where the app has none."""
+
+    async def get(request: Request):
+        value = getattr(request.app.state, name, None)
+        if value is None:
+            raise HTTPException(404, missing)
+        return value
+
+    return get
 
 
 Limit = Annotated[int, Query(gt=0, le=10_000)]

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.responses import FileResponse
 
-from ilrs.ops.api_deps import CurrentUser, Reader
+from ilrs.ops.api_deps import CurrentUser, Reader, app_state
 from ilrs.ops.lighting_desk import JobEndedError, LightingDesk, ProductJobIn
 
 __all__ = ["router"]
@@ -28,14 +28,8 @@ JobId = Annotated[int, Path(ge=1, le=2**62)]
 MEDIA = {".tif": "image/tiff", ".nc": "application/x-netcdf", ".png": "image/png"}
 
 
-async def get_desk(request: Request) -> LightingDesk:
-    desk = getattr(request.app.state, "lighting", None)
-    if desk is None:
-        raise HTTPException(404, "lighting products need DEMs: ilrs serve --dem FILE")
-    return desk
-
-
-Desk = Annotated[LightingDesk, Depends(get_desk)]
+Desk = Annotated[LightingDesk, Depends(app_state(
+    "lighting", "lighting products need DEMs: ilrs serve --dem FILE"))]
 
 
 def _job(desk: LightingDesk, job_id: int):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Response
 
-from ilrs.ops.api_deps import CurrentUser, Cursor, Limit, Reader, page, parse_cursor
+from ilrs.ops.api_deps import CurrentUser, Cursor, Limit, Reader, app_state, page, parse_cursor
 from ilrs.ops.auth import Action
 from ilrs.ops.plan_desk import PlanDesk, PlanIn
 from ilrs.ops.plan_repair import RepairIn
@@ -23,14 +23,8 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api")
 
 
-async def get_desk(request: Request) -> PlanDesk:
-    desk = getattr(request.app.state, "plans", None)
-    if desk is None:
-        raise HTTPException(404, "plans are delivered by ilrs serve (no plan desk here)")
-    return desk
-
-
-Desk = Annotated[PlanDesk, Depends(get_desk)]
+Desk = Annotated[PlanDesk, Depends(app_state(
+    "plans", "plans are delivered by ilrs serve (no plan desk here)"))]
 
 
 def _summary(record) -> dict[str, Any]:
