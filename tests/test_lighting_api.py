@@ -5,6 +5,7 @@ the job's — refused without a job being queued, each request in the audit log.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -13,7 +14,7 @@ import xarray as xr
 
 from ilrs.lighting.products import ProductGrid, polar_products
 from ilrs.ops.api import create_app
-from ilrs.ops.lighting_desk import LightingDesk
+from ilrs.ops.lighting_desk import LightingDesk, ProductJobIn
 from ilrs.ops.service import OpsService, OpsSettings
 from ilrs.report.lighting import write_product_files
 from ilrs.terrain import as_dems
@@ -200,3 +201,30 @@ def test_cancel_a_queued_and_a_running_job(api):
                if r["action"] == "lighting.cancel"]
     assert ("chen", "denied") in cancels and ("vera", "denied") in cancels
     assert ("ali", "ok") in cancels and ("fd", "ok") in cancels
+
+
+def test_jobs_survive_a_restart_and_an_interrupted_one_resumes(lunar_dems, tmp_path):
+    """Each job keeps ``job.json`` in its folder: a new desk on the same folder (the server
+    restarted) lists the finished jobs with their files, and a job that was running when
+    the server stopped is queued again and completes from the tiles it kept."""
+    settings = OpsSettings(archive_url=str(tmp_path / "ops.db"), mdb=DB, auth=CONFIG,
+                           link_port=0)
+    service = OpsService(settings, clock=Clock())
+    small = ProductJobIn.model_validate(RIM | {"products": ["night"], "size_km": 0.72})
+    first = LightingDesk(service, lunar_dems[1:], tmp_path / "jobs")
+    done = first.submit(user="ali", body=small)
+    assert first.wait(done.id, timeout_s=600).state == "done"
+    first.stop()
+    # as if the server died while a second job ran: its record says "running"
+    crashed = dataclasses.replace(done, id=done.id + 1, folder=tmp_path / "jobs" / "job-2",
+                                  state="running", files=[], finished_s=None)
+    crashed.save()
+    again = LightingDesk(service, lunar_dems[1:], tmp_path / "jobs")
+    try:
+        assert [j.id for j in again.jobs()] == [1, 2]
+        kept = again.job(1)
+        assert kept.state == "done" and again.file(1, "polar-night.nc").is_file()
+        assert again.wait(2, timeout_s=600).state == "done"
+        assert again.submit(user="ali", body=small).id == 3  # ids go on
+    finally:
+        again.stop()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import math
 import threading
 import time
@@ -79,6 +80,29 @@ class Job:
     ended: threading.Event = field(default_factory=threading.Event)
     cancel: threading.Event = field(default_factory=threading.Event)
 
+    #: What ``job.json`` keeps (the rest is rebuilt).
+    SAVED = ("id", "user", "request", "tiles", "points", "epochs", "state", "error", "files",
+             "psr_area", "submitted_s", "started_s", "finished_s")
+
+    def save(self) -> None:
+        """Write ``job.json`` in the job's folder (atomically)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        part = self.folder / "job.json.part"
+        part.write_text(json.dumps({k: getattr(self, k) for k in self.SAVED}))
+        part.replace(self.folder / "job.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> Job:
+        """A job from its ``job.json``; one that was queued or running when the server
+        stopped is queued again (it resumes from the tiles it kept)."""
+        saved = json.loads((folder / "job.json").read_text())
+        job = cls(folder=folder, **{k: saved[k] for k in cls.SAVED})
+        if job.state in ("queued", "running"):
+            job.state, job.started_s = "queued", None
+        else:
+            job.ended.set()
+        return job
+
     def tiles_done(self) -> int:
         if self.state == "done":
             return self.tiles
@@ -132,7 +156,13 @@ class LightingDesk:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._jobs: dict[int, Job] = {}
-        self._ids = itertools.count(1)
+        for saved in sorted(self.root.glob("job-*/job.json")):
+            try:
+                job = Job.load(saved.parent)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # a folder that is not a job's (or a torn file): left as it is
+            self._jobs[job.id] = job
+        self._ids = itertools.count(max(self._jobs, default=0) + 1)
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._stop = False
@@ -159,6 +189,7 @@ class LightingDesk:
                           tiles=math.ceil(ny / TILE_PX) * math.ceil(nx / TILE_PX),
                           points=ny * nx, epochs=epochs)
                 self._jobs[job_id] = job
+                job.save()
                 self._wake.notify()
         return job
 
@@ -175,8 +206,7 @@ class LightingDesk:
                     raise JobEndedError(f"lighting job {job_id} has ended ({job.state})")
                 job.cancel.set()
                 if job.state == "queued":
-                    job.state, job.finished_s = "cancelled", time.time()
-                    job.ended.set()
+                    self._end(job, "cancelled")
         return job
 
     def job(self, job_id: int) -> Job:
@@ -251,23 +281,28 @@ class LightingDesk:
                 job = min((j for j in self._jobs.values() if j.state == "queued"),
                           key=lambda j: j.id)
                 job.state, job.started_s = "running", time.time()
+                job.save()
             try:
                 files, psr = self._compute(job)
             except _CancelledError:
                 with self._lock:
-                    job.state, job.finished_s = "cancelled", time.time()
-                job.ended.set()
+                    self._end(job, "cancelled")
                 continue
             except Exception as exc:  # a job's failure is its own, never the server's
                 with self._lock:
-                    job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
-                    job.finished_s = time.time()
-                job.ended.set()
+                    job.error = f"{type(exc).__name__}: {exc}"
+                    self._end(job, "failed")
                 continue
             with self._lock:
                 job.files, job.psr_area = files, psr
-                job.state, job.finished_s = "done", time.time()
-            job.ended.set()
+                self._end(job, "done")
+
+    @staticmethod
+    def _end(job: Job, state: str) -> None:
+        """``job`` has ended in ``state`` (the desk's lock held): saved, waiters woken."""
+        job.state, job.finished_s = state, time.time()
+        job.save()
+        job.ended.set()
 
     def _compute(self, job: Job) -> tuple[list[str], list[dict[str, Any]]]:
         from ilrs.lighting.product_files import psr_area_table
