@@ -223,8 +223,8 @@ class LightingDesk:
     def file(self, job_id: int, name: str) -> Path:
         """A finished job's file by its listed name (nothing else is ever served)."""
         job = self.job(job_id)
-        if name not in job.files:
-            raise KeyError(name)
+        if name not in job.files or not (job.folder / name).is_file():
+            raise KeyError(name)  # not the job's, or removed from the disk since
         return job.folder / name
 
     def _check(self, body: ProductJobIn):
