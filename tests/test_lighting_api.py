@@ -82,6 +82,7 @@ def test_a_job_s_files_are_the_library_s_products(api, lunar_dems):
     ({"start_utc": "1500-01-01", "stop_utc": "1500-02-01"}, "start_utc"),   # off DE421
     ({"start_utc": "2030-05-01"}, "start_utc"),                             # after the stop
     ({"resolution_m": 100.0}, "resolution_m"),                              # finer than 240 m
+    ({"ensemble": 9}, "ensemble"),                                          # clones: ≤ 8
     ({"size_km": 60.0, "step_h": 0.25, "stop_utc": "2038-01-01"}, "point-epochs"),  # work
 ])
 def test_bad_requests_are_refused_naming_the_field(api, change, field):
@@ -228,3 +229,36 @@ def test_jobs_survive_a_restart_and_an_interrupted_one_resumes(lunar_dems, tmp_p
         assert again.submit(user="ali", body=small).id == 3  # ids go on
     finally:
         again.stop()
+
+
+def test_an_ensemble_job_gives_sigma_and_a_local_cluster_the_same_maps(lunar_dems, tmp_path):
+    """``ensemble`` clones add each product's per-pixel σ, equal to
+    :func:`product_ensemble`'s; a desk whose tiles run on a local Dask cluster of worker
+    processes (``ilrs serve --scheduler local``) gives the inline desk's maps."""
+    from ilrs.lighting.ensemble import product_ensemble
+
+    settings = OpsSettings(archive_url=str(tmp_path / "ops.db"), mdb=DB, auth=CONFIG,
+                           link_port=0)
+    service = OpsService(settings, clock=Clock())
+    body = RIM | {"products": ["sun"], "size_km": 0.72, "ensemble": 2, "seed": 7}
+    inline = LightingDesk(service, lunar_dems[1:], tmp_path / "inline")
+    local = LightingDesk(service, lunar_dems[1:], tmp_path / "local", scheduler="local")
+    try:
+        a = inline.submit(user="ali", body=ProductJobIn.model_validate(body))
+        b = local.submit(user="ali", body=ProductJobIn.model_validate(body))
+        assert a.tiles == 3 and inline.wait(a.id, 600).state == "done"
+        assert local.wait(b.id, 600).state == "done"
+    finally:
+        inline.stop()
+        local.stop()
+    ours = xr.open_dataset(inline.file(a.id, "polar-sun.nc"), engine="scipy")
+    theirs = xr.open_dataset(local.file(b.id, "polar-sun.nc"), engine="scipy")
+    grid = ProductGrid.square(as_dems(lunar_dems[1:2])[0], body["center_lat_deg"],
+                              body["center_lon_deg"], body["size_km"], body["resolution_m"])
+    ref = product_ensemble(lunar_dems[1:], grid, body["start_utc"], body["stop_utc"],
+                           6 * 3600.0, 2, seed=7, work_dir=tmp_path / "ref", tile_px=32,
+                           scheduler="inline", progress=False, bodies=("sun",))
+    for name in ("sun_any_pct", "sun_any_pct_sigma", "sun_mean_pct_sigma"):
+        np.testing.assert_array_equal(ours[name].values, ref[name].values)
+        np.testing.assert_array_equal(theirs[name].values, ours[name].values)
+    assert np.nanmax(ours.sun_any_pct_sigma.values) > 0  # the clones do disagree somewhere

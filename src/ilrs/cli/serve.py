@@ -95,6 +95,9 @@ def serve(
     dem: list[Path] = typer.Option(
         [], "--dem", help="DEM GeoTIFF for polar products on request (/api/lighting/"
         "products), finest first; repeatable (default: the scenario's site.dems)."),
+    scheduler: str = typer.Option(
+        "inline", "--scheduler", help="Where product jobs run their tiles: inline (in the "
+        "server, default), local (a local Dask cluster) or a Dask scheduler's address."),
 ) -> None:
     """Run the station twin live with the command center (REST, WebSocket, dashboard)."""
     from ilrs.paths import default_archive_path, find_web_dir
@@ -114,10 +117,11 @@ def serve(
     _check_archive(db)
     sock = _listen(host, port)
     _serve(sock, scenario=scenario, speed=speed, db=db, epoch=epoch, web_dir=web_dir,
-           dems=tuple(str(d) for d in dem))
+           dems=tuple(str(d) for d in dem), scheduler=scheduler)
 
 
-def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=()) -> None:
+def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=(),
+           scheduler="inline") -> None:
     import uvicorn
 
     from ilrs.cli._gate import Gate
@@ -133,7 +137,7 @@ def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=())
               f"archive {db}")
     compile_notice(err, "ilrs.station._kernels:run_block")
     warm = _WarmUp(gate, server, out, err, url=url, scenario=scenario, speed=speed, db=db,
-                   epoch=epoch, web_dir=web_dir, dems=dems)
+                   epoch=epoch, web_dir=web_dir, dems=dems, scheduler=scheduler)
     warm.start()
     try:
         server.run(sockets=[sock])
@@ -183,7 +187,8 @@ class _WarmUp(threading.Thread):
                 station = LiveStation(scenario=o["scenario"], speed=o["speed"], db_url=o["db"],
                                       epoch_utc=o["epoch"], web_dir=o["web_dir"],
                                       progress=progress, dems=o["dems"],
-                                      product_writer=write_product_files)
+                                      product_writer=write_product_files,
+                                      product_scheduler=o["scheduler"])
                 if self._stopping.is_set():
                     return
                 self.station = station.start()

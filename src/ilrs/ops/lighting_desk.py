@@ -37,13 +37,16 @@ MAX_POINT_EPOCHS = 65_536 * 27_200
 MAX_WAITING = 2
 #: Tile side (points): the progress advances tile by tile.
 TILE_PX = 32
+#: Most DEM clones one job may ask for (each costs a whole run: they count in the work).
+MAX_ENSEMBLE = 8
 
 Product = Literal["sun", "night", "earth", "sun-earth", "psr", "double-shadow"]
 
 
 class ProductJobIn(BaseModel):
     """A product request: a square of ``size_km`` centred on a point, ``resolution_m``
-    apart, over ``start_utc`` → ``stop_utc`` every ``step_h`` hours."""
+    apart, over ``start_utc`` → ``stop_utc`` every ``step_h`` hours; ``ensemble`` DEM
+    clones (seed ``seed``) add the per-pixel σ of every product."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,6 +60,8 @@ class ProductJobIn(BaseModel):
     step_h: float = Field(default=6.0, ge=0.25, le=24.0 * 30)
     mast_m: float = Field(default=2.0, ge=0.0, le=100.0)
     max_range_km: float = Field(default=300.0, gt=0.0, le=300.0)
+    ensemble: int = Field(default=0, ge=0, le=MAX_ENSEMBLE)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 @dataclass
@@ -145,13 +150,16 @@ def tif_and_nc(ds, products, folder) -> list[Path]:
 class LightingDesk:
     """Product jobs over ``dems`` (paths, finest first), kept under ``root``; ``ops`` the
     command center (permissions and the audit log); ``writer(ds, products, folder)``
-    writes a job's files and returns their paths."""
+    writes a job's files and returns their paths; ``scheduler`` where the tiles run
+    (:func:`ilrs.scale.map_chunks`: ``"inline"`` in this process by default, ``"local"``
+    or a Dask scheduler's address)."""
 
-    def __init__(self, ops, dems, root, writer=tif_and_nc) -> None:
+    def __init__(self, ops, dems, root, writer=tif_and_nc, scheduler="inline") -> None:
         from ilrs.terrain import as_dems
 
         self.ops = ops
         self.writer = writer
+        self.scheduler = scheduler
         self.dems = [str(d.path) for d in as_dems(dems)]
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -186,8 +194,8 @@ class LightingDesk:
                 job_id = next(self._ids)
                 ny, nx = grid.shape
                 job = Job(job_id, user, request, self.root / f"job-{job_id}",
-                          tiles=math.ceil(ny / TILE_PX) * math.ceil(nx / TILE_PX),
-                          points=ny * nx, epochs=epochs)
+                          tiles=math.ceil(ny / TILE_PX) * math.ceil(nx / TILE_PX)
+                          * (1 + body.ensemble), points=ny * nx, epochs=epochs)
                 self._jobs[job_id] = job
                 job.save()
                 self._wake.notify()
@@ -256,10 +264,11 @@ class LightingDesk:
                              f"a period the ephemeris covers, start before stop ({exc})"
                              ) from None
         epochs = len(span)
-        if points * epochs > MAX_POINT_EPOCHS:
-            raise InputError("body", f"{points:,} points × {epochs:,} epochs",
+        runs = 1 + body.ensemble
+        if points * epochs * runs > MAX_POINT_EPOCHS:
+            raise InputError("body", f"{points:,} points × {epochs:,} epochs × {runs} run(s)",
                              f"at most {MAX_POINT_EPOCHS:,} point-epochs per job (a smaller "
-                             "square, a coarser resolution or a longer step)")
+                             "square, a coarser resolution, a longer step or fewer clones)")
         return grid, epochs
 
     @functools.cache  # noqa: B019 (one desk per server: the engine lives as long)
@@ -313,11 +322,19 @@ class LightingDesk:
         grid = ProductGrid.square(as_dems(self.dems[:1])[0], r.center_lat_deg,
                                   r.center_lon_deg, r.size_km, r.resolution_m)
         names = list(dict.fromkeys(r.products))
-        ds = polar_products(self.dems, grid, r.start_utc, r.stop_utc, r.step_h * 3600.0,
-                            mast_m=r.mast_m, max_range_m=r.max_range_km * 1000.0,
-                            tile_px=TILE_PX, scheduler="inline", work_dir=job.folder / "work",
-                            progress=False, double_shadow="double-shadow" in names,
-                            bodies=bodies_for(names), on_tile=lambda i, r: _stop_if(job))
+        kwargs = {"mast_m": r.mast_m, "max_range_m": r.max_range_km * 1000.0,
+                  "tile_px": TILE_PX, "scheduler": self.scheduler, "progress": False,
+                  "double_shadow": "double-shadow" in names, "bodies": bodies_for(names),
+                  "on_tile": lambda i, result: _stop_if(job)}
+        if r.ensemble:
+            from ilrs.lighting.ensemble import product_ensemble
+
+            ds = product_ensemble(self.dems, grid, r.start_utc, r.stop_utc, r.step_h * 3600.0,
+                                  r.ensemble, seed=r.seed, work_dir=job.folder / "work",
+                                  **kwargs)
+        else:
+            ds = polar_products(self.dems, grid, r.start_utc, r.stop_utc, r.step_h * 3600.0,
+                                work_dir=job.folder / "work", **kwargs)
         written = self.writer(ds, names, job.folder)
         psr = [{k: bool(v) if k == "complete" else float(v) for k, v in row.items()}
                for row in (psr_area_table(ds) if "psr" in names else [])]

@@ -83,8 +83,9 @@ class LiveStation:
     ``station.users`` the demo users with their tokens. Building it runs the campaign up to
     ``epoch_utc``; ``progress(stage, fraction)`` hears how far that is. ``dems`` (paths,
     finest first; default: the scenario's ``site.dems``) serve polar products on request
-    (``/api/lighting/products``, written by ``product_writer``); without any, those routes
-    answer 404.
+    (``/api/lighting/products``, written by ``product_writer``, tiles run by
+    ``product_scheduler``: inline, ``"local"`` or a Dask address); without any, those
+    routes answer 404.
     """
 
     scenario: str | Path | None = None
@@ -97,6 +98,7 @@ class LiveStation:
     progress: Callable[[str, float], None] | None = field(default=None, repr=False)
     dems: tuple[str, ...] = ()
     product_writer: Callable | None = field(default=None, repr=False)
+    product_scheduler: str = "inline"
 
     def __post_init__(self):
         from ilrs.ops.plan_desk import PlanDesk
@@ -139,7 +141,8 @@ class LiveStation:
         anchor = audit_anchor_path(self.db_url)
         root = (anchor.parent if anchor is not None else default_archive_path().parent)
         return LightingDesk(self.ops, dems, root / "lighting-products",
-                            writer=self.product_writer or tif_and_nc)
+                            writer=self.product_writer or tif_and_nc,
+                            scheduler=self.product_scheduler)
 
     def start(self) -> LiveStation:
         from ilrs.ops.link import SpacecraftLink
