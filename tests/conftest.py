@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,43 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LUNAR_DEMS = [SHARED / "data" / "lunar-dem" / name for name in (
     "pgda_site01_connecting_ridge_10m.tif", "ldem75s120m_southpole_240m.tif",
     "ldem75s120m_southpole_far_1787m.tif")]
+
+
+@contextlib.contextmanager
+def dask_cluster(folder: Path, n_workers: int):
+    """A real ``dask scheduler`` and ``n_workers`` single-threaded ``dask worker`` processes
+    on 127.0.0.1 (started here, stopped on exit); yields the scheduler's address. Skips
+    without the ``dask`` command beside this Python."""
+    import subprocess
+    import sys
+
+    distributed = pytest.importorskip("distributed")
+    dask_cli = Path(sys.executable).with_name("dask")
+    if not dask_cli.exists():
+        pytest.skip(f"no dask command beside {sys.executable}")
+    info = folder / "scheduler.json"
+    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": folder}
+    procs = [subprocess.Popen([str(dask_cli), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(info)], **common)]
+    try:
+        # the client waits for the scheduler file, then retries until the scheduler listens
+        with distributed.Client(scheduler_file=str(info), timeout="60s") as client:
+            address = client.scheduler.address
+            assert address.startswith("tcp://127.0.0.1:")
+            for _ in range(n_workers):
+                procs.append(subprocess.Popen(
+                    [str(dask_cli), "worker", address, "--host", "127.0.0.1", "--nthreads",
+                     "1", "--no-dashboard", "--local-directory", str(folder)], **common))
+            client.wait_for_workers(n_workers, timeout=120)
+        yield address
+    finally:
+        for proc in procs[::-1]:
+            proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=30)
+            if proc.poll() is None:
+                proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import pytest
 from ilrs.campaign import Roadmap, schedule_risk
 from ilrs.errors import InputError
 from ilrs.scale import block_rng, group, local_cluster, map_chunks, split_blocks
-from test_ops_support import wait_for as _wait_for
 
 
 def _block_sums(seed: int, blocks) -> list[float]:
@@ -90,38 +89,10 @@ def test_local_cluster_started_and_closed_by_map_chunks():
 @pytest.fixture(scope="module")
 def real_cluster(tmp_path_factory):
     """A real ``dask scheduler`` and ``dask worker`` as separate processes on 127.0.0.1."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
+    from conftest import dask_cluster
 
-    pytest.importorskip("distributed")
-    dask_cli = Path(sys.executable).with_name("dask")
-    if not dask_cli.exists():
-        pytest.skip("the dask command is not installed")
-    folder = tmp_path_factory.mktemp("cluster")
-    info = folder / "scheduler.json"
-    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": folder}
-    scheduler = subprocess.Popen([str(dask_cli), "scheduler", "--host", "127.0.0.1", "--port",
-                                  "0", "--no-dashboard", "--scheduler-file", str(info)], **common)
-    worker = None
-    try:
-        _wait_for(lambda: info.exists() and info.stat().st_size > 0, 60, "the scheduler file")
-        address = json.loads(info.read_text())["address"]
-        assert address.startswith("tcp://127.0.0.1:")
-        worker = subprocess.Popen([str(dask_cli), "worker", address, "--host", "127.0.0.1",
-                                   "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                                   "--local-directory", str(folder)], **common)
-        from distributed import Client
-
-        with Client(address, timeout=30) as c:
-            c.wait_for_workers(1, timeout=60)
+    with dask_cluster(tmp_path_factory.mktemp("cluster"), n_workers=1) as address:
         yield address
-    finally:
-        for proc in (worker, scheduler):
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=30)
 
 
 def test_polar_products_on_a_real_scheduler_and_worker(real_cluster, lunar_dems, tmp_path):

@@ -4,57 +4,22 @@ in this process."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import dask_cluster
 from ilrs.station import load_scenario
 from ilrs.study import sweep
 
 distributed = pytest.importorskip("distributed")
 
-DASK = Path(sys.executable).with_name("dask")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    if not DASK.exists():
-        pytest.skip(f"no dask command beside {sys.executable}")
-    folder = tmp_path_factory.mktemp("dask")
-    address = f"tcp://127.0.0.1:{_free_port()}"
-    procs = [subprocess.Popen(
-        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
-         "--dashboard-address", "127.0.0.1:0"],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        for _ in range(2):
-            procs.append(subprocess.Popen(
-                [str(DASK), "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
-                 "--no-dashboard", "--local-directory", str(folder)],
-                cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        # the client retries the connection until the scheduler listens (or 60 s pass)
-        with distributed.Client(address, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=120)
+    """A started ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
+    with dask_cluster(tmp_path_factory.mktemp("dask"), n_workers=2) as address:
         yield address
-    finally:
-        for p in procs[::-1]:
-            p.terminate()
-        for p in procs:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                p.wait(timeout=30)
-            if p.poll() is None:
-                p.kill()
 
 
 def test_sweep_on_a_started_cluster_equals_inline(cluster, tmp_path):
