@@ -114,6 +114,13 @@ def served(tmp_path):
         yield server
 
 
+def watched_page(browser, errors: list[str], height: int = 1000):
+    """A new 1440-wide page whose uncaught JavaScript errors are appended to ``errors``."""
+    page = browser.new_page(viewport={"width": 1440, "height": height})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page
+
+
 @pytest.fixture
 def browser():
     """Headless Chromium (Debian's), closed after the test."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM_ARGS, WEB  # noqa: F401  (the browser tests import them here)
+from conftest import CHROMIUM_ARGS, WEB, watched_page  # noqa: F401  (the browser tests import them here)
 from ilrs.ops.api import create_app
 from ilrs.ops.auth import AuthConfig
 from ilrs.ops.mdb import mdb_from_elements
@@ -95,9 +95,8 @@ def test_dashboard_plot_alarm_and_command(served, browser):
 
     base, station = served.url, served.station
     OUT.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = watched_page(browser, errors, 900)
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f))))
 

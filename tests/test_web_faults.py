@@ -11,6 +11,7 @@ import re
 
 import httpx
 
+from conftest import watched_page
 from ilrs.ops.serve import Server
 from test_web_dashboard import OUT, login, needs_chromium, needs_open_mct, token_of
 from test_web_plan import _upload
@@ -32,9 +33,8 @@ def test_a_fault_declared_on_the_dashboard_repairs_the_plan(served, browser):
     uploaded = _upload(served, operator)["version"]
     OUT.mkdir(exist_ok=True)
     # an operator: the panel shows the plan but the server refuses the fault
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = watched_page(browser, errors)
     login(page, served.url, operator)
     page.goto(f"{served.url}/commanding")
     expect(page.locator("#plan-current")).to_contain_text(f"Current plan: v{uploaded}",
@@ -47,8 +47,7 @@ def test_a_fault_declared_on_the_dashboard_repairs_the_plan(served, browser):
                                                          timeout=15_000)
     page.close()
     # the flight director: a third of array-1a lost, the plan repaired and delivered
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = watched_page(browser, errors)
     login(page, served.url, director)
     page.goto(f"{served.url}/commanding")
     page.select_option("#fault-kind", "array-degradation")

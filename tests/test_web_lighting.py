@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import watched_page
 from ilrs.ops.serve import LiveStation, Server
 from ilrs.report.lighting import write_product_files
 from test_web_dashboard import OUT, WEB, login, needs_chromium, needs_open_mct, token_of
@@ -38,8 +39,7 @@ def test_an_operator_gets_maps_and_a_viewer_is_refused(served, browser):
     from playwright.sync_api import expect
 
     errors: list[str] = []
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = watched_page(browser, errors)
     login(page, served.url, token_of(served, "viewer"))
     page.goto(f"{served.url}/lighting")
     _ask(page, "0.72")
@@ -47,8 +47,7 @@ def test_an_operator_gets_maps_and_a_viewer_is_refused(served, browser):
     assert served.station.lighting.jobs() == []
     page.close()
 
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = watched_page(browser, errors)
     login(page, served.url, token_of(served, "russia.operator"))
     page.goto(f"{served.url}/lighting")
     _ask(page, "1.68")  # 7 × 7 points at 240 m on the Shackleton rim

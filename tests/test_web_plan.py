@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import httpx
 
+from conftest import watched_page
 from ilrs.ops.serve import Server
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
@@ -38,9 +39,8 @@ def test_an_uploaded_plan_appears_in_the_plan_view_on_mission_time(served, brows
     token = token_of(served, "russia.operator")
     version = _upload(served, token)["version"]
     OUT.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
     errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page = watched_page(browser, errors, 900)
     login(page, served.url, token)
     tree = page.get_by_role("tree", name="Main Tree")
     tree.get_by_role("button", name="Expand ILRS folder").click(timeout=15_000)
