@@ -29,11 +29,13 @@ import numpy as np
 
 from ilrs.ops.archive import open_archive
 from ilrs.ops.archive.pgtemp import TemporaryPostgres, find_pg_bin
-from ilrs.ops.codec import ContainerPlan
-from ilrs.ops.link import GroundLink
-from ilrs.ops.mdb import MissionDatabase, mdb_from_elements
-from ilrs.ops.packets import CdsTime, TmPacket
-from ilrs.ops.processor import Processor
+from ilrs.ops.processing.processor import Processor
+from ilrs.ops.tmtc.codec import ContainerPlan
+from ilrs.ops.tmtc.link import GroundLink
+from ilrs.ops.tmtc.mdb import MissionDatabase
+from ilrs.ops.tmtc.mdb_build import mdb_from_elements
+from ilrs.ops.tmtc.packets import TmPacket
+from ilrs.ops.tmtc.timecodes import CdsTime
 
 S = 1_000_000_000
 T0_NS = 1_893_456_000 * S  # 2030-01-01T00:00:00Z

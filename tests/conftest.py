@@ -106,7 +106,7 @@ def served(tmp_path):
     """``ilrs serve``'s station: the live twin as the spacecraft (600× real time), the
     command center around it and the dashboard, served by uvicorn on 127.0.0.1 (modules
     with a station of their own define their own ``served``)."""
-    from ilrs.ops.serve import LiveStation, Server
+    from ilrs.ops.api.serve import LiveStation, Server
 
     station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"), web_dir=WEB,
                           pump_period_s=0.2)  # fmt: skip

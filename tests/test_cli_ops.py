@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ilrs.cli import main
 from ilrs.ops.archive import open_archive
-from ilrs.ops.audit import AuditLog
+from ilrs.ops.security.audit import AuditLog
 
 
 def test_audit_verify_intact_then_tampered(capsys, tmp_path):

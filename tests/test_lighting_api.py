@@ -13,8 +13,8 @@ import pytest
 import xarray as xr
 
 from ilrs.lighting.products import ProductGrid, polar_products
-from ilrs.ops.api import create_app
-from ilrs.ops.lighting_desk import LightingDesk, ProductJobIn
+from ilrs.ops.api.app import create_app
+from ilrs.ops.desks.lighting import LightingDesk, ProductJobIn
 from ilrs.ops.service import OpsService, OpsSettings
 from ilrs.report.lighting import write_product_files
 from ilrs.terrain import as_dems
@@ -131,7 +131,7 @@ def test_ilrs_serve_serves_products_over_its_dems(lunar_dems, tmp_path):
     CLI), a demo operator's job and its files over real HTTP on 127.0.0.1."""
     import httpx
 
-    from ilrs.ops.serve import LiveStation, Server
+    from ilrs.ops.api.serve import LiveStation, Server
 
     station = LiveStation(speed=600.0, db_url=str(tmp_path / "archive.db"),
                           pump_period_s=0.2, dems=tuple(str(p) for p in lunar_dems[1:]),

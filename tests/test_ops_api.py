@@ -8,20 +8,20 @@ import warnings
 
 import pytest
 
-from ilrs.ops.api import create_app
-from ilrs.ops.auth import AuthConfig
-from ilrs.ops.codec import encode_container
-from ilrs.ops.mdb import mdb_from_elements
-from ilrs.ops.packets import (
-    CdsTime,
+from ilrs.ops.api.app import create_app
+from ilrs.ops.security.policy import AuthConfig
+from ilrs.ops.service import OpsService, OpsSettings, ns_to_iso
+from ilrs.ops.tmtc.codec import encode_container
+from ilrs.ops.tmtc.mdb_build import mdb_from_elements
+from ilrs.ops.tmtc.packets import (
     PacketKind,
     TcPacket,
     TmPacket,
     VerificationStage,
     verification_report,
 )
-from ilrs.ops.service import OpsService, OpsSettings, ns_to_iso
-from ilrs.ops.stream import PacketStreamDecoder
+from ilrs.ops.tmtc.stream import PacketStreamDecoder
+from ilrs.ops.tmtc.timecodes import CdsTime
 from test_ops_support import spacecraft_socket
 
 with warnings.catch_warnings():

@@ -7,17 +7,10 @@ import pytest
 import test_ops_support as support
 from ilrs.errors import ArchiveError, OpsConfigError, PermissionDeniedError
 from ilrs.ops.archive import AuditRecord, open_archive
-from ilrs.ops.audit import GENESIS, AuditLog, record_hash, verify
-from ilrs.ops.auth import (
-    AccessPolicy,
-    Action,
-    AuthConfig,
-    TokenAuthenticator,
-    hash_token,
-    load_auth,
-    verify_token,
-)
-from ilrs.ops.mdb import mdb_from_elements
+from ilrs.ops.security.audit import GENESIS, AuditLog, record_hash, verify
+from ilrs.ops.security.policy import AccessPolicy, Action, AuthConfig, load_auth
+from ilrs.ops.security.tokens import TokenAuthenticator, hash_token, verify_token
+from ilrs.ops.tmtc.mdb_build import mdb_from_elements
 
 DB = mdb_from_elements([
     {"id": "seis", "owner": "pakistan", "kind": "payload",
@@ -151,7 +144,7 @@ def test_verify_url_summarises_for_the_cli(tmp_path):
     url = str(tmp_path / "audit.db")
     with open_archive(url) as archive:
         AuditLog(archive).record(user="u", action="a", request={}, outcome="ok", time_ns=0)
-    from ilrs.ops.audit import verify_url
+    from ilrs.ops.security.audit import verify_url
 
     result = verify_url(url)
     assert result.ok and result.summary().startswith("audit log intact: 1 records")

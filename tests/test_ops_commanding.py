@@ -12,23 +12,24 @@ from hypothesis import strategies as st
 
 from ilrs.errors import CommandRejectedError, InputError, PermissionDeniedError
 from ilrs.ops.archive import open_archive
-from ilrs.ops.auth import AccessPolicy, AuthConfig
-from ilrs.ops.codec import decode_arguments, encode_container
-from ilrs.ops.commanding import Commander, CommandState
-from ilrs.ops.derived import DerivedParameter
-from ilrs.ops.link import GroundLink, Spacecraft, SpacecraftLink
-from ilrs.ops.mdb import mdb_from_elements
-from ilrs.ops.packets import (
-    CdsTime,
+from ilrs.ops.commanding.commander import Commander
+from ilrs.ops.commanding.entry import CommandState
+from ilrs.ops.processing.derived import DerivedParameter
+from ilrs.ops.processing.processor import Processor
+from ilrs.ops.security.policy import AccessPolicy, AuthConfig
+from ilrs.ops.tmtc.codec import decode_arguments, encode_container
+from ilrs.ops.tmtc.link import GroundLink, Spacecraft, SpacecraftLink
+from ilrs.ops.tmtc.mdb_build import mdb_from_elements
+from ilrs.ops.tmtc.packets import (
     PacketKind,
     TcPacket,
     TmPacket,
     VerificationStage,
-    unpack_schedule_insert,
     verification_report,
 )
-from ilrs.ops.processor import Processor
-from ilrs.ops.stream import PacketStreamDecoder
+from ilrs.ops.tmtc.pus11 import unpack_schedule_insert
+from ilrs.ops.tmtc.stream import PacketStreamDecoder
+from ilrs.ops.tmtc.timecodes import CdsTime
 
 S = 1_000_000_000
 T0_NS = 1_893_456_000 * S  # 2030-01-01T00:00:00Z
@@ -425,7 +426,7 @@ def test_parameters_lost_in_a_crash_are_rebuilt_from_raw_packets(tmp_path):
 
 
 def test_udp_link_carries_telemetry_and_commands(setup, archive):
-    from ilrs.ops.link import UdpGroundLink, UdpSpacecraftLink
+    from ilrs.ops.tmtc.link import UdpGroundLink, UdpSpacecraftLink
 
     processor, _, clock, _ = setup
     with UdpGroundLink(lambda raws, t: processor.ingest(raws, reception_ns=t),

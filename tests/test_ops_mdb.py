@@ -10,15 +10,16 @@ import pytest
 import yaml
 
 from ilrs.errors import InputError, MissionDatabaseError
-from ilrs.ops.codec import (
+from ilrs.ops.tmtc.codec import (
     calibrate,
     decode_arguments,
     decode_container,
     encode_arguments,
     encode_container,
 )
-from ilrs.ops.mdb import MissionDatabase, load_mdb, mdb_from_elements
-from ilrs.ops.xtce import NS, export_xtce, import_xtce
+from ilrs.ops.tmtc.mdb import MissionDatabase
+from ilrs.ops.tmtc.mdb_build import load_mdb, mdb_from_elements
+from ilrs.ops.tmtc.xtce import NS, export_xtce, import_xtce
 
 ELEMENTS = [
     {
@@ -196,8 +197,8 @@ def test_yaml_semantic_errors(tmp_path, text, expected):
 
 @pytest.mark.parametrize("container", ["power.hk", "seismometer.hk"])
 def test_container_plan_matches_the_per_parameter_path(db, rng, container):
-    from ilrs.ops.alarms import check_limits
-    from ilrs.ops.codec import ContainerPlan
+    from ilrs.ops.processing.alarms import check_limits
+    from ilrs.ops.tmtc.codec import ContainerPlan
 
     layout = db.layout(container)
     rows = []

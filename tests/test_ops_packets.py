@@ -9,20 +9,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ilrs.errors import PacketError
-from ilrs.ops.packets import (
-    CdsTime,
+from ilrs.ops.tmtc.packets import (
     PacketKind,
     RequestId,
-    ScheduledActivity,
     TcPacket,
     TmPacket,
     VerificationStage,
+    verification_report,
+)
+from ilrs.ops.tmtc.pus11 import (
+    ScheduledActivity,
     pack_schedule_insert,
     schedule_insert_tc,
     unpack_schedule_insert,
-    verification_report,
 )
-from ilrs.ops.stream import PacketStreamDecoder
+from ilrs.ops.tmtc.stream import PacketStreamDecoder
+from ilrs.ops.tmtc.timecodes import CdsTime
 
 T0 = CdsTime.from_utc_iso("2030-01-01T00:00:01.500Z")
 

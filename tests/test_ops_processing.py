@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from ilrs.errors import ExpressionError, InputError
-from ilrs.ops.alarms import AlarmManager, AlarmState, check_limits
-from ilrs.ops.derived import DerivedParameter, align_sample_and_hold
-from ilrs.ops.mdb import Limits, Range
+from ilrs.ops.processing.alarms import AlarmManager, AlarmState, check_limits
+from ilrs.ops.processing.derived import DerivedParameter, align_sample_and_hold
+from ilrs.ops.tmtc.mdb import Limits, Range
 
 S = 1_000_000_000
 LIMITS = Limits(yellow=Range(low=26.0, high=30.0), red=Range(low=24.0, high=32.0))

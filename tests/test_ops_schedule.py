@@ -11,16 +11,12 @@ import datetime as dt
 import pytest
 
 from ilrs.errors import CommandRejectedError, OpsClientError
+from ilrs.ops.api.serve import LiveStation, Server
 from ilrs.ops.client import OpsClient
-from ilrs.ops.packets import (
-    CdsTime,
-    RequestId,
-    ScheduledActivity,
-    TcPacket,
-    schedule_insert_tc,
-)
-from ilrs.ops.serve import LiveStation, Server
-from ilrs.ops.twin_spacecraft import SCHEDULE_CAPACITY
+from ilrs.ops.spacecraft.twin import SCHEDULE_CAPACITY
+from ilrs.ops.tmtc.packets import RequestId, TcPacket
+from ilrs.ops.tmtc.pus11 import ScheduledActivity, schedule_insert_tc
+from ilrs.ops.tmtc.timecodes import CdsTime
 from test_ops_support import wait_for as _wait_for
 
 OWN = "payload.lunar_physics_station"  # Russia's payload (ILRS-2) in the built-in roadmap

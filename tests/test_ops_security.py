@@ -10,13 +10,16 @@ import time
 
 import pytest
 
-from ilrs.ops import auth as auth_module
+from ilrs.errors import PermissionDeniedError
 from ilrs.ops.archive import EventRecord, open_archive
-from ilrs.ops.audit import AuditLog, verify
-from ilrs.ops.auth import AccessPolicy, TokenAuthenticator
-from ilrs.ops.commanding import Commander
-from ilrs.ops.packets import CdsTime, TmPacket
-from ilrs.ops.processor import Processor
+from ilrs.ops.commanding.commander import Commander
+from ilrs.ops.processing.processor import Processor
+from ilrs.ops.security import tokens as tokens_module
+from ilrs.ops.security.audit import AuditLog, verify
+from ilrs.ops.security.policy import AccessPolicy
+from ilrs.ops.security.tokens import TokenAuthenticator
+from ilrs.ops.tmtc.packets import TmPacket
+from ilrs.ops.tmtc.timecodes import CdsTime
 from test_ops_api import CONFIG, DB, POWER, SEIS, T0_NS, S, hk, served_app
 from test_ops_support import spacecraft_socket
 
@@ -42,7 +45,7 @@ def test_one_admin_alone_cannot_pass_the_two_person_rule(env):
     assert client.post(f"/api/commands/{cmd['id']}/approve", headers=h["root"]).status_code == 403
     assert client.get(f"/api/commands/{cmd['id']}", headers=h["fd"]).json()["approver"] is None
     # nor can the server-side call be used for someone else
-    with pytest.raises(auth_module.PermissionDeniedError):
+    with pytest.raises(PermissionDeniedError):
         service.tokens.issue("fd2", now_ns=T0_NS, by="root")
     # every credential event is in the audit log, refusals included
     records = client.get("/api/audit", headers=h["root"]).json()
@@ -74,7 +77,7 @@ def test_a_user_created_by_an_admin_enrols_itself_and_the_admin_cannot_use_it(en
     ok = client.post(f"/api/commands/{other['id']}/approve", headers=_bearer(mine["token"]))
     assert ok.json()["approver"] == "fd3"
     again = TokenAuthenticator(service.archive, AccessPolicy(CONFIG, DB))
-    from ilrs.ops.enrolment import Enrolments
+    from ilrs.ops.security.enrolment import Enrolments
 
     Enrolments(service.archive, again.policy, again)
     assert again.session(mine["token"]).enrolled_by == "root"
@@ -317,8 +320,8 @@ def _tamper(path, *sql: str) -> None:
 
 @pytest.mark.parametrize("attack", ["truncate", "rewrite", "extend", "forge anchor"])
 def test_the_anchor_detects_truncation_rewrite_and_extension(tmp_path, attack):
-    from ilrs.ops.anchor import AuditAnchor, load_or_create_key
-    from ilrs.ops.audit import GENESIS, record_hash
+    from ilrs.ops.security.anchor import AuditAnchor, load_or_create_key
+    from ilrs.ops.security.audit import GENESIS, record_hash
 
     db = tmp_path / "a.db"
     anchor = AuditAnchor(tmp_path / "anchor.jsonl", load_or_create_key(tmp_path / "k.key"))
@@ -371,8 +374,8 @@ def test_a_wrong_secret_and_an_unknown_id_cost_the_same(tmp_path, monkeypatch):
         tokens = TokenAuthenticator(archive, AccessPolicy(CONFIG, DB))
         good = tokens.issue("ali", now_ns=1)
         calls = []
-        real = auth_module.verify_token
-        monkeypatch.setattr(auth_module, "verify_token",
+        real = tokens_module.verify_token
+        monkeypatch.setattr(tokens_module, "verify_token",
                             lambda secret, stored: calls.append(1) or real(secret, stored))
         cost = {}
         for label, secret in (("wrong secret", good.secret[:-4] + "AAAA"),

@@ -24,8 +24,8 @@ import pytest
 
 from ilrs.cli import main
 from ilrs.errors import OpsClientError
+from ilrs.ops.api.serve import LiveStation, Server
 from ilrs.ops.client import OpsClient
-from ilrs.ops.serve import LiveStation, Server
 
 #: Russia's payload (ILRS-2) and China's (ILRS-4) in the built-in roadmap.
 OWN = "payload.lunar_physics_station"

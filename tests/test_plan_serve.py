@@ -1,4 +1,4 @@
-"""Plans in ``ilrs serve`` (ilrs.ops.plan_desk, ilrs.ops.plan_api): an operator uploads a
+"""Plans in ``ilrs serve`` (ilrs.ops.desks.plans, ilrs.ops.api.plans): an operator uploads a
 plan, the command center stores the version, audits it and delivers it as PUS-11
 time-tagged commands that the live twin executes; everyone else is refused and nothing
 is stored."""
@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from ilrs.ops.serve import LiveStation, Server
+from ilrs.ops.api.serve import LiveStation, Server
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
 from test_ops_support import wait_for as _wait_for

@@ -1,5 +1,5 @@
 """A fault of the scenario reported by the live twin (a PUS-5 event) makes the planner
-repair the current plan and re-deliver it within 10 s (ilrs.ops.plan_repair). The
+repair the current plan and re-deliver it within 10 s (ilrs.ops.desks.repair). The
 reference scenario loses a battery cell on 2036-01-10: the live twin starts 20 minutes
 before it (2 s of wall time at 600×)."""
 
@@ -11,8 +11,8 @@ from typing import get_args
 
 import pytest
 
-from ilrs.ops.plan_repair import FaultKind
-from ilrs.ops.serve import LiveStation, Server
+from ilrs.ops.api.serve import LiveStation, Server
+from ilrs.ops.desks.repair import FaultKind
 from ilrs.station.config import FaultKind as TwinFaultKind
 from test_plan_serve import _http, _plan_body, _wait_for
 

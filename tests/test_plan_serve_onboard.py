@@ -1,4 +1,4 @@
-"""TC[11,5], delete time-based scheduled activities by request id (ilrs.ops.plan_onboard):
+"""TC[11,5], delete time-based scheduled activities by request id (ilrs.ops.tmtc.pus11):
 the frame byte by byte, malformed data refused, the commander withdrawing what waits."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ilrs.errors import PacketError
-from ilrs.ops.packets import RequestId, Service, TcPacket
-from ilrs.ops.plan_onboard import (
+from ilrs.ops.tmtc.packets import RequestId, Service, TcPacket
+from ilrs.ops.tmtc.pus11 import (
     SCHEDULE_DELETE,
     pack_schedule_delete,
     schedule_delete_tc,
@@ -57,10 +57,11 @@ def test_the_commander_withdraws_what_waits_on_board(tmp_path):
     # Commander.withdraw_scheduled: one TC[11,5] to the scheduler in the commander's own
     # sequence count of that APID; a command released before the cut-off stays.
     from ilrs.ops.archive import open_archive
-    from ilrs.ops.auth import AccessPolicy, AuthConfig
-    from ilrs.ops.commanding import Commander, CommandState
-    from ilrs.ops.mdb import mdb_from_elements
-    from ilrs.ops.plan_onboard import unpack_schedule_delete
+    from ilrs.ops.commanding.commander import Commander
+    from ilrs.ops.commanding.entry import CommandState
+    from ilrs.ops.security.policy import AccessPolicy, AuthConfig
+    from ilrs.ops.tmtc.mdb_build import mdb_from_elements
+    from ilrs.ops.tmtc.pus11 import unpack_schedule_delete
 
     db = mdb_from_elements([
         {"id": "station", "owner": "cnsa", "parameters": [{"name": "mode", "type": "uint8"}]},

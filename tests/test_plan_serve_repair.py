@@ -1,4 +1,4 @@
-"""Replanning in ``ilrs serve`` (ilrs.ops.plan_repair): after a declared fault or a drift
+"""Replanning in ``ilrs serve`` (ilrs.ops.desks.repair): after a declared fault or a drift
 between plan and housekeeping, the rest of the plan is repaired and re-delivered within
 10 s, the new version stored and audited, the superseded time-tagged commands deleted."""
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ilrs.ops.serve import LiveStation, Server
+from ilrs.ops.api.serve import LiveStation, Server
 from test_plan_serve import OWN, _http, _plan_body, _stored, _wait_for
 
 FAULT = {"reason": "array 1a lost half its output",

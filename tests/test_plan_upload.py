@@ -1,4 +1,4 @@
-"""A plan delivered as PUS-11 time-tagged commands (ilrs.ops.plan_upload): the commands a
+"""A plan delivered as PUS-11 time-tagged commands (ilrs.ops.desks.upload): the commands a
 plan makes, and one plan executed on board by the live twin through the command center."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
+from ilrs.ops.api.serve import LiveStation, Server
 from ilrs.ops.client import OpsClient
-from ilrs.ops.packets import CdsTime
-from ilrs.ops.plan_upload import plan_commands, upload_plan
-from ilrs.ops.serve import LiveStation, Server
+from ilrs.ops.desks.upload import plan_commands, upload_plan
+from ilrs.ops.tmtc.timecodes import CdsTime
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
 from ilrs.station import Twin, load_scenario

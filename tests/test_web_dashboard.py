@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM_ARGS, WEB, watched_page  # noqa: F401  (the browser tests import them here)
-from ilrs.ops.api import create_app
-from ilrs.ops.auth import AuthConfig
-from ilrs.ops.mdb import mdb_from_elements
-from ilrs.ops.serve import Server
+from ilrs.ops.api.app import create_app
+from ilrs.ops.api.pages import dashboard_ready
+from ilrs.ops.api.serve import Server
+from ilrs.ops.security.policy import AuthConfig
 from ilrs.ops.service import OpsSettings
-from ilrs.ops.web import dashboard_ready
+from ilrs.ops.tmtc.mdb_build import mdb_from_elements
 
 with warnings.catch_warnings():
     # starlette 0.52's test client names anyio.abc.BlockingPortal, an alias anyio ≥ 4.16

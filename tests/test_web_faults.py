@@ -12,7 +12,7 @@ import re
 import httpx
 
 from conftest import watched_page
-from ilrs.ops.serve import Server
+from ilrs.ops.api.serve import Server
 from test_web_dashboard import OUT, login, needs_chromium, needs_open_mct, token_of
 from test_web_plan import _upload
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import watched_page
-from ilrs.ops.serve import LiveStation, Server
+from ilrs.ops.api.serve import LiveStation, Server
 from ilrs.report.lighting import write_product_files
 from test_web_dashboard import OUT, WEB, login, needs_chromium, needs_open_mct, token_of
 

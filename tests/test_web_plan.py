@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from conftest import watched_page
-from ilrs.ops.serve import Server
+from ilrs.ops.api.serve import Server
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
 from test_web_dashboard import OUT, login, needs_chromium, needs_open_mct, token_of

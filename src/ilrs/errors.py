@@ -106,7 +106,7 @@ class CampaignValidationError(IlrsError):
 
 
 class PacketError(InputError):
-    """A space packet or one of its fields is malformed (``ilrs.ops.packets``)."""
+    """A space packet or one of its fields is malformed (``ilrs.ops.tmtc.packets``)."""
 
 
 class MissionDatabaseError(ScenarioFileError):

@@ -24,8 +24,8 @@ def verify(
     """Check the audit log's hash chain; with --anchor, also that it matches every signed
     checkpoint (no record removed, rewritten or added). Exit 1 on any problem."""
     from ilrs.errors import IlrsError
-    from ilrs.ops.anchor import AuditAnchor, load_or_create_key
-    from ilrs.ops.audit import verify_url
+    from ilrs.ops.security.anchor import AuditAnchor, load_or_create_key
+    from ilrs.ops.security.audit import verify_url
 
     signed = None
     if anchor is not None:

@@ -169,7 +169,7 @@ class _WarmUp(threading.Thread):
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from ilrs.errors import IlrsError
-        from ilrs.ops.serve import LiveStation
+        from ilrs.ops.api.serve import LiveStation
         from ilrs.report.lighting import write_product_files
 
         o = self.options

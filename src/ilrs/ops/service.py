@@ -20,16 +20,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ilrs.errors import InputError, OpsConfigError, PermissionDeniedError
-from ilrs.ops.anchor import AuditAnchor, load_or_create_key
 from ilrs.ops.archive import Archive, open_archive
-from ilrs.ops.audit import AuditLog
-from ilrs.ops.auth import AccessPolicy, AuthConfig, TokenAuthenticator, load_auth
-from ilrs.ops.commanding import Commander
-from ilrs.ops.derived import DerivedParameter
-from ilrs.ops.enrolment import Enrolments
-from ilrs.ops.link import GroundLink, UdpGroundLink
-from ilrs.ops.mdb import MissionDatabase, load_mdb
-from ilrs.ops.processor import Processor
+from ilrs.ops.commanding.commander import Commander
+from ilrs.ops.processing.derived import DerivedParameter
+from ilrs.ops.processing.processor import Processor
+from ilrs.ops.security.anchor import AuditAnchor, load_or_create_key
+from ilrs.ops.security.audit import AuditLog
+from ilrs.ops.security.enrolment import Enrolments
+from ilrs.ops.security.policy import AccessPolicy, AuthConfig, load_auth
+from ilrs.ops.security.tokens import TokenAuthenticator
+from ilrs.ops.tmtc.link import GroundLink, UdpGroundLink
+from ilrs.ops.tmtc.mdb import MissionDatabase
+from ilrs.ops.tmtc.mdb_build import load_mdb
 
 __all__ = [
     "AUDIT_OUTCOME_CHARS",
