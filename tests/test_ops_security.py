@@ -414,3 +414,86 @@ def test_approve_or_cancel_of_a_foreign_command_tells_nothing(env):
     assert client.post(f"/api/commands/{cmd['id']}/approve", headers=h["fd2"]).status_code == 409
     r = client.post(f"/api/commands/{cmd['id']}/approve", headers=h["vera"])
     assert r.status_code == 404
+
+
+# 11 -----------------------------------------------------------------------------------
+# Issue 23: one admin alone, through run-time users, enrolment and self-issued tokens.
+
+
+def _shed(client, headers) -> dict:
+    cmd = client.post("/api/commands", headers=headers,
+                      json={"name": "power.shed_load", "arguments": {"load_w": 5}}).json()
+    assert cmd["state"] == "awaiting_approval"  # critical: needs a second person
+    return cmd
+
+
+def _puppet(client, h, name: str, *, by: str = "root", roles=("flight_director",)) -> dict:
+    """A user ``by`` creates and enrols; it then issues itself a fresh token (which carries
+    no mark of the enrolment), and that token is what it uses."""
+    created = client.post("/api/users", headers=h[by] if by in h else _bearer(by),
+                          json={"name": name, "partner": "cnsa", "roles": list(roles)})
+    assert created.status_code == 201, created.text
+    first = client.post("/api/enrol", json={"enrolment": created.json()["enrolment"]}).json()
+    fresh = client.post("/api/tokens", headers=_bearer(first["token"]), json={}).json()
+    assert fresh["user"] == name and fresh["id"] != first["id"]
+    return _bearer(fresh["token"])
+
+
+def _approve(client, headers, cmd):
+    return client.post(f"/api/commands/{cmd['id']}/approve", headers=headers)
+
+
+def test_an_admins_puppet_cannot_approve_the_admins_command_nor_the_reverse(env):
+    client, service, h = env
+    puppet = _puppet(client, h, "puppet1")
+    cmd = _shed(client, h["root"])
+    refused = _approve(client, puppet, cmd)
+    assert refused.status_code == 403
+    assert "root controls both accounts" in refused.json()["detail"]
+    # the puppet issues and the admin approves: refused too
+    theirs = _shed(client, puppet)
+    assert _approve(client, h["root"], theirs).status_code == 403
+    for c in (cmd, theirs):
+        assert client.get(f"/api/commands/{c['id']}", headers=h["fd"]).json()["approver"] is None
+    # an independent flight director of the configuration releases both
+    for c in (cmd, theirs):
+        ok = _approve(client, h["fd"], c)
+        assert ok.status_code == 200 and ok.json()["approver"] == "fd"
+    denied = [r for r in client.get("/api/audit", headers=h["root"]).json()
+              if r["action"] == "command.approve" and r["outcome"].startswith("denied")]
+    assert {r["user"] for r in denied} == {"puppet1", "root"}
+
+
+def test_two_puppets_of_one_admin_cannot_approve_each_other(env):
+    client, _, h = env
+    a, b = _puppet(client, h, "puppet_a"), _puppet(client, h, "puppet_b")
+    for issuer, approver in ((a, b), (b, a)):
+        cmd = _shed(client, issuer)
+        r = _approve(client, approver, cmd)
+        assert r.status_code == 403 and "root controls both" in r.json()["detail"]
+
+
+def test_a_puppet_admin_cannot_launder_a_second_generation_puppet(env):
+    client, _, h = env
+    # the admin creates an admin, which creates a flight director: still the admin's
+    deputy = _puppet(client, h, "deputy", roles=("admin",))
+    grandchild = _puppet(client, h, "grandchild", by=deputy["Authorization"][7:])
+    for issuer in (h["root"], deputy):
+        r = _approve(client, grandchild, _shed(client, issuer))
+        assert r.status_code == 403 and "controls both accounts" in r.json()["detail"]
+
+
+def test_a_run_time_user_still_approves_for_people_it_is_independent_of(env):
+    client, service, h = env
+    fd3 = _puppet(client, h, "fd_new")
+    cmd = _shed(client, h["fd"])  # a configuration user's command
+    ok = _approve(client, fd3, cmd)
+    assert ok.status_code == 200 and ok.json()["approver"] == "fd_new"
+    # the rule is rebuilt from the archive after a restart
+    from ilrs.ops.security.enrolment import Enrolments
+
+    policy = AccessPolicy(CONFIG, DB)
+    again = Enrolments(service.archive, policy, TokenAuthenticator(service.archive, policy))
+    assert again.two_person.controllers("fd_new") == {"fd_new", "root"}
+    assert not again.two_person.independent("fd_new", "root")
+    assert again.two_person.independent("fd_new", "fd")

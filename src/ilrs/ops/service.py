@@ -29,6 +29,7 @@ from ilrs.ops.security.audit import AuditLog
 from ilrs.ops.security.enrolment import Enrolments
 from ilrs.ops.security.policy import AccessPolicy, AuthConfig, load_auth
 from ilrs.ops.security.tokens import TokenAuthenticator
+from ilrs.ops.security.two_person import TwoPersonRule
 from ilrs.ops.tmtc.link import GroundLink, UdpGroundLink
 from ilrs.ops.tmtc.mdb import MissionDatabase
 from ilrs.ops.tmtc.mdb_build import load_mdb
@@ -175,7 +176,9 @@ class OpsService:
         self.audit_log = AuditLog(self.archive, anchor=self.anchor)
         self.audit_log.start_anchor(time_ns=clock())
         self.tokens = TokenAuthenticator(self.archive, self.policy)
-        self.enrolments = Enrolments(self.archive, self.policy, self.tokens)
+        #: the two-person rule: who controls which account (shared by enrolment, commander)
+        self.two_person = TwoPersonRule()
+        self.enrolments = Enrolments(self.archive, self.policy, self.tokens, self.two_person)
         self.processor = Processor(mdb=self.mdb, archive=self.archive, derived=derived)
         rebuilt = self.processor.rebuild_parameters()  # samples lost in a crash, if any
         if rebuilt:
@@ -188,7 +191,7 @@ class OpsService:
                                    clock=clock)  # fmt: skip
         self.commander = Commander(mdb=self.mdb, policy=self.policy, archive=self.archive,
                                    transmit=self._transmit, latest=self.processor.latest_value,
-                                   clock=clock)  # fmt: skip
+                                   clock=clock, two_person=self.two_person)  # fmt: skip
         self.processor.on_report = self.commander.on_report
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="ilrs-ops-tick", daemon=True)

@@ -191,11 +191,13 @@ class LogTables:
                       "VALUES (?, ?, ?, ?, ?)", (name, partner, ",".join(roles), time_ns, by))
             self._commit()
 
-    def added_users(self) -> list[tuple[str, str, list[str]]]:
-        """Users created at run time: (name, partner, roles), oldest first."""
+    def added_users(self) -> list[tuple[str, str, list[str], str]]:
+        """Users created at run time: (name, partner, roles, the admin who created it),
+        oldest first."""
         with self._lock:
-            rows = self._run("SELECT user_name, partner, roles FROM users ORDER BY id").fetchall()
-        return [(r[0], r[1], r[2].split(",")) for r in rows]
+            rows = self._run("SELECT user_name, partner, roles, by_user FROM users "
+                             "ORDER BY id").fetchall()  # fmt: skip
+        return [(r[0], r[1], r[2].split(","), r[3]) for r in rows]
 
     def put_enrolment(self, enrolment_id: str, user: str, secret_hash: str, created_ns: int,
                       by: str, expires_ns: int) -> None:  # fmt: skip

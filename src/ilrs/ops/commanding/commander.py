@@ -38,6 +38,7 @@ from ilrs.errors import CommandRejectedError, InputError, PermissionDeniedError
 from ilrs.ops.archive import Archive, CommandRecord, CommandStage
 from ilrs.ops.commanding.entry import CommandEntry, CommandState
 from ilrs.ops.security.policy import AccessPolicy, Action
+from ilrs.ops.security.two_person import TwoPersonRule
 from ilrs.ops.tmtc.codec import encode_arguments
 from ilrs.ops.tmtc.mdb import MissionDatabase
 from ilrs.ops.tmtc.packets import RequestId, Service, TcPacket, TmPacket, VerificationStage
@@ -73,8 +74,11 @@ class Commander:
         source_id: int = 1,
         schedule_apid: int | None = None,
         schedule_timeout_s: float = 10.0,
+        two_person: TwoPersonRule | None = None,
     ):
         self.mdb, self.policy, self.archive = mdb, policy, archive
+        #: who controls which account (run-time users and their creators)
+        self.two_person = two_person if two_person is not None else TwoPersonRule()
         self.transmit, self.latest, self.clock = transmit, latest, clock
         #: What stamps the history (stages, creation): mission time when the service has
         #: it (the spacecraft's UTC), else ``clock``; time-outs always run on ``clock``.
@@ -167,13 +171,15 @@ class Commander:
 
     def approve(self, command_id: str, *, user: str) -> CommandEntry:
         """Second approval of a critical / severe command by a different, entitled user
-        (permission is checked before the state, which is not told to the unentitled)."""
+        that no one controls together with the issuer (:mod:`ilrs.ops.security.two_person`;
+        permission is checked before the state, which is not told to the unentitled)."""
         with self._lock:
             entry = self.get(command_id)
             if user == entry.user:
                 raise PermissionDeniedError(user, "approve", "their own command (two-person rule)")
             if not self.policy.can(user, Action.APPROVE, apid=entry.definition.apid):
                 raise PermissionDeniedError(user, "approve", entry.name)
+            self.two_person.check_approval(approver=user, issuer=entry.user)
             if entry.state is not CommandState.AWAITING_APPROVAL:
                 why = f"not awaiting approval ({entry.state.value})"
                 raise CommandRejectedError(entry.name, "approval", why)

@@ -23,6 +23,7 @@ from ilrs.ops.security.tokens import (
     parse_token,
     verify_token,
 )
+from ilrs.ops.security.two_person import TwoPersonRule
 
 __all__ = [
     "ENROLMENT_PREFIX",
@@ -41,6 +42,7 @@ __all__ = [
     "Role",
     "Session",
     "TokenAuthenticator",
+    "TwoPersonRule",
     "User",
     "Verification",
     "hash_token",

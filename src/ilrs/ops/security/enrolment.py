@@ -4,10 +4,11 @@ secret.
 An admin creates a user (``create_user``) and receives an enrolment secret
 ``ilrse_<id>_<secret>`` to hand over out of band; the user redeems it once, before it
 expires (24 h), for its own API token (``enrol``). Only the scrypt hash of the secret is
-stored. The admin who created the enrolment never holds the user's token — and if it
-redeemed the secret itself, the token remembers who enrolled it: a command cannot be
-approved with a token enrolled by the command's own issuer, so one person still cannot
-play both parts of the two-person rule.
+stored. The admin who created the enrolment never holds the user's token — but it could
+redeem the secret itself, so the admin counts as a controller of the user
+(:class:`~ilrs.ops.security.two_person.TwoPersonRule`): neither approves the other's
+commands, nor do two users the same admin created; the token also remembers who enrolled
+it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ilrs.errors import InputError
 from ilrs.ops.archive import Archive
 from ilrs.ops.security.policy import AccessPolicy, User
 from ilrs.ops.security.tokens import NewToken, TokenAuthenticator, hash_token, verify_token
+from ilrs.ops.security.two_person import TwoPersonRule
 
 __all__ = ["ENROLMENT_PREFIX", "Enrolled", "Enrolments"]
 
@@ -49,11 +51,15 @@ class Enrolments:
     """Run-time users (kept in the archive, added to the policy at start) and their
     enrolment secrets."""
 
-    def __init__(self, archive: Archive, policy: AccessPolicy, tokens: TokenAuthenticator):
+    def __init__(self, archive: Archive, policy: AccessPolicy, tokens: TokenAuthenticator,
+                 two_person: TwoPersonRule | None = None):  # fmt: skip
         self.archive, self.policy, self.tokens = archive, policy, tokens
+        #: who created which run-time user (filled from the archive, then as users are added)
+        self.two_person = two_person if two_person is not None else TwoPersonRule()
         self._dummy = hash_token(secrets.token_urlsafe(32))
-        for name, partner, roles in archive.added_users():
+        for name, partner, roles, by in archive.added_users():
             policy.add_user(User(name=name, partner=partner, roles=tuple(roles)))
+            self.two_person.note_created(name, by=by)
 
     def create_user(self, *, name: str, partner: str, roles: list[str], by: str,
                     now_ns: int) -> tuple[str, int]:  # fmt: skip
@@ -69,6 +75,7 @@ class Enrolments:
         if partner not in {p.id for p in self.policy.config.partners}:
             raise InputError("partner", partner, "a partner of the configuration")
         self.archive.append_user(name, partner, list(user.roles), time_ns=now_ns, by=by)
+        self.two_person.note_created(name, by=by)
         self.policy.add_user(user)
         enrolment_id = secrets.token_hex(8)
         secret = f"{ENROLMENT_PREFIX}_{enrolment_id}_{secrets.token_urlsafe(32)}"
