@@ -444,7 +444,7 @@ def _approve(client, headers, cmd):
 
 
 def test_an_admins_puppet_cannot_approve_the_admins_command_nor_the_reverse(env):
-    client, service, h = env
+    client, _, h = env
     puppet = _puppet(client, h, "puppet1")
     cmd = _shed(client, h["root"])
     refused = _approve(client, puppet, cmd)

@@ -30,7 +30,7 @@ def verify(
     checkpoint (no record removed, rewritten or added). The anchor beside a SQLite archive
     is used when none is given; without one, only the chain is checked and the output says
     so. Exit 1 on any problem."""
-    from ilrs.errors import InputError, IlrsError
+    from ilrs.errors import IlrsError, InputError
     from ilrs.ops.api.serve import audit_anchor_path
     from ilrs.ops.security.anchor import AuditAnchor, load_or_create_key
     from ilrs.ops.security.audit import verify_url
