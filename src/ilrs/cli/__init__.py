@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import sys
 from collections.abc import Iterator
 
@@ -59,7 +60,26 @@ def load_command(name: str):
         holder.command(name)(obj)
         command = typer.main.get_command(holder)
     command.name = name
+    plain_metavars(command)
     return command
+
+
+def plain_metavars(command) -> None:
+    """Help shows a flag without a type (not ``--geometric <bool>``) and a repeatable
+    option by its element (``--vary <str>``, not ``<list[str]>``); sub-commands too."""
+    import click
+
+    ctx = click.Context(command)
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is None or param.metavar is not None or not hasattr(param, "display_type_rich"):
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif getattr(param, "multiple", False):
+            shown = param.display_type_rich(ctx) or ""
+            param.metavar = re.sub(r"^<list\[(.*)\]>$", lambda m: f"<{m[1].lower()}>", shown)
+    for sub in getattr(command, "commands", {}).values():
+        plain_metavars(sub)
 
 
 class _LazyGroup(TyperGroup):
@@ -147,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = sys.argv[1:] if argv is None else list(argv)
     command = typer.main.get_command(app)
+    plain_metavars(command)
     try:
         with _no_wrap_when_piped():
             status = command.main(args=args, prog_name="ilrs", standalone_mode=False)

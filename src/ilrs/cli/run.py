@@ -7,44 +7,39 @@ from pathlib import Path
 
 import typer
 
+from ilrs.cli import _options as opt
 from ilrs.cli._console import compile_notice
 from ilrs.cli._console import console as _console
-from ilrs.errors import InputError
 
 
 def run(
-    scenario: Path | None = typer.Argument(
-        None, help="Scenario YAML (default: the built-in reference scenario)."),
-    dem: list[Path] = typer.Option(
-        [], "--dem", help="Elevation model for the horizons (repeatable, finest first)."),
-    until: str | None = typer.Option(None, "--until", help="Last day simulated (ISO date)."),
+    scenario: Path | None = opt.SCENARIO,
+    dem: list[Path] = opt.dem_option("Elevation model for the horizons (repeatable, finest "
+                                     "first)."),
+    until: str | None = typer.Option(None, "--until", callback=opt.station_date,
+                                     metavar="<YYYY-MM-DD>",
+                                     help="Last day simulated (ISO date)."),
     start: str | None = typer.Option(
-        None, "--start", help="First day simulated (ISO date; default: first landing)."),
-    step: float | None = typer.Option(None, "--step", help="Time step, s (default 60)."),
+        None, "--start", callback=opt.station_date, metavar="<YYYY-MM-DD>",
+        help="First day simulated (ISO date; default: first landing)."),
+    step: float | None = typer.Option(None, "--step", callback=opt.number(0, 3600, low_open=True,
+                                      unit="s"), help="Time step, s (default 60)."),
     out: Path | None = typer.Option(
-        None, "--out", help="Output folder (default out/<scenario name>)."),
+        None, "--out", callback=opt.out_folder,
+        help="Output folder (default out/<scenario name>)."),
 ) -> None:
     """Simulate the station over its campaign and write report, figures, Parquet and KPIs."""
-    if step is not None and not 0 < step <= 3600:
-        raise InputError("--step", step, "seconds in (0, 3600]")
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ilrs.cli._scenario import scenario_with_period
     from ilrs.report import write_twin_report
-    from ilrs.station import Twin, load_scenario
+    from ilrs.station import Twin
 
     console = _console()
-    sc = load_scenario(scenario)
-    period = {}
-    if until is not None:
-        period["stop"] = until
-    if start is not None:
-        period["start"] = start
-    if step is not None:
-        period["step_s"] = step
-    if period:
-        data = {**sc.period.model_dump(), **period}
-        sc = sc.model_copy(update={"period": type(sc.period).model_validate(data)})
-    out = out or Path("out") / sc.name
+    sc = scenario_with_period(scenario, start=start, until=until, step_s=step)
+    if out is None:
+        out = Path("out") / sc.name
+        opt.check_out_folder("--out", out)
     compile_notice(console, "ilrs.station._kernels:run_block",
                    "ilrs.sky._kernels:sun_earth_topocentric")
     twin = Twin.from_scenario(sc, dems=tuple(str(d) for d in dem))
