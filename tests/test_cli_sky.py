@@ -41,6 +41,28 @@ def test_times_file_geometric_and_relay(capsys, tmp_path):
     assert len(capsys.readouterr().out.splitlines()) == 62
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_the_relay_has_no_angular_radius_column(capsys, fmt):
+    """Queqiao-2 is a point at these distances: its angular radius (0 by construction) is
+    left out in every format; the Sun keeps its column."""
+    span = ["--start", "2030-01-01", "--stop", "2030-01-01T00:02:00", "--format", fmt]
+    assert main(["sky", *RIDGE, *span, "--body", "relay"]) == 0
+    relay = capsys.readouterr().out
+    assert main(["sky", *RIDGE, *span, "--body", "sun"]) == 0
+    sun = capsys.readouterr().out
+    assert "angular_radius_deg" not in relay and "angular_radius_deg" in sun
+    assert "distance_km" in relay
+    if fmt == "csv":
+        header, *rows = relay.splitlines()
+        assert header == "utc,azimuth_deg,elevation_deg,distance_km" and len(rows) == 3
+        assert all(len(r.split(",")) == 4 for r in rows)
+        # Queqiao-2: 200 km × 16,000 km above the Moon, so within ~18,000 km of the site
+        assert all(100 < float(r.split(",")[3]) < 18_000 for r in rows)
+    elif fmt == "json":
+        assert all(set(r) == {"utc", "azimuth_deg", "elevation_deg", "distance_km"}
+                   for r in json.loads(relay))
+
+
 def test_table_output(capsys):
     assert main(["sky", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-01T00:02:00"]) == 0
     assert "azimuth_deg" in capsys.readouterr().out
@@ -50,8 +72,8 @@ def test_table_output(capsys):
     "args, message",
     [
         (["--start", "2060-01-01", "--stop", "2060-01-02"], "outside the ephemeris"),
-        (["--start", "2030-01-32", "--stop", "2030-02-02"], "UTC time"),
-        (["--lat", "-95", "--start", "2030-01-01", "--stop", "2030-01-02"], "latitude"),
+        (["--start", "2030-01-32", "--stop", "2030-02-02"], "--start: got '2030-01-32'"),
+        (["--lat", "-95", "--start", "2030-01-01", "--stop", "2030-01-02"], "--lat: got -95"),
         (["--start", "2030-01-01"], "--stop"),
     ],
 )
@@ -75,6 +97,14 @@ def test_a_bad_argument_is_one_line_and_status_1(capsys, args, words):
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ilrs sky: ")
     assert all(w in lines[0] for w in words), lines[0]
+
+
+def test_the_old_height_option_says_what_it_was_renamed_to(capsys):
+    code = main(["sky", *RIDGE, "--start", "2030-01-01", "--stop", "2030-01-02",
+                 "--height", "1954.7"])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1 and len(err) == 1
+    assert err[0].startswith("error: --height: got 1954.7") and "--ground-height" in err[0]
 
 
 def test_events_json(capsys):

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from ilrs.cli import _options as opt
 from ilrs.cli._console import compile_notice, console, progress_bar
+from ilrs.cli._options import CsvFormat as Format
 from ilrs.errors import InputError
 
 if TYPE_CHECKING:  # the sky engine (numpy, numba) is imported inside the commands
@@ -22,6 +24,8 @@ app = typer.Typer(
 )
 
 COLUMNS = ("utc", "azimuth_deg", "elevation_deg", "distance_km", "angular_radius_deg")
+#: A spacecraft is a point at these distances: no angular radius column for the relay.
+POINT_COLUMNS = COLUMNS[:-1]
 #: The compiled kernels every sky command runs (a notice while they compile the first time).
 SKY_KERNELS = ("ilrs.sky._kernels:chebyshev_add", "ilrs.sky._kernels:body_rotation")
 #: Instants computed and written at a time (bounded memory, a progress bar for long spans).
@@ -41,17 +45,23 @@ class EventBody(StrEnum):
     eclipse = "eclipse"
 
 
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+class Limb(StrEnum):
+    center = "center"
+    upper = "upper"
 
 
-LAT = typer.Option(None, "--lat", help="Site latitude, degrees (planetocentric, ME frame).")
-LON = typer.Option(None, "--lon", help="Site east longitude, degrees.")
-HEIGHT = typer.Option(0.0, "--height", help="Ground height above the 1737.4 km sphere, m.")
-START = typer.Option(None, "--start", help="First instant, UTC ISO-8601.")
-STOP = typer.Option(None, "--stop", help="Last instant, UTC ISO-8601 (inclusive).")
+LAT = typer.Option(None, "--lat", callback=opt.number(-90, 90, unit="degrees"),
+                   help="Site latitude, degrees (planetocentric, ME frame).")
+LON = typer.Option(None, "--lon", callback=opt.number(), help="Site east longitude, degrees.")
+GROUND_HEIGHT = typer.Option(0.0, "--ground-height", callback=opt.number(unit="m"),
+                             help="Ground height above the 1737.4 km sphere, m.")
+OLD_HEIGHT = opt.renamed("--height", "--ground-height", "the ground's height above the "
+                         "1737.4 km sphere")
+START = typer.Option(None, "--start", callback=opt.utc_instant, metavar="<UTC>",
+                     help="First instant, UTC ISO-8601.")
+STOP = typer.Option(None, "--stop", callback=opt.utc_instant, metavar="<UTC>",
+                    help="Last instant, UTC ISO-8601 (inclusive).")
+FORMAT = opt.format_option(Format)
 
 
 def _site(lat: float | None, lon: float | None, height_m: float) -> Site:
@@ -96,26 +106,31 @@ def positions(
     ctx: typer.Context,
     lat: float | None = LAT,
     lon: float | None = LON,
-    height: float = HEIGHT,
+    ground_height: float = GROUND_HEIGHT,
     start: str | None = START,
     stop: str | None = STOP,
-    step: float = typer.Option(60.0, "--step", help="Step between instants, s."),
-    times: Path | None = typer.Option(None, "--times", help="File of UTC instants, one a line."),
+    step: float = typer.Option(60.0, "--step", callback=opt.number(0, low_open=True, unit="s"),
+                               help="Step between instants, s."),
+    times: Path | None = typer.Option(None, "--times", callback=opt.existing_file("file of "
+                                      "instants"), help="File of UTC instants, one a line."),
     body: Body = typer.Option(Body.sun, "--body", help="sun, earth or relay (Queqiao-2)."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    fmt: Format = FORMAT,
     geometric: bool = typer.Option(False, "--geometric", help="No light time or aberration."),
+    _old_height: float | None = OLD_HEIGHT,
 ) -> None:
-    """Azimuth (from north through east), elevation, distance and angular radius per instant."""
+    """Azimuth (from north through east), elevation, distance and angular radius per instant
+    (the relay, a point at these distances, has no angular radius column)."""
     if ctx.invoked_subcommand is not None:
         return
     from ilrs.sky import Sky
 
-    site = _site(lat, lon, height)
+    site = _site(lat, lon, ground_height)
     epochs = _epochs(start, stop, step, times)
     sky = Sky()
     sky.kernels.check_coverage(epochs.tdb_s, margin_s=1000.0)  # before any line is written
     target = _target(body.value)
     compile_notice(console(stderr=True), *SKY_KERNELS)
+    names = POINT_COLUMNS if body is Body.relay else COLUMNS
     rows: list[tuple] = []
     with _progress(len(epochs), f"{body.value} positions") as advance:
         for i in range(0, len(epochs), CHUNK):
@@ -124,21 +139,22 @@ def positions(
             columns = (  # Python floats: repr gives the shortest string that round-trips
                 part.utc_iso(3), top.azimuth_deg.tolist(), top.elevation_deg.tolist(),
                 top.distance_km.tolist(), top.angular_radius_deg.tolist(),
-            )
+            )[:len(names)]
             if fmt is Format.csv:
                 if i == 0:
-                    sys.stdout.write(",".join(COLUMNS) + "\n")
-                sys.stdout.write("".join(f"{utc},{az!r},{el!r},{dist!r},{rad!r}\n" for
-                                         utc, az, el, dist, rad in zip(*columns, strict=True)))
+                    sys.stdout.write(",".join(names) + "\n")
+                sys.stdout.write("".join(
+                    ",".join([utc, *(repr(x) for x in rest)]) + "\n"
+                    for utc, *rest in zip(*columns, strict=True)))
             else:
                 rows.extend(zip(*columns, strict=True))
             advance(len(part))
     if fmt is Format.json:
-        typer.echo(json.dumps([dict(zip(COLUMNS, row, strict=True)) for row in rows], indent=1))
+        typer.echo(json.dumps([dict(zip(names, row, strict=True)) for row in rows], indent=1))
     elif fmt is Format.table:
         from rich.table import Table
 
-        table = Table(*COLUMNS, title=f"{body.value} from {lat}°, {lon}°")
+        table = Table(*names, title=f"{body.value} from {lat}°, {lon}°")
         for utc, *rest in rows:
             table.add_row(utc, *(f"{x:.6f}" for x in rest))
         console().print(table)
@@ -148,15 +164,17 @@ def positions(
 def events(
     lat: float | None = LAT,
     lon: float | None = LON,
-    height: float = HEIGHT,
+    ground_height: float = GROUND_HEIGHT,
     start: str | None = START,
     stop: str | None = STOP,
     body: EventBody = typer.Option(EventBody.sun, "--body", help="sun, earth, relay or eclipse."),
-    limb: str = typer.Option(
-        "center", "--limb", help="Rise/set of the disk 'center' or its 'upper' limb."
+    limb: Limb = typer.Option(
+        Limb.center, "--limb", help="Rise/set of the disk 'center' or its 'upper' limb."
     ),
-    mask: float = typer.Option(0.0, "--mask", help="Elevation mask, degrees."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    mask: float = typer.Option(0.0, "--mask", callback=opt.number(-90, 90, unit="degrees"),
+                               help="Elevation mask, degrees."),
+    fmt: Format = FORMAT,
+    _old_height: float | None = OLD_HEIGHT,
 ) -> None:
     """Rise/set, relay AOS/LOS or eclipse contacts, to better than a second."""
     import numpy as np
@@ -164,7 +182,7 @@ def events(
     from ilrs.sky import Epochs, Sky
     from ilrs.sky.almanac import eclipse_contacts, rise_set
 
-    site = _site(lat, lon, height)
+    site = _site(lat, lon, ground_height)
     first = Epochs.from_utc(_require(start, "--start"))
     last = Epochs.from_utc(_require(stop, "--stop"))
     if last.tdb_s[0] < first.tdb_s[0]:
@@ -175,7 +193,8 @@ def events(
     if body is EventBody.eclipse:
         found = eclipse_contacts(sky, site, first, last)
     else:
-        found = rise_set(sky, _target(body.value), site, first, last, limb=limb, mask_deg=mask)
+        found = rise_set(sky, _target(body.value), site, first, last, limb=limb.value,
+                         mask_deg=mask)
     rows = [(e.utc, e.body, e.kind) for e in found]
     if fmt is Format.csv:
         typer.echo("utc,body,event")
