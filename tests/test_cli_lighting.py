@@ -26,7 +26,7 @@ def bumpy_dem(tmp_path_factory):
 
 def test_site_without_dem_says_ideal_sphere(capsys):
     assert main(["lighting", "site", "--lat", "-89.5", "--lon", "0", "--start", "2030-01-01",
-                 "--stop", "2030-03-01", "--height", "2"]) == 0
+                 "--stop", "2030-03-01", "--height-above-ground", "2"]) == 0
     out = capsys.readouterr().out
     assert "ideal sphere" in out and "Sun: any part visible" in out
 
@@ -59,7 +59,8 @@ def test_map_bad_output_name(capsys, bumpy_dem):
     assert main(["lighting", "map", "--dem", str(bumpy_dem), "--center-lat", "-89.95",
                  "--center-lon", "90", "--start", "2030-01-01", "--stop", "2030-01-02",
                  "--out", "map.png"]) == 1
-    assert ".tif or .nc" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--out: got 'map.png', expected a file named *.tif, *.tiff, *.nc" in err
 
 
 def test_map_products_write_tif_nc_png_and_psr_table(capsys, lunar_dems, tmp_path):

@@ -35,4 +35,4 @@ def test_plan_bad_input_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "station has landed" in err[0]
     assert main(["plan", "shift", str(tmp_path / "none.json"), "--by", "1"]) == 1
-    assert "readable file" in capsys.readouterr().err
+    assert "PLAN: got" in capsys.readouterr().err

@@ -222,6 +222,9 @@ def load(path: str | Path, *, builtin_name: str, builtin_path: Path) -> MarkedDi
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioFileError(file, "", None, "a readable file", exc.strerror) from None
+    except UnicodeDecodeError:
+        raise ScenarioFileError(file, "", None, "a YAML text file (UTF-8)",
+                                "binary content") from None
     data = parse(text, file)
     if not isinstance(data, dict):
         raise ScenarioFileError(file, "", 1, "a YAML mapping at the top", type(data).__name__)

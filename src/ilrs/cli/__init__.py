@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "Simulate the station over its campaign and write report, figures, Parquet and KPIs."),
     "study": ("ilrs.cli.study:app", "What-if questions over many full twin runs: sweeps, "
               "sizing, Monte Carlo and site ranking."),
-    "plan": ("ilrs.cli.plan:plan",
+    "plan": ("ilrs.cli.plan:app",
              "Plan the station's activities (CP-SAT) and replay them in the twin."),
     "ops": ("ilrs.cli.ops:app", "Command-center tools."),
     "serve": ("ilrs.cli.serve:serve",
@@ -159,6 +159,18 @@ def error_line(message: str) -> None:
     sys.stderr.flush()
 
 
+def _given(exc: Exception) -> str:
+    """`` (got 'fast')`` when typer's message about a value does not quote the value (its
+    conversion errors come from pydantic, which keeps the input)."""
+    errors = getattr(exc.__cause__, "errors", None)
+    if not callable(errors):
+        return ""
+    found = [e["input"] for e in errors() if isinstance(e, dict) and "input" in e]
+    if not found or repr(found[0]) in exc.format_message():
+        return ""
+    return f" (got {found[0]!r})"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status.
 
@@ -182,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         context = getattr(exc, "ctx", None)
         where = f"{context.command_path}: " if context is not None else ""
-        error_line(where + exc.format_message().replace("Value error, ", ""))
+        error_line(where + exc.format_message().replace("Value error, ", "") + _given(exc))
         return 1
     except KeyboardInterrupt:
         return 130

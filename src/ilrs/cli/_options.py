@@ -44,11 +44,14 @@ class CsvFormat(StrEnum):
 
 
 def name_of(param) -> str:
-    """The option as the user types it (``--until``), or an argument's name (``SCENARIO``)."""
+    """The option as the user types it (``--until``), or an argument's name (``SCENARIO``);
+    a string is taken as the name itself."""
+    if isinstance(param, str):
+        return param
     longs = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
     if longs:
         return longs[0]
-    return (param.name or "argument").upper()
+    return (param.metavar or param.name or "argument").strip("[]").upper()
 
 
 # ----------------------------------------------------------------------------- times
@@ -256,4 +259,14 @@ def scenario_file(ctx, param, value: Path | None) -> Path | None:
 
 #: The positional scenario of the twin's commands.
 SCENARIO = typer.Argument(None, help="Scenario YAML (default: the built-in reference).",
-                          callback=scenario_file, metavar="[SCENARIO]")
+                          callback=scenario_file, metavar="SCENARIO")
+
+
+#: The height of a mast, an antenna or an eye above the ground under it (the same name in
+#: ``horizon`` and ``lighting``; ``sky`` takes the ground's own height, ``--ground-height``).
+HEIGHT_ABOVE_GROUND = typer.Option(
+    2.0, "--height-above-ground", callback=number(0, unit="m"),
+    help="Height of the eye (mast, antenna) above the DEM ground, m.")
+#: How far the horizon rays go.
+MAX_RANGE_KM = typer.Option(300.0, "--max-range-km", callback=number(0, low_open=True,
+                            unit="km"), help="How far the horizon rays go, km.")

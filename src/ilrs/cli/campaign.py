@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from ilrs.cli import _options as opt
 from ilrs.cli._console import console as _console
+from ilrs.cli._options import Format
 from ilrs.errors import CampaignValidationError
 
 if TYPE_CHECKING:  # the campaign layer (pydantic, scipy, matplotlib) loads inside commands
@@ -21,22 +22,51 @@ app = typer.Typer(
 )
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-FILE = typer.Option(
-    None, "--file", "-f", help="Roadmap or scenario YAML (default: the built-in roadmap)."
-)
-FORMAT = typer.Option(Format.table, "--format", help="table or json.")
+_FILE_HELP = ("Roadmap or campaign scenario YAML, or a station scenario (its campaign); "
+              "default: the built-in roadmap.")
+FILE = typer.Option(None, "--file", "-f", callback=opt.existing_file("YAML file"),
+                    help=_FILE_HELP)
+FORMAT = opt.format_option()
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+#: Keys only a station scenario (``ilrs run``) has at its top level, never a roadmap.
+STATION_KEYS = frozenset({"period", "site", "solar_arrays", "rtgs", "fission_units",
+                          "batteries", "rfcs", "thermal", "comms", "isru", "rovers",
+                          "payloads", "crew", "fdir", "faults", "output", "campaign"})
+
+
+def station_scenario(path: Path) -> bool:
+    """Whether ``path`` is a station scenario (``extends: reference`` or a key only a
+    station scenario has) rather than a roadmap or a campaign scenario."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False  # the roadmap loader reports what is wrong with the file
+    if not isinstance(data, dict):
+        return False
+    return data.get("extends") == "reference" or bool(STATION_KEYS & set(data))
 
 
 def _load(path: Path | None) -> Roadmap:
+    """The built-in roadmap, a roadmap or campaign scenario file, or the campaign of a
+    station scenario (its roadmap with its overrides; a note on stderr says so)."""
     from ilrs.campaign import Roadmap
 
-    return Roadmap.load_builtin() if path is None else Roadmap.load(path)
+    if path is None:
+        return Roadmap.load_builtin()
+    if not station_scenario(path):
+        return Roadmap.load(path)
+    from ilrs.station import load_scenario
+    from ilrs.station.twin import load_roadmap_for
+
+    scenario = load_scenario(path)
+    base = scenario.campaign.file or "the built-in roadmap"
+    with_overrides = " with its overrides" if scenario.campaign.overrides else ""
+    _console(stderr=True).print(
+        f"note: {path} is a station scenario (`ilrs run {path}` simulates it); this is its "
+        f"campaign: {base}{with_overrides}", markup=False, highlight=False)
+    return load_roadmap_for(scenario)
 
 
 def _echo_json(data: object) -> None:
@@ -100,7 +130,8 @@ def show(
 
 @app.command("validate")
 def validate_cmd(
-    file: Path | None = typer.Argument(None, help="Roadmap or scenario YAML (default: built-in)."),
+    file: Path | None = typer.Argument(None, callback=opt.existing_file("YAML file"),
+                                       help=_FILE_HELP),
     fmt: Format = FORMAT,
 ) -> None:
     """Check the roadmap; exits 1 when there are error findings."""
@@ -130,7 +161,8 @@ def validate_cmd(
 @app.command()
 def gantt(
     file: Path | None = FILE,
-    out: Path = typer.Option(Path("gantt.png"), "--out", "-o", help="Output .png/.svg/.html."),
+    out: Path = typer.Option(Path("gantt.png"), "--out", "-o", callback=opt.out_file(
+                             ".png", ".svg", ".html"), help="Output .png/.svg/.html."),
 ) -> None:
     """Draw the missions on a timeline (phase colours, status, slip arrows)."""
     from ilrs.campaign.gantt import write_gantt
@@ -142,16 +174,18 @@ def gantt(
 @app.command()
 def risk(
     file: Path | None = FILE,
-    trials: int = typer.Option(100_000, "--trials", "-n", min=1, help="Monte Carlo trials."),
+    trials: int = typer.Option(100_000, "--trials", "-n", callback=opt.number(1, 1e9),
+                               help="Monte Carlo trials."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same result)."),
-    widen: float = typer.Option(1.0, "--widen", help="Multiply every fitted slip rate."),
-    scheduler: str = typer.Option(
-        "inline", "--scheduler",
-        help="'inline' (this process), 'local' (a local Dask cluster) or a scheduler address.",
-    ),
-    workers: int | None = typer.Option(None, "--workers", help="Workers of a local cluster."),
+    widen: float = typer.Option(1.0, "--widen", callback=opt.number(0, low_open=True),
+                                help="Multiply every fitted slip rate."),
+    scheduler: str = opt.scheduler_option("inline", "Default: inline (about a million "
+                                          "trials a second on one core)."),
+    workers: int | None = typer.Option(None, "--workers", callback=opt.number(1, 1024),
+                                       help="Workers of a local cluster."),
     png: Path | None = typer.Option(
-        None, "--png", "--hist", help="Also write a histogram of completion dates (PNG)."
+        None, "--png", "--hist", callback=opt.out_file(".png"),
+        help="Also write a histogram of completion dates (PNG)."
     ),
     fmt: Format = FORMAT,
 ) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from ilrs.cli import _options as opt
+from ilrs.cli._options import Format
 from ilrs.errors import InputError
 
 # numpy-heavy layers (lighting, terrain, report, xarray, numba) load inside the commands,
@@ -22,15 +23,26 @@ PRODUCT_HELP = ("Write this product (repeat, or 'all'): " + ", ".join(PRODUCT_NA
 
 app = typer.Typer(help="Illumination, Earth visibility and lighting maps.", no_args_is_help=True)
 
-DEM = typer.Option(None, "--dem", help="Elevation model; repeat it, finest first.")
-START = typer.Option(..., "--start", help="First instant, UTC ISO-8601.")
-STOP = typer.Option(..., "--stop", help="Last instant, UTC ISO-8601.")
-HEIGHT = typer.Option(2.0, "--height", help="Height above the ground, m.")
+START = typer.Option(..., "--start", callback=opt.utc_instant, metavar="<UTC>",
+                     help="First instant, UTC ISO-8601.")
+STOP = typer.Option(..., "--stop", callback=opt.utc_instant, metavar="<UTC>",
+                    help="Last instant, UTC ISO-8601.")
+STEP = typer.Option(3600.0, "--step", callback=opt.number(0, low_open=True, unit="s"),
+                    help="Step, s.")
+OLD_HEIGHT = opt.renamed("--height", "--height-above-ground", "the mast's height above the "
+                         "ground")
+ENSEMBLE = typer.Option(0, "--ensemble", callback=opt.number(0, 10_000),
+                        help="Also compute every figure on N DEM clones (stated error "
+                        "model) and report σ; needs --dem.")
+SEED = typer.Option(0, "--seed", help="Seed of the DEM clones.")
 
 
-class Format(StrEnum):
-    table = "table"
-    json = "json"
+def _check_period(start: str, stop: str) -> None:
+    """--stop not before --start (each already a valid instant)."""
+    from ilrs.sky import Epochs
+
+    if Epochs.from_utc(stop).tdb_s[0] < Epochs.from_utc(start).tdb_s[0]:
+        raise InputError("--stop", stop, f"an instant not before --start {start}")
 
 
 def _run_text(run) -> str:
@@ -42,20 +54,23 @@ def _run_text(run) -> str:
 
 @app.command("site")
 def site(
-    lat: float = typer.Option(..., "--lat", help="Latitude, degrees."),
-    lon: float = typer.Option(..., "--lon", help="East longitude, degrees."),
+    lat: float = typer.Option(..., "--lat", callback=opt.number(-90, 90, unit="degrees"),
+                              help="Latitude, degrees."),
+    lon: float = typer.Option(..., "--lon", callback=opt.number(), help="East longitude, "
+                              "degrees."),
     start: str = START,
     stop: str = STOP,
-    step: float = typer.Option(3600.0, "--step", help="Step, s."),
-    height: float = HEIGHT,
-    dem: list[Path] | None = DEM,
-    max_range_km: float = typer.Option(300.0, "--max-range-km", help="Horizon reach, km."),
-    fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
-    png: Path | None = typer.Option(None, "--png", help="Write horizon + timeline PNGs here "
+    step: float = STEP,
+    height: float = opt.HEIGHT_ABOVE_GROUND,
+    dem: list[Path] = opt.dem_option(),
+    max_range_km: float = opt.MAX_RANGE_KM,
+    fmt: Format = opt.format_option(),
+    png: Path | None = typer.Option(None, "--png", callback=opt.out_file(".png"),
+                                    help="Write horizon + timeline PNGs here "
                                     "(NAME.png → NAME.png and NAME-timeline.png)."),
-    ensemble: int = typer.Option(0, "--ensemble", help="Also compute every figure on N DEM "
-                                 "clones (stated error model) and report σ; needs --dem."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the DEM clones."),
+    ensemble: int = ENSEMBLE,
+    seed: int = SEED,
+    _old_height: float | None = OLD_HEIGHT,
 ) -> None:
     """Illumination statistics of one site (the ideal sphere without --dem)."""
     from ilrs.lighting import lighting_stats, site_lighting
@@ -67,8 +82,7 @@ def site(
     console = Console()
     if ensemble and not dem:
         raise InputError("--ensemble", ensemble, "--dem as well (clones are of a DEM)")
-    if ensemble < 0:
-        raise InputError("--ensemble", ensemble, "a number of clones >= 0")
+    _check_period(start, stop)
     if dem:
         dems = as_dems(dem)
         point = site_on_dem(dems, lat, lon, mast_m=height, name=f"{lat}°, {lon}°")
@@ -129,38 +143,48 @@ def site(
 
 @app.command("map")
 def map_(
-    dem: list[Path] = typer.Option(..., "--dem", help="Elevation model; repeat, finest first."),
-    center_lat: float | None = typer.Option(None, "--center-lat",
+    dem: list[Path] = opt.dem_option(required=True),
+    center_lat: float | None = typer.Option(None, "--center-lat", callback=opt.number(
+                                            -90, 90, unit="degrees"),
                                             help="Centre latitude, degrees."),
-    center_lon: float | None = typer.Option(None, "--center-lon",
+    center_lon: float | None = typer.Option(None, "--center-lon", callback=opt.number(),
                                             help="Centre longitude, degrees."),
-    size_km: float = typer.Option(20.0, "--size-km", help="Side of the square region, km."),
-    resolution_m: float = typer.Option(40.0, "--resolution-m", help="Point spacing, m."),
+    size_km: float = typer.Option(20.0, "--size-km", callback=opt.number(
+                                  0, low_open=True, unit="km"),
+                                  help="Side of the square region, km."),
+    resolution_m: float = typer.Option(40.0, "--resolution-m", callback=opt.number(
+                                       0, low_open=True, unit="m"), help="Point spacing, m."),
     start: str = START,
     stop: str = STOP,
-    step: float = typer.Option(3600.0, "--step", help="Step, s."),
-    height: float = HEIGHT,
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="'inline', 'local' (default: a local Dask cluster) or a "
-        "Dask scheduler address such as tcp://host:8786."),
+    step: float = STEP,
+    height: float = opt.HEIGHT_ABOVE_GROUND,
+    scheduler: str = opt.scheduler_option("local", "Default: local (tiles in parallel)."),
     out: Path = typer.Option(..., "--out", help="Map file: .tif (GeoTIFF) or .nc (NetCDF); "
                              "with --product, a folder."),
-    png: Path | None = typer.Option(None, "--png", help="PNG map of sun_any_pct."),
-    best: int = typer.Option(5, "--best", help="List the N best spots."),
-    max_range_km: float = typer.Option(300.0, "--max-range-km", help="Horizon reach, km."),
+    png: Path | None = typer.Option(None, "--png", callback=opt.out_file(".png"),
+                                    help="PNG map of sun_any_pct."),
+    best: int = typer.Option(5, "--best", callback=opt.number(0), help="List the N best "
+                             "spots."),
+    max_range_km: float = opt.MAX_RANGE_KM,
     product: list[str] | None = typer.Option(
         None, "--product", help=PRODUCT_HELP),
     whole: bool = typer.Option(False, "--whole", help="With --product: the whole grid of the "
                                "first DEM (at --resolution-m if coarser) instead of a square."),
-    ensemble: int = typer.Option(0, "--ensemble", help="With --product: also N DEM clones "
-                                 "and the per-pixel σ of every product."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the DEM clones."),
-    tile_px: int = typer.Option(64, "--tile-px", help="Points per tile side (with --product)."),
-    work_dir: Path | None = typer.Option(None, "--work-dir", help="Finished tiles are kept "
-                                         "here; a rerun resumes (default: OUT/work)."),
+    ensemble: int = typer.Option(0, "--ensemble", callback=opt.number(0, 10_000),
+                                 help="With --product: also N DEM clones and the per-pixel σ "
+                                 "of every product."),
+    seed: int = SEED,
+    tile_px: int = typer.Option(64, "--tile-px", callback=opt.number(2, 4096),
+                                help="Points per tile side (with --product)."),
+    work_dir: Path | None = typer.Option(None, "--work-dir", callback=opt.out_folder,
+                                         help="Finished tiles are kept here; a rerun resumes "
+                                         "(default: OUT/work)."),
+    _old_height: float | None = OLD_HEIGHT,
 ) -> None:
     """Illumination and Earth-visibility statistics for every point of a region."""
+    _check_period(start, stop)
     if product:
+        opt.check_out_folder("--out", out)
         _products(dem, center_lat, center_lon, size_km, resolution_m, start, stop, step,
                   height, scheduler, out, max_range_km, product, whole, ensemble, seed,
                   tile_px, work_dir)
@@ -170,8 +194,7 @@ def map_(
 
     if center_lat is None or center_lon is None:
         raise InputError("--center-lat/--center-lon", None, "a map centre")
-    if out.suffix.lower() not in (".tif", ".tiff", ".nc"):
-        raise InputError("--out", str(out), "a .tif or .nc file name")
+    opt.out_file(".tif", ".tiff", ".nc")(None, "--out", out)
     spec = MapSpec(center_lat, center_lon, size_km, resolution_m, height,
                    max_range_m=max_range_km * 1000.0)
     ds = lighting_map(dem, spec, start, stop, step, scheduler=scheduler)
@@ -200,8 +223,6 @@ def _products(dem, center_lat, center_lon, size_km, resolution_m, start, stop, s
         raise InputError("--product", unknown[0], f"one of {', '.join(PRODUCT_NAMES)} or all")
     if out.suffix:
         raise InputError("--out", str(out), "a folder (no extension) with --product")
-    if ensemble < 0:
-        raise InputError("--ensemble", ensemble, "a number of clones >= 0")
     from ilrs.lighting.ensemble import product_ensemble
     from ilrs.lighting.product_files import psr_area_table
     from ilrs.lighting.products import ProductGrid, bodies_for, polar_products

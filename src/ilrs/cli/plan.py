@@ -9,8 +9,9 @@ import json
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
 
-from ilrs.errors import InputError
+from ilrs.cli import _options as opt
 
 
 def _write(plan, twin, acts, out: Path, console, warm=None) -> dict:
@@ -32,36 +33,56 @@ def _write(plan, twin, acts, out: Path, console, warm=None) -> dict:
     return report
 
 
-def plan(
-    scenario: str | None = typer.Argument(
-        None, help="Scenario YAML (default: the reference), or 'shift' to re-plan a slip."),
-    plan_file: Path | None = typer.Argument(None, help="With 'shift': the plan.json."),
-    start: str = typer.Option("2037-03-08", "--start", help="Plan start (ISO UTC)."),
-    days: float = typer.Option(14.0, "--days", help="Horizon, days."),
-    warm_days: float = typer.Option(
-        30.0, "--warm-days", help="Days of rule-based operation before the plan (its state)."),
-    by: float | None = typer.Option(None, "--by", help="With 'shift': the slip, days."),
-    activities: Path | None = typer.Option(
-        None, "--activities", help="Activity YAML (default: the built-in set)."),
-    with_scenario: Path | None = typer.Option(
-        None, "--scenario", help="With 'shift': the scenario YAML."),
-    time_limit: float = typer.Option(60.0, "--time-limit", help="CP-SAT time limit, s."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder (default out/plan)."),
-) -> None:
-    """Plan the station's activities (CP-SAT) and replay them in the twin.
+class _PlanGroup(TyperGroup):
+    """``ilrs plan``: its sub-commands (``shift``), and ``make`` when the first word is an
+    option or a scenario file (``ilrs plan --start …``, ``ilrs plan FILE.yaml …``), so that
+    a mistyped sub-command is an unknown command, not a scenario."""
 
-    Writes plan.json, replay.json and gantt.png to --out; `ilrs plan shift plan.json --by
-    DAYS` moves a plan by a slip and re-plans it where the twin finds it broken.
-    """
-    if time_limit <= 0:
-        raise InputError("--time-limit", time_limit, "seconds > 0")
-    if scenario == "shift":
-        if plan_file is None or by is None:
-            raise InputError("ilrs plan shift", plan_file, "a plan.json and --by DAYS")
-        _shift(plan_file, by, with_scenario, activities, time_limit, out, warm_days)
-        return
-    if plan_file is not None:
-        raise InputError("argument", str(plan_file), "one scenario file (or 'shift')")
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and _makes(args[0])):
+            args = [DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+
+def _makes(word: str) -> bool:
+    if word in ("--help", "-h"):
+        return False
+    return (word.startswith("-") or word == "reference"
+            or Path(word).suffix.lower() in (".yaml", ".yml") or Path(word).is_file())
+
+
+#: The sub-command ``ilrs plan`` runs when none is named.
+DEFAULT = "make"
+app = typer.Typer(
+    cls=_PlanGroup, add_completion=False,
+    help="Plan the station's activities (CP-SAT) and replay them in the twin.\n\n"
+         "`ilrs plan [SCENARIO] [OPTIONS]` is `ilrs plan make`; `ilrs plan shift PLAN --by "
+         "DAYS` moves a plan by a slip and re-plans it where the twin finds it broken.")
+
+_START = typer.Option("2037-03-08", "--start", callback=opt.station_date,
+                      metavar="<YYYY-MM-DD>", help="Plan start (ISO UTC).")
+_WARM_DAYS = typer.Option(30.0, "--warm-days", callback=opt.number(0, 365, unit="days"),
+                          help="Days of rule-based operation before the plan (its state).")
+_ACTIVITIES = typer.Option(None, "--activities", callback=opt.existing_file("activity YAML"),
+                           help="Activity YAML (default: the built-in set).")
+_TIME_LIMIT = typer.Option(60.0, "--time-limit", callback=opt.number(0, 3600, low_open=True,
+                           unit="s"), help="CP-SAT time limit, s.")
+
+
+@app.command(DEFAULT)
+def make(
+    scenario: Path | None = opt.SCENARIO,
+    start: str = _START,
+    days: float = typer.Option(14.0, "--days", callback=opt.number(0, 60, low_open=True,
+                               unit="days"), help="Horizon, days."),
+    warm_days: float = _WARM_DAYS,
+    activities: Path | None = _ACTIVITIES,
+    time_limit: float = _TIME_LIMIT,
+    out: Path = typer.Option(Path("out/plan"), "--out", callback=opt.out_folder,
+                             help="Output folder."),
+) -> None:
+    """Plan the station's activities from --start (CP-SAT) and replay them in the twin:
+    plan.json, replay.json and gantt.png in --out."""
     from rich.console import Console
 
     from ilrs.plan import load_activities
@@ -74,19 +95,38 @@ def plan(
 
     acts = load_activities(activities)
     twin = Twin.from_scenario(load_scenario(scenario))
-    if not 0 <= warm_days <= 365:
-        raise InputError("--warm-days", warm_days, "days in [0, 365]")
     t0 = utc_to_tdb(start)
     warm = warm_state(twin, t0, warm_days)
     horizon = Horizon.from_twin(twin, t0, days, acts.slot_s, warm)
     problem = build_problem(acts, horizon)
     _, hint = plan_greedy(problem)
     result = plan_cpsat(problem, time_limit_s=time_limit, hint=hint)
-    _write(result, twin, acts, out or Path("out/plan"), Console(), warm)
+    _write(result, twin, acts, out, Console(), warm)
+
+
+@app.command("shift")
+def shift(
+    plan_file: Path = typer.Argument(..., callback=opt.existing_file("plan.json"),
+                                     metavar="PLAN", help="The plan.json to move."),
+    by: float = typer.Option(..., "--by", callback=opt.number(-3650, 3650, unit="days"),
+                             help="The slip, days (negative: earlier)."),
+    scenario: Path | None = typer.Option(None, "--scenario", callback=opt.scenario_file,
+                                         help="Scenario YAML (default: the reference)."),
+    activities: Path | None = _ACTIVITIES,
+    time_limit: float = _TIME_LIMIT,
+    warm_days: float = _WARM_DAYS,
+    out: Path | None = typer.Option(None, "--out", callback=opt.out_folder,
+                                    help="Output folder (default: shift+Nd beside PLAN)."),
+) -> None:
+    """Move a plan by a slip, check it in the twin and re-plan it where it breaks a
+    condition or a resource."""
+    target = out or plan_file.parent / f"shift{by:+g}d"
+    opt.check_out_folder("--out", target)
+    _shift(plan_file, by, scenario, activities, time_limit, target, warm_days)
 
 
 def _shift(plan_file: Path, by: float, scenario: Path | None, activities: Path | None,
-           time_limit: float, out: Path | None, warm_days: float) -> None:
+           time_limit: float, out: Path, warm_days: float) -> None:
     """The plan moved by ``by`` days, checked in the twin and re-planned if it breaks a
     condition or a resource there."""
     from rich.console import Console
@@ -107,4 +147,4 @@ def _shift(plan_file: Path, by: float, scenario: Path | None, activities: Path |
         console.print(f"the shifted plan breaks {len(report['violations'])} rule(s) in the "
                       "twin: re-planning its horizon")
         moved = repair(twin, acts, moved, moved.start_tdb_s, time_limit, warm)
-    _write(moved, twin, acts, out or plan_file.parent / f"shift{by:+g}d", console, warm)
+    _write(moved, twin, acts, out, console, warm)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import typer
 
+from ilrs.cli import _options as opt
 from ilrs.cli._console import compile_notice
 from ilrs.cli._console import console as _console
 from ilrs.errors import InputError
@@ -81,37 +82,31 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def serve(
-    scenario: Path | None = typer.Argument(None, help="Scenario YAML (default: reference)."),
-    speed: float = typer.Option(60.0, "--speed", help="Simulated seconds per wall second."),
+    scenario: Path | None = opt.SCENARIO,
+    speed: float = typer.Option(60.0, "--speed", callback=opt.number(0, 1e9, low_open=True),
+                                help="Simulated seconds per wall second."),
     db: str | None = typer.Option(
         None, "--db", help="Archive: a SQLite file or a postgresql:// URL "
         "(default: archive.db in the per-user data folder, printed at start)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on (0: any free port)."),
+    port: int = typer.Option(8000, "--port", callback=opt.number(0, 65535),
+                             help="Port to listen on (0: any free port)."),
     epoch: str = typer.Option("2036-01-01T00:00:00", "--epoch",
                               help="Where the twin starts (UTC); the campaign is run up to it."),
     web: Path | None = typer.Option(
         None, "--web", help="Dashboard folder (default: the one shipped with the package)."),
-    dem: list[Path] = typer.Option(
-        [], "--dem", help="DEM GeoTIFF for polar products on request (/api/lighting/"
-        "products), finest first; repeatable (default: the scenario's site.dems)."),
-    scheduler: str = typer.Option(
-        "inline", "--scheduler", help="Where product jobs run their tiles: inline (in the "
-        "server, default), local (a local Dask cluster) or a Dask scheduler's address."),
+    dem: list[Path] = opt.dem_option(
+        "DEM GeoTIFF for polar products on request (/api/lighting/products), finest first; "
+        "repeatable (default: the scenario's site.dems)."),
+    scheduler: str = opt.scheduler_option("inline", "Default: inline (product jobs' tiles "
+                                          "run in the server)."),
 ) -> None:
     """Run the station twin live with the command center (REST, WebSocket, dashboard)."""
     from ilrs.paths import default_archive_path, find_web_dir
 
-    if not speed > 0:
-        raise InputError("--speed", speed, "a positive number of simulated s per wall s")
-    if scenario is not None and not scenario.is_file():
-        raise InputError("scenario", str(scenario), "an existing scenario YAML file")
     _check_epoch(epoch)
     if web is not None and not (web / "index.html").is_file():
         raise InputError("--web", str(web), "a dashboard folder holding index.html")
-    missing = [str(d) for d in dem if not d.is_file()]
-    if missing:
-        raise InputError("--dem", missing[0], "an existing DEM GeoTIFF")
     web_dir = web or find_web_dir()
     db = db or str(default_archive_path())
     _check_archive(db)

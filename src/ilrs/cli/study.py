@@ -8,34 +8,30 @@ from pathlib import Path
 
 import typer
 
+from ilrs.cli import _options as opt
 from ilrs.cli._console import compile_notice
 from ilrs.cli._console import console as _console
+from ilrs.cli._options import Format
 from ilrs.errors import InputError
 
 app = typer.Typer(help="What-if questions over many full twin runs: sweeps, sizing, Monte "
                        "Carlo and site ranking.", no_args_is_help=True, add_completion=False)
 
-_SCENARIO = typer.Argument(None, help="Scenario YAML (default: the built-in reference).")
-_DEM = typer.Option([], "--dem", help="Elevation model for the horizons (repeatable, "
-                                      "finest first).")
-_UNTIL = typer.Option(None, "--until", help="Last day simulated (ISO date; default: the "
-                                            "scenario's).")
-_SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a "
-                                                    "local cluster; 'inline': this process).")
-_FORMAT = typer.Option("text", "--format", help="text or json.")
+_SCENARIO = opt.SCENARIO
+_DEM = opt.dem_option("Elevation model for the horizons (repeatable, finest first).")
+_UNTIL = typer.Option(None, "--until", callback=opt.station_date, metavar="<YYYY-MM-DD>",
+                      help="Last day simulated (ISO date; default: the scenario's).")
+_SCHEDULER = opt.scheduler_option("local", "Default: local (the runs in parallel).")
+_FORMAT = opt.format_option()
+_OUT = typer.Option(..., "--out", callback=opt.out_folder,
+                    help="Output folder (resumes what it holds).")
 _KERNELS = ("ilrs.station._kernels:run_block",)
 
 
 def _scenario(path: Path | None, until: str | None):
-    from ilrs.station import load_scenario
+    from ilrs.cli._scenario import scenario_with_period
 
-    sc = load_scenario(path)
-    if until is not None:
-        period = type(sc.period).model_validate({**sc.period.model_dump(), "stop": until})
-        data = sc._data
-        sc = sc.model_copy(update={"period": period})
-        sc._data = data
-    return sc
+    return scenario_with_period(path, until=until)
 
 
 def _site(text: str) -> tuple[float, float]:
@@ -48,11 +44,6 @@ def _site(text: str) -> tuple[float, float]:
     return lat, lon
 
 
-def _check_format(fmt: str) -> None:
-    if fmt not in ("text", "json"):
-        raise InputError("--format", fmt, "text or json")
-
-
 @app.command("sweep")
 def sweep(
     scenario: Path | None = _SCENARIO,
@@ -63,8 +54,8 @@ def sweep(
                                    "variant at each site."),
     dem: list[Path] = _DEM,
     until: str | None = _UNTIL,
-    scheduler: str | None = _SCHEDULER,
-    out: Path = typer.Option(..., "--out", help="Output folder (resumes what it holds)."),
+    scheduler: str = _SCHEDULER,
+    out: Path = _OUT,
 ) -> None:
     """Full factorial of twin runs: a Parquet table, a figure per KPI and an HTML summary."""
     from ilrs.study import parse_range
@@ -90,21 +81,22 @@ def size(
     scenario: Path | None = _SCENARIO,
     vary: str = typer.Option(..., "--vary", help="The field to size (dotted path)."),
     goal: str = typer.Option(..., "--goal", help="survival, min-soc=X or science-hours=N."),
-    tolerance: float = typer.Option(0.01, "--tolerance", help="Relative precision of the "
-                                    "answer."),
-    lower: float | None = typer.Option(None, "--lower", help="A value known not to meet the "
-                                       "goal (optional)."),
-    upper: float | None = typer.Option(None, "--upper", help="A value known to meet it "
-                                       "(optional)."),
+    tolerance: float = typer.Option(0.01, "--tolerance", callback=opt.number(
+                                    0, 1, low_open=True, high_open=True),
+                                    help="Relative precision of the answer."),
+    lower: float | None = typer.Option(None, "--lower", callback=opt.number(),
+                                       help="A value known not to meet the goal (optional)."),
+    upper: float | None = typer.Option(None, "--upper", callback=opt.number(),
+                                       help="A value known to meet it (optional)."),
     dem: list[Path] = _DEM,
     until: str | None = _UNTIL,
-    scheduler: str = typer.Option("inline", "--scheduler", help="Where each run goes: "
-                                  "'inline' (default: the search is sequential), 'local' "
-                                  "or a Dask scheduler address."),
-    fmt: str = _FORMAT,
+    scheduler: str = opt.scheduler_option("inline", "Default: inline (the search is "
+                                          "sequential: each run follows from the last)."),
+    fmt: Format = _FORMAT,
 ) -> None:
     """The smallest value of a field that meets a goal, confirmed by a full run."""
-    _check_format(fmt)
+    if lower is not None and upper is not None and not lower < upper:
+        raise InputError("--upper", upper, f"a value above --lower {lower:g}")
     from ilrs.study import Goal
     from ilrs.study import size as run_size
 
@@ -112,7 +104,7 @@ def size(
     sc = _scenario(scenario, until)
     out = _console()
     err = _console(stderr=True)
-    if fmt == "text":
+    if fmt is Format.table:
         compile_notice(out, *_KERNELS)
     with err.status(f"sizing {vary} for {parsed}: first run") as status:
         def shown(run: dict) -> None:
@@ -120,7 +112,7 @@ def size(
                           f"{'met' if run['met'] else 'not met'}; next run")
         result = run_size(sc, vary, parsed, dems=[str(d) for d in dem], tolerance=tolerance,
                           lower=lower, upper=upper, scheduler=scheduler, progress=shown)
-    if fmt == "json":
+    if fmt is Format.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         return
     if result.met:
@@ -139,23 +131,24 @@ def size(
 @app.command("montecarlo")
 def montecarlo(
     scenario: Path | None = _SCENARIO,
-    trials: int = typer.Option(..., "--trials", help="Number of trials (full twin runs)."),
+    trials: int = typer.Option(..., "--trials", callback=opt.number(1, 1_000_000),
+                               help="Number of trials (full twin runs)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
-    dispersions: Path | None = typer.Option(None, "--dispersions", help="Uncertain inputs "
+    dispersions: Path | None = typer.Option(None, "--dispersions", callback=opt.existing_file(
+                                            "dispersions YAML"), help="Uncertain inputs "
                                             "YAML (default: the built-in one)."),
     dem: list[Path] = _DEM,
     until: str | None = _UNTIL,
-    scheduler: str | None = _SCHEDULER,
-    out: Path = typer.Option(..., "--out", help="Output folder (resumes what it holds)."),
+    scheduler: str = _SCHEDULER,
+    out: Path = _OUT,
     series: bool = typer.Option(False, "--series", help="Also keep each trial's binned time "
                                 "series (OUT/series/trial-N.parquet, the scenario's "
                                 "output.aggregate_s bins); a remote cluster's workers must "
                                 "share OUT."),
-    fmt: str = _FORMAT,
+    fmt: Format = _FORMAT,
 ) -> None:
     """Trials with launch slips, failures and degradation drawn: P10/P50/P90, standard
     errors and a tornado of what matters most."""
-    _check_format(fmt)
     from ilrs.study.montecarlo import load_dispersions
     from ilrs.study.montecarlo import montecarlo as run_mc
 
@@ -176,7 +169,7 @@ def montecarlo(
     summary = mc.to_dict()
     (out / "montecarlo.json").write_text(json.dumps(summary, indent=2))
     html = montecarlo_report(mc, out)
-    if fmt == "json":
+    if fmt is Format.json:
         typer.echo(json.dumps(summary, indent=2))
         return
     console.print(f"{mc.n:,} trials (seed {seed}) → {html}", markup=False)
@@ -190,19 +183,20 @@ def montecarlo(
 def sites(
     scenario: Path | None = _SCENARIO,
     site: list[str] = typer.Option([], "--site", help="LAT,LON (repeatable)."),
-    map_file: Path | None = typer.Option(None, "--map", help="A lighting map (NetCDF from "
-                                         "ilrs lighting map): rank its best spots."),
-    best: int = typer.Option(5, "--best", help="How many best spots of --map."),
+    map_file: Path | None = typer.Option(None, "--map", callback=opt.existing_file(
+                                         "lighting map (.nc)"), help="A lighting map (NetCDF "
+                                         "from ilrs lighting map): rank its best spots."),
+    best: int = typer.Option(5, "--best", callback=opt.number(1, 1000),
+                             help="How many best spots of --map."),
     weights: str | None = typer.Option(None, "--weights", help="KPI=W,... (default: all 1)."),
     dem: list[Path] = _DEM,
     until: str | None = _UNTIL,
-    scheduler: str | None = _SCHEDULER,
-    out: Path = typer.Option(..., "--out", help="Output folder."),
-    fmt: str = _FORMAT,
+    scheduler: str = _SCHEDULER,
+    out: Path = _OUT,
+    fmt: Format = _FORMAT,
 ) -> None:
     """Rank candidate sites by a full twin run at each (TOPSIS over KPIs, illumination and
     Earth visibility)."""
-    _check_format(fmt)
     from ilrs.study.sites import parse_weights, rank_sites
 
     w = parse_weights(weights)
@@ -218,7 +212,7 @@ def sites(
 
     (out / "sites.json").write_text(json.dumps(ranking.to_dict(), indent=2))
     html = sites_report(ranking, out)
-    if fmt == "json":
+    if fmt is Format.json:
         typer.echo(json.dumps(ranking.to_dict(), indent=2))
         return
     for r in ranking.rows:
@@ -231,8 +225,6 @@ def sites(
 
 
 def _best_spots(path: Path, n: int) -> list[tuple[float, float]]:
-    if not path.is_file():
-        raise InputError("--map", str(path), "an existing lighting map (.nc)")
     import xarray as xr
 
     from ilrs.lighting.maps import best_spots

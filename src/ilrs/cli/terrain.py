@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from ilrs.errors import InputError
+from ilrs.cli import _options as opt
 
 app = typer.Typer(help="Lunar elevation models: synthetic terrain.", no_args_is_help=True)
 
@@ -16,18 +15,19 @@ app = typer.Typer(help="Lunar elevation models: synthetic terrain.", no_args_is_
 @app.command("synthetic")
 def synthetic(
     out: Path = typer.Option(
-        ..., "--out", help="GeoTIFF (.tif) or .npy (+ .json sidecar) to write."
+        ..., "--out", callback=opt.out_file(".tif", ".tiff", ".npy"),
+        help="GeoTIFF (.tif) or .npy (+ .json sidecar) to write."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same terrain)."),
-    size_px: int = typer.Option(1024, "--size-px", help="Grid side in pixels."),
-    pixel_m: float = typer.Option(60.0, "--pixel-m", help="Pixel size, metres."),
+    size_px: int = typer.Option(1024, "--size-px", callback=opt.number(16, 65536),
+                                help="Grid side in pixels."),
+    pixel_m: float = typer.Option(60.0, "--pixel-m", callback=opt.number(0, low_open=True,
+                                  unit="m"), help="Pixel size, metres."),
 ) -> None:
     """Write deterministic SYNTHETIC south-polar terrain (crater field, Shackleton-like
     crater, ridge) in the LOLA polar stereographic projection."""
     from ilrs.terrain.synthetic import write_synthetic
 
-    if size_px < 16 or not (pixel_m > 0 and math.isfinite(pixel_m)):
-        raise InputError("synthetic grid", (size_px, pixel_m), "size ≥ 16 px and a pixel > 0 m")
     path = write_synthetic(out, seed=seed, size_px=size_px, pixel_m=pixel_m)
     Console().print(
         f"wrote SYNTHETIC terrain (seed {seed}, {size_px}² px at {pixel_m:g} m) to {path}",
@@ -36,25 +36,25 @@ def synthetic(
 
 
 def horizon(
-    dem: list[Path] = typer.Option(..., "--dem", help="Elevation model; repeat it, finest first."),
-    lat: float = typer.Option(..., "--lat", help="Site latitude, degrees (south negative)."),
-    lon: float = typer.Option(..., "--lon", help="Site east longitude, degrees."),
-    height_above_ground: float = typer.Option(
-        2.0, "--height-above-ground", help="Eye above the DEM ground, metres."
-    ),
+    dem: list[Path] = opt.dem_option(required=True),
+    lat: float = typer.Option(..., "--lat", callback=opt.number(-90, 90, unit="degrees"),
+                              help="Site latitude, degrees (south negative)."),
+    lon: float = typer.Option(..., "--lon", callback=opt.number(),
+                              help="Site east longitude, degrees."),
+    height_above_ground: float = opt.HEIGHT_ABOVE_GROUND,
     out: Path | None = typer.Option(
-        None, "--out", help="Write the profile: .csv, .parquet or .png."
+        None, "--out", callback=opt.out_file(".csv", ".parquet", ".png"),
+        help="Write the profile: .csv, .parquet or .png."
     ),
-    n_azimuths: int = typer.Option(720, "--n-azimuths", help="Azimuth bins over 360°."),
-    max_range_km: float = typer.Option(300.0, "--max-range-km", help="How far rays go, km."),
+    n_azimuths: int = typer.Option(720, "--n-azimuths", callback=opt.number(1, 1_000_000),
+                                   help="Azimuth bins over 360°."),
+    max_range_km: float = opt.MAX_RANGE_KM,
 ) -> None:
     """Horizon profile of a point: elevation of the terrain horizon per azimuth bin."""
     import numpy as np
 
     from ilrs.terrain import as_dems, horizon_profile, site_on_dem
 
-    if out is not None and out.suffix.lower() not in (".csv", ".parquet", ".png"):
-        raise InputError("--out", str(out), "a .csv, .parquet or .png file")
     dems = as_dems(dem)
     site = site_on_dem(dems, lat, lon, mast_m=height_above_ground)
     profile = horizon_profile(dems, site, n_azimuths, max_range_km * 1000.0)
