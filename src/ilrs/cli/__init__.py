@@ -67,9 +67,7 @@ def load_command(name: str):
 def plain_metavars(command) -> None:
     """Help shows a flag without a type (not ``--geometric <bool>``) and a repeatable
     option by its element (``--vary <str>``, not ``<list[str]>``); sub-commands too."""
-    import click
-
-    ctx = click.Context(command)
+    ctx = typer.Context(command)
     for param in [*command.params, command.get_help_option(ctx)]:
         if param is None or param.metavar is not None or not hasattr(param, "display_type_rich"):
             continue

@@ -161,8 +161,9 @@ def validate_cmd(
 @app.command()
 def gantt(
     file: Path | None = FILE,
-    out: Path = typer.Option(Path("gantt.png"), "--out", "-o", callback=opt.out_file(
-                             ".png", ".svg", ".html"), help="Output .png/.svg/.html."),
+    out: Path = typer.Option(Path("out/campaign/gantt.png"), "--out", "-o",
+                             callback=opt.out_file(".png", ".svg", ".html"),
+                             help="Output .png/.svg/.html."),
 ) -> None:
     """Draw the missions on a timeline (phase colours, status, slip arrows)."""
     from ilrs.campaign.gantt import write_gantt
