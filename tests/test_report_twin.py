@@ -129,3 +129,99 @@ def test_report_in_headless_chromium(run, tmp_path):
             assert 1 <= int(page.inner_text("#event-count")) <= landings
         finally:
             browser.close()
+
+
+def test_the_findings_say_how_much_generation_is_curtailed():
+    """The issue's reference decade: 4,838 MWh generated, 3,773 MWh curtailed, 1,065 MWh
+    delivered (README's KPI table): 78 % curtailed, an oversized plant; a plant curtailing
+    a tenth of its output is not."""
+    from ilrs.report.findings import energy_finding
+
+    big = energy_finding({"generated": 4_838_000.0, "curtailed": 3_773_000.0,
+                          "delivered": 1_065_000.0})
+    assert big.title == "Plant oversized"
+    assert big.text.startswith("The power plant is oversized for its loads: 78 % of the "
+                               "4,838 MWh generated was curtailed (3,773 MWh")
+    assert "the loads took 22 % (1,065 MWh)" in big.text
+    matched = energy_finding({"generated": 1000.0, "curtailed": 100.0, "delivered": 850.0})
+    assert matched.title == "Energy" and "10 % of the 1.0 MWh generated" in matched.text
+    assert energy_finding({"generated": 0.0}) is None
+
+
+def test_the_report_states_the_runs_curtailment_among_the_first_findings(run):
+    res, path = run
+    from ilrs.report.findings import findings
+
+    e = res.kpis["energy_kwh"]
+    share = e["curtailed"] / e["generated"]
+    found = findings(res)
+    titles = [f.title for f in found]
+    energy = found[2]
+    assert titles[:2] == ["Verdict", "Binding constraint"]
+    assert energy.title == ("Plant oversized" if share > 0.5 else "Energy")
+    assert f"{round(100 * share)} % of the" in energy.text
+    assert f"<dt>{energy.title}</dt>" in path.read_text()
+
+
+def test_the_science_table_gives_hours_in_hours(run):
+    res, path = run
+    html = path.read_text()
+    start = html.index("<section id=science>")
+    science = html[start:html.index("</section>", start)]
+    assert "<th>science hours</th>" in science and "days" not in science
+    period_h = res.kpis["steps"] * res.kpis["step_s"] / 3600.0
+    for name, hours in res.kpis["science_hours"].items():
+        cells = re.search(rf"<td>{re.escape(name)}</td><td class=num>([\d,]+)</td>"
+                          rf"<td class=num>([\d.]+) %</td>", science)
+        assert cells, name
+        assert int(cells[1].replace(",", "")) == round(hours)
+        assert float(cells[2]) == pytest.approx(100 * hours / period_h, abs=0.05)
+
+
+def _boxes(fig):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return renderer, fig.bbox
+
+
+def test_legends_stay_off_the_plots_and_build_up_labels_are_whole(run):
+    """Drawn by matplotlib: no legend overlaps any plotting area, and every build-up label
+    is the element's whole name, inside the figure."""
+    import matplotlib.pyplot as plt
+
+    from ilrs.report.twin_figures import (
+        RunView,
+        buildup_figure,
+        buildup_rows,
+        power_month_figure,
+        yearly_energy_figure,
+    )
+
+    res = RunView(run[0])
+    for make in (power_month_figure, yearly_energy_figure):
+        fig = make(res)
+        renderer, page = _boxes(fig)
+        legends = [a.get_legend() for a in fig.axes if a.get_legend() is not None]
+        assert legends, make.__name__
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            assert page.contains(box.x0, box.y0) and page.contains(box.x1, box.y1)
+            for ax in fig.axes:
+                assert not box.overlaps(ax.get_window_extent(renderer)), make.__name__
+        plt.close(fig)
+    fig = buildup_figure(res)
+    renderer, page = _boxes(fig)
+    ticks = fig.axes[0].get_yticklabels()
+    names = [label for label, _ in buildup_rows(res)]
+    assert [t.get_text().replace("\n", " ") for t in ticks] == names
+    assert any(len(n) > 38 for n in names)  # the names the old figure cut at 38 characters
+    for t in ticks:
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= page.x0 and box.y0 >= page.y0 and box.y1 <= page.y1, t.get_text()
+    # this run stops 2032-03-31: ILRS-2 … 5 land later, drawn as notes, not as bars
+    # running backwards from their landing to the end of the period
+    bars = fig.axes[0].patches
+    assert bars and all(b.get_width() > 0 for b in bars)
+    notes = [t.get_text() for t in fig.axes[0].texts if "after the period" in t.get_text()]
+    assert len(bars) + len(notes) == len(names) and any("ILRS-5" in n for n in notes)
+    plt.close(fig)

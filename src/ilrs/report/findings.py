@@ -13,13 +13,17 @@ import numpy as np
 
 from ilrs.report import fmt
 
-__all__ = ["Finding", "Margin", "findings", "kpi_rows", "margins", "night_before"]
+__all__ = ["SCIENCE_HEADER", "Finding", "Margin", "energy_finding", "findings", "kpi_rows",
+           "margins", "night_before", "science_rows"]
 
 
 #: A margin below this is a constraint that binds (above it: nothing came near a limit).
 NEAR_LIMIT = 0.9
 #: A minimum state of charge at or above this means the batteries were never drawn down.
 FULL_SOC = 0.999
+#: A plant that curtails more than this share of what it generates is oversized for its
+#: loads (half of the energy produced had neither a load nor room in storage).
+OVERSIZED_CURTAILED = 0.5
 
 
 @dataclass(frozen=True)
@@ -177,13 +181,9 @@ def findings(res, lighting=None) -> list[Finding]:
     if len(ranked) > 1:
         out.append(Finding("Margins", "; ".join(f"{m.name} {fmt.percent(m.fraction, 0)} — "
                                                  f"{m.detail}" for m in ranked[1:]) + "."))
-    e = k["energy_kwh"]
-    if e.get("generated"):
-        out.append(Finding("Energy", f"Generated {fmt.energy_kwh(e['generated'])}, delivered "
-                           f"to loads {fmt.energy_kwh(e.get('delivered'))}, curtailed "
-                           f"{fmt.energy_kwh(e.get('curtailed'))} "
-                           f"({fmt.percent(e.get('curtailed', 0) / e['generated'], 0)} of "
-                           "the generation had no use or storage)."))
+    energy = energy_finding(k["energy_kwh"])
+    if energy is not None:
+        out.insert(2, energy)  # after the verdict and the binding constraint
     if (k.get("data_generated_gb") or 0) > 0:
         no_link, at_capacity = _data_split(res)
         c = k["contact_availability"]
@@ -200,6 +200,25 @@ def findings(res, lighting=None) -> list[Finding]:
                     f"without a link, {fmt.data_gb(at_capacity)} at capacity). {links}")
         out.append(Finding("Data return", text))
     return out
+
+
+def energy_finding(e: dict) -> Finding | None:
+    """What the plant's size meant: the share of the generation curtailed, and, above
+    :data:`OVERSIZED_CURTAILED`, that the plant is oversized for its loads."""
+    generated = e.get("generated") or 0.0
+    if generated <= 0:
+        return None
+    curtailed = (e.get("curtailed") or 0.0) / generated
+    delivered = (e.get("delivered") or 0.0) / generated
+    numbers = (f"{fmt.percent(curtailed, 0)} of the {fmt.energy_kwh(generated)} generated was "
+               f"curtailed ({fmt.energy_kwh(e.get('curtailed'))}: no load could use it and "
+               f"storage was full); the loads took {fmt.percent(delivered, 0)} "
+               f"({fmt.energy_kwh(e.get('delivered'))})")
+    if curtailed > OVERSIZED_CURTAILED:
+        return Finding("Plant oversized", f"The power plant is oversized for its loads: "
+                       f"{numbers}. The surplus could run more loads (ISRU, science), or the "
+                       "plant be smaller where the nights allow it.")
+    return Finding("Energy", f"Generation and loads are matched: {numbers}.")
 
 
 def kpi_rows(res) -> list[tuple[str, str, str]]:
@@ -253,6 +272,14 @@ def kpi_rows(res) -> list[tuple[str, str, str]]:
     return rows
 
 
-def science_rows(res) -> list[tuple[str, str]]:
-    """(payload, hours of science) for the payloads that ran."""
-    return [(name, fmt.hours(h)) for name, h in res.kpis["science_hours"].items()]
+#: The columns of :func:`science_rows`.
+SCIENCE_HEADER = ("payload", "science hours", "share of the period")
+
+
+def science_rows(res) -> list[tuple[str, str, str]]:
+    """(payload, hours of science, share of the period run) for the payloads that ran;
+    the hours always in hours (never switched to days under an "hours" heading)."""
+    k = res.kpis
+    period_h = k["steps"] * k["step_s"] / 3600.0
+    return [(name, fmt.number(h, 0), fmt.percent(h / period_h) if period_h > 0 else fmt.DASH)
+            for name, h in k["science_hours"].items()]

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ilrs.report import fmt
-from ilrs.report.findings import findings, kpi_rows, science_rows
+from ilrs.report.findings import SCIENCE_HEADER, findings, kpi_rows, science_rows
 from ilrs.report.page import esc, events_section, figure, page, paragraphs, table
 from ilrs.report.provenance import assumption_rows, provenance_rows
 from ilrs.report.sky import plot_sky_tracks, sky_summary
@@ -161,8 +161,7 @@ def write_twin_report(res: Results, out_dir: str | Path, sky_year: int | None = 
         ("power", "Power and state of charge", figure(figs["power-month"], "power month")),
         ("energy", "Yearly energy balance", figure(figs["energy-yearly"], "energy")),
         ("data", "Data and oxygen", figure(figs["data-o2"], "data and oxygen")),
-        ("science", "Science", table(("payload", "hours of science"), science_rows(res),
-                                     numeric=(1,))),
+        ("science", "Science", table(SCIENCE_HEADER, science_rows(res), numeric=(1, 2))),
         ("buildup", "Station build-up", figure(figs["buildup"], "build-up")),
         ("assumptions", "Assumptions",
          paragraphs("Every modelled component with its parameters (SI units in the names) "

@@ -15,7 +15,8 @@ import numpy as np
 
 from ilrs.station import Results
 
-__all__ = ["RunView", "hardest_month", "twin_figures"]
+__all__ = ["RunView", "buildup_figure", "buildup_rows", "hardest_month",
+           "power_month_figure", "twin_figures", "yearly_energy_figure"]
 
 
 class RunView:
@@ -60,11 +61,13 @@ def hardest_month(res: Results) -> slice:
     return slice(lo, min(soc.size, lo + 2 * half))
 
 
-def fig_power_month(res: Results, path: Path) -> Path:
+def power_month_figure(res: Results):
+    """Power flows over the hardest month above the battery's state of charge; the legend
+    beside the plot, never over it."""
     s = hardest_month(res)
     t = res.bin_utc()[s]
     kw = 1.0 / (res.bin_steps[s] * res.step_s * 1000.0)
-    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, layout="constrained",
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True, layout="constrained",
                                   height_ratios=(2, 1))
     ax.plot(t, res.series("generation_j")[s] * kw, color="gold", lw=1.2, label="generation")
     loads = [("survival_j", "survival"), ("comms_j", "communications"),
@@ -77,13 +80,17 @@ def fig_power_month(res: Results, path: Path) -> Path:
             label="fuel cell")
     ax.set(ylabel="mean power per hour (kW)",
            title="Power flows and state of charge over the hardest month (lowest SOC)")
-    ax.legend(loc="upper right", ncols=3, fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     ax2.plot(t, 100 * res.series("soc_min")[s], color="tab:green")
     ax2.set(ylabel="battery SOC, min per hour (%)", ylim=(0, 102))
     ax2.grid(alpha=0.3)
     ax2.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
-    return _save(fig, path)
+    return fig
+
+
+def fig_power_month(res: Results, path: Path) -> Path:
+    return _save(power_month_figure(res), path)
 
 
 def _yearly(res: Results, columns) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -93,7 +100,7 @@ def _yearly(res: Results, columns) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return uniq, out
 
 
-def fig_yearly_energy(res: Results, path: Path) -> Path:
+def yearly_energy_figure(res: Results):
     cols = ["survival_j", "comms_j", "science_j", "isru_j", "battery_loss_j", "curtailed_j"]
     years, sums = _yearly(res, [*cols, "generation_j", "rfc_electrolyser_j",
                                 "rfc_fuel_cell_j"])
@@ -108,9 +115,13 @@ def fig_yearly_energy(res: Results, path: Path) -> Path:
     ax.plot(years, sums["generation_j"] / J_PER_KWH / 1000.0, "k_", ms=30, mew=2,
             label="generated")
     ax.set(ylabel="MWh per year", title="Yearly energy balance (where the generated energy went)")
-    ax.legend(fontsize=8, ncols=4)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.grid(alpha=0.3, axis="y")
-    return _save(fig, path)
+    return fig
+
+
+def fig_yearly_energy(res: Results, path: Path) -> Path:
+    return _save(yearly_energy_figure(res), path)
 
 
 def fig_data_o2(res: Results, path: Path) -> Path:
@@ -125,7 +136,7 @@ def fig_data_o2(res: Results, path: Path) -> Path:
     ax.plot(t, total("data_returned_bit") / 8e12, label="returned to Earth")
     ax.plot(t, total("data_lost_bit") / 8e12, label="lost (buffer full)")
     ax.set(ylabel="cumulative data (TB)", title="Data returned and lost")
-    ax.legend()
+    ax.legend(loc="upper left", fontsize=8)  # cumulative curves start at 0: the corner is free
     ax.grid(alpha=0.3)
     ax2.plot(t, total("o2_produced_kg") / 1000.0, color="tab:red")
     ax2.set(ylabel="cumulative O2 produced (t)", title="ISRU oxygen (surplus power only)")
@@ -133,9 +144,9 @@ def fig_data_o2(res: Results, path: Path) -> Path:
     return _save(fig, path)
 
 
-def fig_buildup(res: Results, path: Path) -> Path:
+def buildup_rows(res: Results) -> list[tuple[str, str]]:
+    """(label, mission) of every station element and payload, names in full."""
     sc, up = res.scenario, res.build_up
-    stop = res.bin_utc()[-1]
     rows = []
     for group in ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs", "isru",
                   "rovers"):
@@ -144,21 +155,45 @@ def fig_buildup(res: Results, path: Path) -> Path:
     if sc.comms:
         rows.append((f"{sc.comms.id} (comms)", sc.comms.arrives_with))
     for p in up.payloads:
-        rows.append((p.name[:38], p.mission_id))
-    fig, ax = plt.subplots(figsize=(11, 0.22 * len(rows) + 1.5), layout="constrained")
+        rows.append((p.name, p.mission_id))
+    return rows
+
+
+def buildup_figure(res: Results):
+    """Each element as a bar from the landing that brings it; labels whole (wrapped), the
+    mission's name inside its bar."""
+    import textwrap
+
+    up = res.build_up
+    stop = res.bin_utc()[-1]
+    rows = buildup_rows(res)
+    labels = [textwrap.fill(label, 48) for label, _ in rows]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig, ax = plt.subplots(figsize=(12, 0.2 * lines + 0.1 * len(rows) + 1.5),
+                           layout="constrained")
+    start = res.bin_utc()[0]
     for i, (_label, mission) in enumerate(rows):
         date = up.landing_dates.get(mission)
         if date is None:
             continue
-        d0 = np.datetime64(date)
+        d0 = max(np.datetime64(date), start)
+        if d0 >= stop:  # lands after the period run: no bar, a note at the end
+            ax.text(stop, i, f"{mission} lands {str(date)[:10]}, after the period ",
+                    va="center", ha="right", fontsize=7, color="0.4")
+            continue
         ax.barh(i, (stop - d0).astype("timedelta64[D]").astype(float), left=d0, height=0.6,
                 color=f"C{int(mission[-1]) % 10 if mission[-1].isdigit() else 0}")
-        ax.text(d0, i, f" {mission}", va="center", fontsize=7)
-    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=7)
+        ax.text(d0, i, f" {mission}", va="center", fontsize=7, clip_on=True)
+    ax.set_xlim(start, stop)
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set(title="Station build-up: each element from the landing that brings it")
     ax.grid(alpha=0.3, axis="x")
-    return _save(fig, path)
+    return fig
+
+
+def fig_buildup(res: Results, path: Path) -> Path:
+    return _save(buildup_figure(res), path)
 
 
 def fig_events(res: Results, path: Path) -> Path:
