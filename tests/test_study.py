@@ -131,27 +131,54 @@ def test_sweep_resumes_from_finished_runs(tmp_path, monkeypatch):
 
 # -- sizing ---------------------------------------------------------------------------------------
 
-def test_size_battery_for_survival_against_the_hand_calculation():
-    """Smallest battery for a constant 1 kW survival load: it must carry the load through
-    the longest night of the arrays, so capacity ≥ longest night × 1 kW / η_discharge
-    (the night from ilrs.lighting over the real 10 m horizon, independent of the twin).
-    Dusk and dawn, when a sliver of the disk gives less than 1 kW, add a little more."""
-    sc = load_scenario(EXAMPLE)
-    res = size(sc, "batteries.battery-1.capacity_wh", "survival")
-    assert res.met and len(res.runs) <= 12
+def _hand_battery_wh(sc) -> float:
+    """The battery a constant 1 kW survival load needs through the longest night of the
+    arrays: longest night × 1 kW / η_discharge (the night from ilrs.lighting over the real
+    10 m horizon, independent of the twin)."""
     horizon = reference_horizon(10.0)
     start, stop = StudyBase.of(sc).span_tdb_s()
     epochs = Epochs(np.arange(start, stop + 1.0, 60.0))
     lit = site_lighting(horizon.site, epochs, horizon)
     _, nights = runs(lit.sun_fraction <= 0.0)
     night_h = nights.max() / 60.0
-    hand_wh = night_h * 1000.0 / sc.batteries[0].discharge_efficiency
     assert night_h > 24.0                              # a real polar night in that year
+    return night_h * 1000.0 / sc.batteries[0].discharge_efficiency
+
+
+def test_size_battery_for_survival_against_the_hand_calculation():
+    """Smallest battery for a constant 1 kW survival load: it must carry the load through
+    the longest night of the arrays, so capacity ≥ longest night × 1 kW / η_discharge.
+    Dusk and dawn, when a sliver of the disk gives less than 1 kW, add a little more."""
+    sc = load_scenario(EXAMPLE)
+    res = size(sc, "batteries.battery-1.capacity_wh", "survival")
+    assert res.met and len(res.runs) <= 12
+    hand_wh = _hand_battery_wh(sc)
     assert hand_wh <= res.value <= 1.10 * hand_wh
     # the answer is confirmed: a run at it met the goal, one 1 % below did not
     assert res.row["survival_unserved_kwh"] == 0.0
     below = [r for r in res.runs if not r["met"]]
     assert max(r["value"] for r in below) >= 0.99 * res.value
+    # the rule it assumes: survival loads drain the battery below its floor, to ~0 %
+    assert res.row["min_soc"] < 0.05 and "drain the battery to 0 %" in res.goal.rule
+
+
+def test_size_battery_keeping_its_depth_of_discharge_against_the_hand_calculation():
+    """With the battery kept above its depth-of-discharge floor (DoD 0.7: 30 % kept), the
+    night may use only 70 % of it: capacity ≥ longest night × 1 kW / η_discharge / DoD."""
+    sc = load_scenario(EXAMPLE)
+    dod = sc.batteries[0].depth_of_discharge
+    assert dod == 0.7
+    res = size(sc, "batteries.battery-1.capacity_wh", Goal("survival").keeping(1.0 - dod))
+    assert res.met and len(res.runs) <= 12
+    hand_wh = _hand_battery_wh(sc) / dod
+    assert hand_wh <= res.value <= 1.10 * hand_wh
+    assert res.row["survival_unserved_kwh"] == 0.0
+    assert res.row["min_soc"] >= 1.0 - dod - 1e-9
+    below = [r for r in res.runs if not r["met"]]
+    assert max(r["value"] for r in below) >= 0.99 * res.value
+    assert res.to_dict()["battery_floor_soc"] == pytest.approx(0.3)
+    with pytest.raises(InputError, match="--keep-dod"):
+        Goal.parse("science-hours=10").keeping(0.3)
 
 
 def test_goal_parsing():
@@ -336,8 +363,15 @@ def test_cli_size_json():
                 "--goal", "survival", "--format", "json")
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
-    assert {"field", "value", "goal", "met", "runs"} <= set(out)
+    assert {"field", "value", "goal", "met", "runs", "rule"} <= set(out)
     assert out["met"] is True and out["runs"] <= 12 and out["goal"] == "survival"
+    assert out["battery_floor_soc"] == 0.0 and "drain the battery to 0 %" in out["rule"]
+    kept = _ilrs("study", "size", EXAMPLE, "--vary", "batteries.battery-1.capacity_wh",
+                 "--goal", "survival", "--keep-dod")
+    assert kept.returncode == 0, kept.stderr
+    assert "keeping SOC >= 0.3" in kept.stdout
+    assert "rule: the battery kept at or above its depth-of-discharge floor (30 % state of "\
+        "charge)" in kept.stdout
 
 
 def test_cli_sweep_writes_table_figures_and_summary(tmp_path):

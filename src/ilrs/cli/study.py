@@ -92,6 +92,9 @@ def size(
     until: str | None = _UNTIL,
     scheduler: str = opt.scheduler_option("inline", "Default: inline (the search is "
                                           "sequential: each run follows from the last)."),
+    keep_dod: bool = typer.Option(False, "--keep-dod", help="With --goal survival: keep the "
+                                  "battery above its depth-of-discharge floor (by default "
+                                  "survival loads may drain it to 0 %)."),
     fmt: Format = _FORMAT,
 ) -> None:
     """The smallest value of a field that meets a goal, confirmed by a full run."""
@@ -101,7 +104,13 @@ def size(
     from ilrs.study import size as run_size
 
     parsed = Goal.parse(goal)
+    if keep_dod:
+        parsed = parsed.keeping(0.0)  # refuses another goal before the scenario loads
     sc = _scenario(scenario, until)
+    if keep_dod:
+        if not sc.batteries:
+            raise InputError("--keep-dod", scenario, "a scenario with a battery")
+        parsed = parsed.keeping(max(1.0 - b.depth_of_discharge for b in sc.batteries))
     out = _console()
     err = _console(stderr=True)
     if fmt is Format.table:
@@ -121,6 +130,8 @@ def size(
     else:
         out.print(f"{vary}: no value tried meets {parsed} ({len(result.runs)} runs)",
                   markup=False)
+    if parsed.rule:
+        out.print(f"  rule: {parsed.rule}", markup=False)
     for r in result.runs:
         out.print(f"  {r['value']:14,.6g}  margin {r['margin']:+.4g}  "
                   f"{'met' if r['met'] else 'not met'}", markup=False)

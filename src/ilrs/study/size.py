@@ -5,7 +5,10 @@ met and grows with the field (a bigger battery or array never does worse):
 
 * ``survival`` — no survival energy unserved over the whole period: the margin is the
   minimum state of charge when met, minus the unserved survival energy (in units of the
-  battery's capacity) when not;
+  battery's capacity) when not. The twin lets survival loads drain the battery to empty
+  (below its depth-of-discharge floor: that is what the floor is kept for), so this answer
+  may leave the battery at 0 %; ``Goal("survival", floor=1 − DoD)`` (``--keep-dod``) asks
+  for survival with the battery never below its floor: the margin is ``min_soc − floor``;
 * ``min-soc=X`` — the minimum state of charge is at least X: ``min_soc − X``;
 * ``science-hours=N`` — at least N payload-hours of science: ``hours / N − 1``.
 
@@ -37,10 +40,30 @@ MAX_EXPANSIONS = 12
 
 @dataclass(frozen=True)
 class Goal:
-    """A sizing goal: ``survival``, ``min-soc=X`` or ``science-hours=N``."""
+    """A sizing goal: ``survival``, ``min-soc=X`` or ``science-hours=N``; a survival goal
+    with a ``floor`` also keeps the battery's state of charge at or above it."""
 
     kind: str
     target: float = 0.0
+    floor: float = 0.0
+
+    def keeping(self, floor: float) -> Goal:
+        """This survival goal with the battery kept at or above ``floor`` (1 − DoD)."""
+        if self.kind != "survival":
+            raise InputError("--keep-dod", str(self), "the survival goal (min-soc=X sets its "
+                             "own floor)")
+        return Goal("survival", floor=float(floor))
+
+    @property
+    def rule(self) -> str:
+        """The rule the answer assumes, in words."""
+        if self.kind != "survival":
+            return ""
+        if self.floor > 0.0:
+            return (f"the battery kept at or above its depth-of-discharge floor "
+                    f"({100 * self.floor:g} % state of charge)")
+        return ("survival loads may drain the battery to 0 %, below its depth-of-discharge "
+                "floor (--keep-dod keeps it above)")
 
     @classmethod
     def parse(cls, text: str) -> Goal:
@@ -61,14 +84,17 @@ class Goal:
         raise InputError("--goal", text, "survival, min-soc=X (0..1) or science-hours=N (> 0)")
 
     def __str__(self) -> str:
-        return self.kind if self.kind == "survival" else f"{self.kind}={self.target:g}"
+        if self.kind == "survival":
+            return "survival" + (f" keeping SOC >= {self.floor:g}" if self.floor else "")
+        return f"{self.kind}={self.target:g}"
 
     def margin(self, row: dict[str, Any], capacity_kwh: float) -> float:
         if self.kind == "survival":
             unserved = row["survival_unserved_kwh"]
             if unserved > 0.0:
-                return -unserved / max(capacity_kwh, 1e-9)
-            return max(row["min_soc"], 0.0) if math.isfinite(row["min_soc"]) else 0.0
+                return -self.floor - unserved / max(capacity_kwh, 1e-9)
+            soc = max(row["min_soc"], 0.0) if math.isfinite(row["min_soc"]) else 0.0
+            return soc - self.floor
         if self.kind == "min-soc":
             return row["min_soc"] - self.target
         return row["science_hours"] / self.target - 1.0
@@ -87,6 +113,7 @@ class SizeResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"field": self.field, "value": self.value, "goal": str(self.goal),
+                "rule": self.goal.rule, "battery_floor_soc": self.goal.floor,
                 "met": self.met, "runs": len(self.runs), "tolerance_reached": self.met,
                 "trials": self.runs, "kpis": self.row}
 
