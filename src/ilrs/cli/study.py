@@ -179,7 +179,7 @@ def montecarlo(
                    out / "trials.parquet")
     summary = mc.to_dict()
     (out / "montecarlo.json").write_text(json.dumps(summary, indent=2))
-    html = montecarlo_report(mc, out)
+    html = montecarlo_report(mc, out, sc)
     if fmt is Format.json:
         typer.echo(json.dumps(summary, indent=2))
         return
@@ -222,15 +222,21 @@ def sites(
     from ilrs.report.study import sites_report
 
     (out / "sites.json").write_text(json.dumps(ranking.to_dict(), indent=2))
-    html = sites_report(ranking, out)
+    html = sites_report(ranking, out, sc)
     if fmt is Format.json:
         typer.echo(json.dumps(ranking.to_dict(), indent=2))
         return
-    for r in ranking.rows:
-        console.print(f"  {r['rank']:2d}. {r['lat_deg']:9.4f} {r['lon_deg']:9.4f}  score "
+    from ilrs.report.study_text import deciding_text, sites_findings
+    from ilrs.study.sites import RESOLUTION
+
+    console.print(sites_findings(ranking.rows, ranking.tied, RESOLUTION), markup=False)
+    for i, r in enumerate(ranking.rows):
+        ahead = f"  ahead of the next by {deciding_text(r)}" if i < len(ranking.rows) - 1 \
+            else ""
+        console.print(f"  {r['rank']:2d}. {r['lat_deg']!r}, {r['lon_deg']!r}  score "
                       f"{r['score']:.3f}  Sun {r['sun_visible_pct']:5.1f} %  Earth "
                       f"{r['earth_visible_pct']:5.1f} %  longest night "
-                      f"{r['longest_night_h']:6.1f} h  min SOC {r['min_soc']:.3f}",
+                      f"{r['longest_night_h']:6.1f} h  min SOC {r['min_soc']:.3f}{ahead}",
                       markup=False)
     console.print(f"→ {html}", markup=False)
 

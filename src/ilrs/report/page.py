@@ -24,6 +24,10 @@ dl.findings dt{font-weight:600;margin-top:.6em}dl.findings dd{margin:0 0 0 1.2em
 details summary{cursor:pointer;font-weight:600;margin:.4em 0}
 #event-filter{padding:4px 8px;width:22em;margin-right:1em}
 nav a{margin-right:.9em}
+body.wide{max-width:none}
+table.compact{font-size:.8em}table.compact th{font-weight:600;overflow-wrap:anywhere}
+table.compact th,table.compact td{padding:2px 4px}
+p.finding{font-size:1.15em;font-weight:600;color:#123}
 """
 
 FILTER_JS = """
@@ -43,8 +47,9 @@ def esc(value) -> str:
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence], numeric: Sequence[int] = (),
-          table_id: str | None = None, row_attrs=None) -> str:
-    """A table; columns listed in ``numeric`` are right-aligned."""
+          table_id: str | None = None, row_attrs=None, table_class: str | None = None) -> str:
+    """A table; columns listed in ``numeric`` are right-aligned; ``table_class``
+    ``compact`` sets it small, for many columns."""
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = []
     for row in rows:
@@ -53,6 +58,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence], numeric: Sequence[int
         attrs = row_attrs(row) if row_attrs else ""
         body.append(f"<tr{attrs}>{cells}</tr>")
     ident = f" id={table_id}" if table_id else ""
+    ident += f" class={table_class}" if table_class else ""
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -84,12 +90,14 @@ def events_section(events: list[dict]) -> str:
             f"</select></p>{body}</details><script>{FILTER_JS}</script>")
 
 
-def page(title: str, header: str, sections: Sequence[tuple[str, str, str]]) -> str:
+def page(title: str, header: str, sections: Sequence[tuple[str, str, str]],
+         wide: bool = False) -> str:
     """The whole document: a title, a lead, a table of contents and the sections
-    (id, title, body)."""
+    (id, title, body); ``wide`` uses the window's whole width (tables of many columns)."""
     nav = "".join(f"<a href='#{ident}'>{esc(name)}</a>" for ident, name, _ in sections)
     body = "".join(section(ident, name, content) for ident, name, content in sections)
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8>"
             f"<meta name=viewport content='width=device-width,initial-scale=1'>"
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"
+            f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+            f"<body{' class=wide' if wide else ''}>"
             f"{header}<nav>{nav}</nav>{body}</body></html>\n")

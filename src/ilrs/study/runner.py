@@ -71,10 +71,16 @@ def memo_bytes() -> float:
     return min(MEMO_MAX_BYTES, 0.25 * ram / (os.cpu_count() or 1))
 
 
-def flat_kpis(kpis: dict) -> dict[str, float]:
-    """The study KPIs (:data:`KPI_UNITS`) of a run's ``kpis.json``."""
+def flat_kpis(kpis: dict) -> dict[str, Any]:
+    """The study KPIs (:data:`KPI_UNITS`) of a run's ``kpis.json``, and when and why
+    survival first failed (``first_brownout_utc``, ``brownout_cause``; ``None`` when it
+    did not)."""
     e = kpis["energy_kwh"]
+    surv = kpis["survival"]
+    first = surv["brownouts"][0] if surv["brownouts"] else {}
     return {
+        "first_brownout_utc": surv.get("first_brownout_utc"),
+        "brownout_cause": first.get("cause"),
         "survival_ok": float(kpis["survival"]["ok"]),
         "survival_unserved_kwh": float(kpis["energy_not_served_kwh"]["survival"]),
         "brownout_hours": float(kpis["survival"]["brownout_hours"]),

@@ -9,14 +9,21 @@ point: columns vector-normalised and weighted, then ``D⁻ / (D⁺ + D⁻)`` wit
 Lafleur & Heeg (2010) ranked south-polar sites this way, from Sun and Earth access and the
 longest outage.
 
+Differences smaller than a criterion's :data:`RESOLUTION` are not evidence (a minimum
+state of charge of 0.49993 against 0.49994 is the same night): each criterion is rounded
+to its resolution before TOPSIS, a criterion on which every site is within it decides
+nothing (it is left out of the score and said so), and sites with equal scores share a
+rank. Each row names the criteria that set it apart from the next site down.
+
 >>> topsis([[1.0, 5.0], [2.0, 4.0], [3.0, 1.0]], [0.5, 0.5], [True, False]).round(3).tolist()
 [0.0, 0.366, 1.0]
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +34,8 @@ from ilrs.station import Scenario
 from ilrs.study.engine import run_jobs
 from ilrs.study.runner import KPI_UNITS, Job, StudyBase
 
-__all__ = ["CRITERIA", "SiteRanking", "parse_weights", "rank_sites", "topsis"]
+__all__ = ["CRITERIA", "RESOLUTION", "SiteRanking", "deciding", "parse_weights", "quantized",
+           "rank_rows", "rank_sites", "topsis"]
 
 #: Criteria of the ranking: KPI → True for a benefit, False for a cost.
 CRITERIA = {
@@ -41,6 +49,19 @@ CRITERIA = {
 }
 #: Default weights (equal).
 DEFAULT_WEIGHTS = dict.fromkeys(CRITERIA, 1.0)
+#: The smallest difference of each criterion that counts (in its unit, KPI_UNITS): below
+#: it two sites are tied on it. The site KPIs are sampled every 10 minutes (0.17 h).
+RESOLUTION = {
+    "survival_unserved_kwh": 1.0,
+    "min_soc": 0.005,
+    "science_hours": 1.0,
+    "data_returned_gb": 1.0,
+    "sun_visible_pct": 0.1,
+    "earth_visible_pct": 0.1,
+    "longest_night_h": 0.5,
+}
+#: Scores closer than this are a tie (the same rank).
+SCORE_TIE = 1e-9
 
 
 def topsis(matrix, weights, benefit) -> np.ndarray:
@@ -88,15 +109,41 @@ def parse_weights(text: str | None) -> dict[str, float]:
 
 @dataclass
 class SiteRanking:
-    """The sites' rows (KPIs, score, rank), best first."""
+    """The sites' rows (KPIs, score, rank, ``deciding``: the criteria that set each apart
+    from the next site down), best first; ``tied``: the weighted criteria on which every
+    site is within :data:`RESOLUTION` (left out of the score)."""
 
     rows: list[dict[str, Any]]
     weights: dict[str, float]
+    tied: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"weights": self.weights, "criteria": {k: "benefit" if b else "cost"
                                                       for k, b in CRITERIA.items()},
-                "units": {k: KPI_UNITS[k] for k in CRITERIA}, "sites": self.rows}
+                "units": {k: KPI_UNITS[k] for k in CRITERIA}, "resolution": RESOLUTION,
+                "tied_everywhere": self.tied, "sites": self.rows}
+
+
+def quantized(value: float, kpi: str) -> float:
+    """``value`` rounded to the criterion's resolution."""
+    step = RESOLUTION[kpi]
+    return round(value / step) * step
+
+
+def deciding(better: dict, worse: dict, used: Sequence[str], weights: dict[str, float],
+             norms: dict[str, float], top: int = 2) -> list[dict[str, Any]]:
+    """The criteria on which ``better`` beats ``worse`` most (weighted, normalised as in
+    TOPSIS), beyond the resolution: ``[{"kpi", "better", "worse"}]``, largest first."""
+    gains = []
+    for k in used:
+        a, b = quantized(better[k], k), quantized(worse[k], k)
+        if abs(a - b) < 0.5 * RESOLUTION[k]:
+            continue
+        gain = (a - b) if CRITERIA[k] else (b - a)
+        if gain > 0:
+            gains.append((gain * weights[k] / max(norms[k], 1e-300), k))
+    gains.sort(reverse=True)
+    return [{"kpi": k, "better": better[k], "worse": worse[k]} for _, k in gains[:top]]
 
 
 def rank_sites(scenario: Scenario, sites: Sequence[tuple[float, float]], *, dems=(),
@@ -109,11 +156,29 @@ def rank_sites(scenario: Scenario, sites: Sequence[tuple[float, float]], *, dems
     base = StudyBase.of(scenario, dems)
     rows = run_jobs(base, [Job(site=(float(a), float(b))) for a, b in sites], out_dir=out_dir,
                     scheduler=scheduler, progress=progress, description="sites")
-    used = [k for k in CRITERIA if weights.get(k, 0.0) > 0]
-    matrix = [[row[k] for k in used] for row in rows]
-    score = topsis(matrix, [weights[k] for k in used], [CRITERIA[k] for k in used])
+    return rank_rows(rows, weights)
+
+
+def rank_rows(rows: Sequence[dict[str, Any]], weights: dict[str, float]) -> SiteRanking:
+    """Rank run rows (each with every criterion) by TOPSIS over their values rounded to
+    :data:`RESOLUTION`; see the module doc for ties."""
+    weighted = [k for k in CRITERIA if weights.get(k, 0.0) > 0]
+    q = {k: np.array([quantized(row[k], k) for row in rows]) for k in weighted}
+    tied = [k for k in weighted if np.ptp(q[k]) < 0.5 * RESOLUTION[k]]
+    used = [k for k in weighted if k not in tied]
+    if used:
+        score = topsis(np.column_stack([q[k] for k in used]), [weights[k] for k in used],
+                       [CRITERIA[k] for k in used])
+    else:  # every criterion within its resolution: all sites tie
+        score = np.full(len(rows), 0.5)
+    norms = {k: float(np.sqrt((q[k] ** 2).sum())) for k in used}
     order = np.argsort(-score, kind="stable")
-    ranked = []
-    for rank, i in enumerate(order, start=1):
-        ranked.append({**rows[i], "score": float(score[i]), "rank": rank})
-    return SiteRanking(ranked, weights)
+    ranked: list[dict[str, Any]] = []
+    for place, i in enumerate(order):
+        previous = ranked[-1] if ranked else None
+        tie = previous is not None and abs(previous["score"] - score[i]) <= SCORE_TIE
+        ranked.append({**rows[i], "score": float(score[i]),
+                       "rank": previous["rank"] if tie else place + 1, "deciding": []})
+    for upper, lower in itertools.pairwise(ranked):
+        upper["deciding"] = deciding(upper, lower, used, weights, norms)
+    return SiteRanking(ranked, weights, tied)
