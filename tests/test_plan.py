@@ -188,7 +188,9 @@ def test_no_activity_before_its_payload_lands_and_the_replay_catches_one():
     inputs = block_inputs(t, 60.0, twin.scenario, twin.up, twin.geometry(t[0], t[-1]), [],
                           np.zeros(len(twin.scenario.rovers)), [])
     applied = schedule.apply(t, inputs, twin.geometry(t[0], t[-1]))
+    schedule.record(t, np.zeros(t.size, np.uint8))
     assert not applied.load2_w.any() and schedule.absent == {0: 10}
+    assert schedule.missed["absent"][0] == 10 and schedule.steps_run[0] == 0
 
 
 def test_a_power_limited_station_still_plans_on_its_surplus(setup):

@@ -62,6 +62,8 @@ class Horizon:
     #: ``rover:ID`` (its landing plus the days before it starts driving, as the twin's rule)
     #: and ``mission:ID`` (a landing); empty: everything on site from the start.
     arrivals_tdb_s: dict[str, float] = field(default_factory=dict)
+    #: each rover's driving speed (km/h), for a leg's distance
+    rover_km_per_h: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_slots(self) -> int:
@@ -163,6 +165,7 @@ class Horizon:
             initial_energy_j=float(energy0), initial_buffer_bit=buffer0,
             science_from_slot=science_from,
             arrivals_tdb_s=station_arrivals(twin),
+            rover_km_per_h={r.id: r.speed_m_s * 3.6 for r in sc.rovers},
         )
 
 

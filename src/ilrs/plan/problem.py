@@ -20,8 +20,17 @@ from ilrs.plan import _kernels as kern
 from ilrs.plan.horizon import Horizon
 from ilrs.plan.model import ActivitySet, ActivityType
 
-__all__ = ["DATA_UNIT_BIT", "Budgets", "Candidate", "Instance", "Problem", "budgets",
-           "build_problem", "to_plan"]
+__all__ = [
+    "DATA_UNIT_BIT",
+    "Budgets",
+    "Candidate",
+    "Instance",
+    "Problem",
+    "budgets",
+    "build_problem",
+    "controlled_loads",
+    "to_plan",
+]
 
 #: Data are counted in 10 Mbit units inside the planners.
 DATA_UNIT_BIT = 1.0e7
@@ -165,8 +174,19 @@ def to_plan(problem: Problem, chosen: list[int], solver: dict):
             start_tdb_s=float(h.slot_tdb_s(c.start)), stop_tdb_s=float(h.slot_tdb_s(c.end)),
             power_w=t.power_w, data_bit_s=t.data_bit_s, needs=tuple(t.needs),
             payload=t.payload, rover=t.rover, resource=t.unary, crew=t.crew,
-            value=problem.value(c), thermal_window_k=t.thermal_window_k))
-    return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver)
+            value=problem.value(c), thermal_window_k=t.thermal_window_k,
+            distance_km=h.rover_km_per_h.get(t.rover, 0.0) * c.dur * h.slot_s / 3600.0
+            if t.rover else None))
+    return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver, controls=controlled_loads(problem))
+
+
+def controlled_loads(problem: Problem) -> tuple[str, ...]:
+    """The loads a plan of ``problem`` drives: every payload and rover of its activity
+    types the station has (inside the plan's span they run only as planned)."""
+    known = problem.horizon.arrivals_tdb_s
+    loads = {f"payload:{t.payload}" if t.payload else f"rover:{t.rover}"
+             for t in problem.acts.activities if t.payload or t.rover}
+    return tuple(sorted(x for x in loads if not known or x in known))
 
 
 #: Efficiencies in the planners' integer arithmetic are multiples of 1 / ETA_SCALE.

@@ -19,9 +19,10 @@ from ilrs.plan.plan import Plan, _utc
 from ilrs.station import Scenario, Twin
 from ilrs.station import _kernels as k
 from ilrs.station.config import Fault
+from ilrs.station.schedule import Schedule, fidelity
 
-__all__ = ["fault_scenario", "load_values", "replay", "rule_kpis", "science_value_of_loads",
-           "warm_state"]
+__all__ = ["executed_json", "fault_scenario", "load_values", "replay", "rule_kpis",
+           "science_value_of_loads", "warm_state"]
 
 #: FDIR events that mean the plan did not run as written.
 FDIR_KINDS = ("shed-science", "buffer-hold", "safe-mode")
@@ -124,7 +125,7 @@ def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
     prior = warm["result"] if warm else None
     run_from = plan.start_tdb_s - (prior.n_steps * prior.step_s if prior else 0.0)
     run_twin = _period_twin(twin, run_from, plan.stop_tdb_s, aggregate_s)
-    schedule = plan.to_schedule(run_twin)
+    schedule = plan.to_schedule(run_twin, {t.id: t for t in acts.activities})
     result = run_twin.run(schedule=schedule)
     acc = result.acc - (prior.acc if prior is not None else 0.0)
     violations = []
@@ -157,6 +158,7 @@ def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
                                           f"activities {what}"})
     demanded = acc[k.A_SERVED2] + acc[k.A_UNSERVED2] + acc[k.A_SHED]
     served = acc[k.A_SERVED2] / demanded if demanded > 0 else 1.0
+    fid = fidelity(schedule.timeline, schedule)
     report = {
         "plan_version": plan.version,
         "start_utc": _utc(plan.start_tdb_s), "stop_utc": _utc(plan.stop_tdb_s),
@@ -166,9 +168,24 @@ def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
         "violations": violations,
         "kpis": {**_kpis(result, run_twin, acts, duty=False, warm=prior),
                  "plan_science_value": plan.value,
-                 "science_value_delivered": plan.value * served},
+                 "science_value_delivered": plan.value * served,
+                 "execution_fidelity": fid["fraction"]},
+        "fidelity": fid,
+        "executed": executed_json(schedule),
     }
     return report, result
+
+
+def executed_json(schedule: Schedule) -> list[dict]:
+    """The executed timeline beside the plan: per activity its planned span, the spans it
+    ran (UTC) and the minutes run and missed (by cause)."""
+    out = []
+    for d in schedule.executed():
+        out.append({"activity": d["label"], "load": d["load"],
+                    "planned": [_utc(d["planned_start_tdb_s"]), _utc(d["planned_stop_tdb_s"])],
+                    "ran": [[_utc(a), _utc(b)] for a, b in d["runs_tdb_s"]],
+                    "minutes_run": d["minutes_run"], "minutes_missed": d["minutes_missed"]})
+    return out
 
 
 def fault_scenario(twin: Twin, kind: str, at_tdb_s: float, magnitude: float,
