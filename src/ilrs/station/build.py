@@ -227,9 +227,10 @@ class BlockInputs:
 
 
 def _first(t: np.ndarray, arrival: float) -> int:
-    """Index of the first step at or after ``arrival`` (``t`` ascending): the steps
-    ``[_first(t, a):]`` are those with ``t >= a``."""
-    return int(np.searchsorted(t, arrival, side="left"))
+    """Index of the first step at or after ``arrival`` (``t`` ascending, within
+    :data:`~ilrs.station.faults.SLACK_S`): the steps ``[_first(t, a):]`` are those with
+    ``t >= a``."""
+    return int(flt.first_step(t, arrival))
 
 
 @dataclass(frozen=True)

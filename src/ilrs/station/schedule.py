@@ -184,7 +184,8 @@ class Schedule:
         """(entries, steps) bool: which entries are due at the steps ``t``."""
         start = np.array([e.start_tdb_s for e in self.timeline.entries])
         stop = np.array([e.stop_tdb_s for e in self.timeline.entries])
-        return (t[None, :] >= start[:, None] - 1e-3) & (t[None, :] < stop[:, None] - 1e-3)
+        return ((t[None, :] >= start[:, None] - flt.SLACK_S)
+                & (t[None, :] < stop[:, None] - flt.SLACK_S))
 
     def apply(self, t: np.ndarray, inputs: BlockInputs, geo: Geometry,
               occurrences=()) -> BlockInputs:
@@ -198,7 +199,7 @@ class Schedule:
         running = inputs.payload_running.copy()
         driving = inputs.rover_driving.copy()
         for kind, i, t0, t1 in self.cover:
-            mask = (t >= t0 - 1e-3) & (t < t1 - 1e-3)
+            mask = (t >= t0 - flt.SLACK_S) & (t < t1 - flt.SLACK_S)
             if not mask.any():
                 continue
             if kind == "payload":
@@ -223,7 +224,7 @@ class Schedule:
             return replace(inputs, load2_w=load2, sci_bit_s=sci, payload_running=running,
                            rover_driving=driving)
         due = self.active(t)[near]
-        here = t[None, :] >= self.on_site_tdb_s[near, None]
+        here = t[None, :] >= self.on_site_tdb_s[near, None] - flt.SLACK_S
         faulted = np.zeros_like(due)
         capped = np.zeros_like(due)
         ran = due & here
