@@ -51,10 +51,16 @@ def plan(
     """Plan the station's activities (CP-SAT) and replay them in the twin.
 
     Writes plan.json, replay.json and gantt.png to --out; `ilrs plan shift plan.json --by
-    DAYS` moves a plan by a slip and re-plans it where the twin finds it broken.
+    DAYS` moves a plan by a slip and re-plans it where the twin finds it broken; `ilrs plan
+    check plan.json [--scenario FILE]` replays any plan (ours or edited by hand), writes
+    replay.json and exits 1 with one line per broken flight rule.
     """
     if time_limit <= 0:
         raise InputError("--time-limit", time_limit, "seconds > 0")
+    if scenario == "check":
+        if plan_file is None:
+            raise InputError("ilrs plan check", plan_file, "a plan.json")
+        raise typer.Exit(check(plan_file, with_scenario, activities, warm_days, out))
     if scenario == "shift":
         if plan_file is None or by is None:
             raise InputError("ilrs plan shift", plan_file, "a plan.json and --by DAYS")
@@ -108,3 +114,35 @@ def _shift(plan_file: Path, by: float, scenario: Path | None, activities: Path |
                       "twin: re-planning its horizon")
         moved = repair(twin, acts, moved, moved.start_tdb_s, time_limit, warm)
     _write(moved, twin, acts, out or plan_file.parent / f"shift{by:+g}d", console, warm)
+
+
+def check(plan_file: Path, scenario: Path | None, activities: Path | None, warm_days: float,
+          out: Path | None) -> int:
+    """Replay ``plan_file`` in the twin of ``scenario`` (every fault of it honoured) after
+    ``warm_days`` of rule-based operation, check every flight rule, write replay.json
+    (beside the plan, or in ``out``); returns 1 if the plan breaks a rule, else 0 (a
+    breach the station alone has too is printed, marked ``station``, and does not fail)."""
+    from ilrs.plan import load_activities
+    from ilrs.plan.plan import Plan
+    from ilrs.plan.replay import replay, warm_state
+    from ilrs.station import Twin, load_scenario
+
+    plan = Plan.read(plan_file)
+    acts = load_activities(activities)
+    twin = Twin.from_scenario(load_scenario(scenario))
+    if not 0 <= warm_days <= 365:
+        raise InputError("--warm-days", warm_days, "days in [0, 365]")
+    warm = warm_state(twin, plan.start_tdb_s, warm_days)
+    report, _ = replay(twin, plan, acts, warm)
+    folder = out or plan_file.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "replay.json"
+    path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    for v in report["violations"]:
+        typer.echo(f"{v['attributed']}: {v['rule']} at {v['utc']}: {v['message']}")
+    k = report["kpis"]
+    typer.echo(f"{len(plan.activities)} activities, {report['violations_by']['plan']} "
+               f"violation(s) of the plan, {report['violations_by']['station']} of the "
+               f"station; executed {100 * k['execution_fidelity']:.1f} % of the planned "
+               f"activity-minutes; wrote {path}")
+    return 0 if report["valid"] else 1

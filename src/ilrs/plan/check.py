@@ -121,8 +121,8 @@ def plan_rules(plan: Plan, acts: ActivitySet, twin, t: np.ndarray, sun: np.ndarr
             w0, w1 = ty.window.tdb_s()
             if a.start_tdb_s < w0 - 0.01 or a.stop_tdb_s > w1 + 0.01:
                 out.append(_v("window", a.start_tdb_s, f"{lab} runs {_utc(a.start_tdb_s)}–"
-                              f"{_utc(a.stop_tdb_s)}, outside its window {_utc(w0)}–"
-                              f"{_utc(w1)}", lab))
+                              f"{_utc(a.stop_tdb_s)}, outside its window "
+                              f"{ty.window.start or '…'}–{ty.window.stop or '…'}", lab))
         power = _model_power_w(a, payloads, rovers, sun, t)
         if power is not None and a.power_w < 0.95 * power - 1.0:
             out.append(_v("declared-power", a.start_tdb_s, f"{lab} declares "
