@@ -30,6 +30,7 @@ import numpy as np
 from ilrs.plan.horizon import station_arrivals
 from ilrs.plan.model import ActivitySet
 from ilrs.plan.plan import Plan, _utc
+from ilrs.plan.problem import exclusions
 from ilrs.station.build import payload_power_w, rover_power_w
 
 __all__ = ["RULES", "plan_rules", "run_rules"]
@@ -93,6 +94,7 @@ def plan_rules(plan: Plan, acts: ActivitySet, twin, t: np.ndarray, sun: np.ndarr
     step_s = float(t[1] - t[0]) if t.size > 1 else 60.0
     by_unary: dict[str, list] = defaultdict(list)
     by_type: dict[str, list] = defaultdict(list)
+    others: dict[str, list] = defaultdict(list)      # loads, excluded pairs
     for a in plan.activities:
         ty = types.get(a.kind)
         lab = _label(a)
@@ -115,8 +117,8 @@ def plan_rules(plan: Plan, acts: ActivitySet, twin, t: np.ndarray, sun: np.ndarr
             out.append(_v("not-on-site", a.start_tdb_s, f"{lab} starts before "
                           f"{key.partition(':')[2]} is on site", lab))
         by_unary[ty.unary].append(a)
-        if a.payload or a.rover:
-            by_unary.setdefault(f"load {a.load}", []).append(a)
+        if (a.payload or a.rover) and a.load.partition(":")[2] != ty.unary:
+            others[f"load {a.load}"].append(a)
         if ty.window is not None:
             w0, w1 = ty.window.tdb_s()
             if a.start_tdb_s < w0 - 0.01 or a.stop_tdb_s > w1 + 0.01:
@@ -128,7 +130,9 @@ def plan_rules(plan: Plan, acts: ActivitySet, twin, t: np.ndarray, sun: np.ndarr
             out.append(_v("declared-power", a.start_tdb_s, f"{lab} declares "
                           f"{a.power_w:,.0f} W; the twin's {a.payload or a.rover} draws "
                           f"{power:,.0f} W then (the replay takes the twin's)", lab))
-    out += _exclusivity(by_unary)
+    for x, y in exclusions(acts):
+        others[f"{x} / {y} (excluded)"] = by_type.get(x, []) + by_type.get(y, [])
+    out += _exclusivity({**by_unary, **others})
     out += _rolling(by_unary, types, t, step_s)
     out += _crew(plan, acts, types, t, crew, step_s)
     out += _precedence(by_type, types)

@@ -33,7 +33,7 @@ import numpy as np
 
 from ilrs.plan import _kernels as kern
 from ilrs.plan.greedy import plan_greedy
-from ilrs.plan.problem import ETA_SCALE, Problem, budgets, to_plan
+from ilrs.plan.problem import ETA_SCALE, Problem, budgets, exclusions, to_plan
 
 __all__ = ["plan_cpsat"]
 
@@ -166,6 +166,12 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
             crew_d.append(t.crew)
     for ivs in by_res.values():
         m.AddNoOverlap(ivs)
+    by_kind = defaultdict(list)
+    for i, c in enumerate(cands):
+        by_kind[P.instances[c.instance].type.id].append(iv[i])
+    for a, b in exclusions(P.acts):        # multi-resource: a type against another
+        if by_kind[a] and by_kind[b]:
+            m.AddNoOverlap(by_kind[a] + by_kind[b])
     m.AddCumulative(power_iv, power_d, round(rules.bus_power_w))
     crew_cap = int(h.crew.max()) if S else 0
     if crew_iv:

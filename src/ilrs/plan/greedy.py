@@ -16,7 +16,7 @@ from collections import defaultdict
 import numpy as np
 
 from ilrs.plan import _kernels as kern
-from ilrs.plan.problem import Problem, budgets, to_plan
+from ilrs.plan.problem import Problem, budgets, exclusions, to_plan
 
 __all__ = ["plan_greedy", "type_order"]
 
@@ -45,6 +45,11 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
     bud = budgets(P)
     S = h.n_slots
     busy: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(S, bool))
+    kind_busy: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(S, bool))
+    excluded: dict[str, list[str]] = defaultdict(list)
+    for x, y in exclusions(P.acts):
+        excluded[x].append(y)
+        excluded[y].append(x)
     power = np.zeros(S)
     crew = np.zeros(S)
     act_e = np.zeros(S)
@@ -63,6 +68,8 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
         t = P.instances[c.instance].type
         a, b = c.start, c.end
         if busy[t.unary][a:b].any():
+            return False
+        if any(kind_busy[o][a:b].any() for o in excluded[t.id]):
             return False
         if (power[a:b] + P.power_w(t) > rules.bus_power_w + 1e-9).any():
             return False
@@ -100,6 +107,7 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
         t = inst.type
         a, b = c.start, c.end
         busy[t.unary][a:b] = True
+        kind_busy[t.id][a:b] = True
         power[a:b] += P.power_w(t)
         crew[a:b] += t.crew
         crew_day[a // day_slots] += t.crew * c.dur

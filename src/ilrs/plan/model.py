@@ -181,6 +181,7 @@ class PlanRules(_Model):
     buffer_max_fraction: float = Field(0.8, gt=0, le=1)   # downlink before the buffer passes
     bus_power_w: float = Field(gt=0)                 # science bus limit (cumulative)
     crew_hours_per_day: float = Field(8.0, gt=0, le=24)   # per crew member
+    value_per_kg_o2: float = Field(0.0, ge=0)        # the value measure's ISRU oxygen
     source: str
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "budgets",
     "build_problem",
     "controlled_loads",
+    "exclusions",
     "to_plan",
 ]
 
@@ -159,6 +160,10 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     for t in acts.activities:
         ok = horizon.ok(t.needs, t.thermal_window_k)
         ok &= horizon.on_site(t.payload, t.rover, t.arrives_with)
+        if t.window is not None:           # absolute window: start after, end by
+            w0, w1 = t.window.tdb_s()
+            slots = horizon.slot_tdb_s(np.arange(horizon.n_slots))
+            ok &= (slots >= w0 - 1e-3) & (slots + horizon.slot_s <= w1 + 1e-3)
         if t.crew:
             ok &= horizon.crew >= t.crew
         run = np.concatenate([[0], np.cumsum(ok)])
@@ -205,6 +210,13 @@ def to_plan(problem: Problem, chosen: list[int], solver: dict):
             distance_km=h.rover_km_per_h.get(t.rover, 0.0) * c.dur * h.slot_s / 3600.0
             if t.rover else None))
     return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver, controls=controlled_loads(problem))
+
+
+def exclusions(acts: ActivitySet) -> list[tuple[str, str]]:
+    """Pairs of activity types that may not overlap (``excludes``, either way round)."""
+    pairs = {tuple(sorted((t.id, o))) for t in acts.activities for o in t.excludes
+             if o != t.id}
+    return sorted(pairs)
 
 
 def controlled_loads(problem: Problem) -> tuple[str, ...]:

@@ -15,13 +15,13 @@ import numpy as np
 
 from ilrs.plan.model import ActivitySet
 from ilrs.plan.plan import Plan, _utc
+from ilrs.plan.value import window_value
 from ilrs.station import Scenario, Twin
 from ilrs.station import _kernels as k
 from ilrs.station.config import Fault
 from ilrs.station.schedule import Schedule, fidelity
 
-__all__ = ["executed_json", "fault_scenario", "load_values", "replay", "rule_kpis",
-           "science_value_of_loads", "warm_state"]
+__all__ = ["executed_json", "fault_scenario", "replay", "rule_kpis", "warm_state"]
 
 def _period_twin(twin: Twin, start_tdb_s: float, stop_tdb_s: float,
                  aggregate_s: float, full: tuple[float, float] | None = None) -> Twin:
@@ -51,35 +51,11 @@ def warm_state(twin: Twin, start_tdb_s: float, warm_days: float) -> dict | None:
             "hold": bool(st[k.S_HOLD] > 0.5), "rfc_j": float(st[k.S_RFC]), "result": result}
 
 
-def load_values(acts: ActivitySet) -> dict[str, float]:
-    """Value per hour of each twin load (payload name or rover id): its lowest-valued
-    activity type, so crewed or one-off work never inflates the routine rate."""
-    out: dict[str, float] = {}
-    for t in acts.activities:
-        load = t.payload or t.rover
-        if load is not None:
-            out[load] = min(out.get(load, np.inf), t.value_per_h)
-    return out
-
-
-def science_value_of_loads(kpis: dict, twin: Twin, acts: ActivitySet,
-                           duty: bool) -> float:
-    """The value of the hours each load ran with science served (the same measure for a
-    plan replay and for the twin's rules; ``duty``: scale by the rules' duty factors)."""
-    values = load_values(acts)
-    total = 0.0
-    for p in twin.up.payloads:
-        if p.priority == 2 and p.name in values:
-            total += kpis["science_hours"][p.name] * (p.duty if duty else 1.0) * values[p.name]
-    for r in twin.scenario.rovers:
-        if r.id in values:
-            hours = kpis["rover_km"][r.id] / (r.speed_m_s * 3.6)
-            total += hours * values[r.id]
-    return total
-
-
-def _kpis(result, twin: Twin, acts: ActivitySet, duty: bool, warm=None) -> dict:
-    """KPIs of the plan's window: the run less its warm-up (the same prefix)."""
+def _kpis(result, twin: Twin, acts: ActivitySet, warm=None, schedule=None,
+          controlled=()) -> dict:
+    """KPIs of the plan's window: the run less its warm-up (the same prefix); the value
+    (:func:`ilrs.plan.value.window_value`) of what ran: the activities of ``schedule`` (a
+    plan's) and every load not ``controlled`` by it as its rule ran it."""
     acc = result.acc - (warm.acc if warm is not None else 0.0)
     kp = result.kpis
     hours = dict(kp["science_hours"])
@@ -92,9 +68,18 @@ def _kpis(result, twin: Twin, acts: ActivitySet, duty: bool, warm=None) -> dict:
     buf = result.agg[inside, k.G_BUF_END]
     soc = result.agg[inside, k.G_SOC_MIN]
     cap = twin.scenario.comms.buffer_bit if twin.scenario.comms else 1.0
+    ruled = {p.name: hours[p.name] * p.duty for p in twin.up.payloads
+             if p.priority == 2 and f"payload:{p.name}" not in controlled}
+    ruled |= {r.id: km[r.id] / (r.speed_m_s * 3.6) for r in twin.scenario.rovers
+              if f"rover:{r.id}" not in controlled}
+    by_type: dict[str, float] = {}
+    for d in schedule.executed() if schedule is not None else ():
+        kind = d["label"].split(" #")[0]
+        by_type[kind] = by_type.get(kind, 0.0) + d["minutes_run"] / 60.0
+    value = window_value(acts, load_hours=ruled, type_hours=by_type,
+                         o2_kg=float(acc[k.A_O2_MADE]))
     return {
-        "science_value_of_loads": science_value_of_loads(
-            {"science_hours": hours, "rover_km": km}, twin, acts, duty),
+        "value": value["value"], "value_parts": value["parts"],
         "data_generated_gb": float(acc[k.A_DATA_GEN] / 8e9),
         "data_returned_gb": float(acc[k.A_DATA_DOWN] / 8e9),
         "data_lost_gb": float(acc[k.A_DATA_LOST] / 8e9),
@@ -113,7 +98,7 @@ def rule_kpis(twin: Twin, acts: ActivitySet, start_tdb_s: float, stop_tdb_s: flo
     prior = warm["result"] if warm else None
     run_from = start_tdb_s - (prior.n_steps * prior.step_s if prior else 0.0)
     run_twin = _period_twin(twin, run_from, stop_tdb_s, aggregate_s)
-    return _kpis(run_twin.run(), run_twin, acts, duty=True, warm=prior)
+    return _kpis(run_twin.run(), run_twin, acts, warm=prior)
 
 
 def _run(twin: Twin, plan: Plan, acts: ActivitySet, prior, aggregate_s: float) -> dict:
@@ -164,9 +149,6 @@ def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
         alone = _run(twin, empty, acts, prior, aggregate_s)
         breaches = run_rules(plan, acts, run, alone, acts.slot_s)
     violations += breaches
-    acc = result.acc - (prior.acc if prior is not None else 0.0)
-    demanded = acc[k.A_SERVED2] + acc[k.A_UNSERVED2] + acc[k.A_SHED]
-    served = acc[k.A_SERVED2] / demanded if demanded > 0 else 1.0
     fid = fidelity(schedule.timeline, schedule)
     by_plan = [v for v in violations if v["attributed"] == "plan"]
     report = {
@@ -177,9 +159,9 @@ def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
         "valid": not by_plan,
         "violations": violations,
         "violations_by": {"plan": len(by_plan), "station": len(violations) - len(by_plan)},
-        "kpis": {**_kpis(result, run_twin, acts, duty=False, warm=prior),
-                 "plan_science_value": plan.value,
-                 "science_value_delivered": plan.value * served,
+        "kpis": {**_kpis(result, run_twin, acts, warm=prior, schedule=schedule,
+                         controlled=plan.controlled),
+                 "plan_value": plan.value,
                  "execution_fidelity": fid["fraction"]},
         "fidelity": fid,
         "executed": executed_json(schedule),
