@@ -66,7 +66,7 @@ def test_limited_rules_keep_the_rover_rule_and_the_floor(twin):
     sc = lim.scenario
     inp = block_inputs(t, 60.0, sc, lim.up, lim.geometry(t[0], t[-1]), [],
                        np.zeros(len(sc.rovers)), lim.crew_visits_tdb())
-    for k, r in enumerate(sc.rovers):
+    for k in range(len(sc.rovers)):
         driving = inp.rover_driving[k].astype(float)
         in_8h = np.convolve(driving, np.ones(480))[: t.size]
         assert driving.sum() > 0 and in_8h.max() <= 200      # ≤ 200 min in any 8 h
