@@ -177,18 +177,22 @@ def test_no_activity_before_its_payload_lands_and_the_replay_catches_one():
     assert not kinds & {"biomed-autonomous", "technology-test", "isru-batch",
                         "radio-astronomy", "earth-observation"}
     lab = acts.by_id("biomed-autonomous")
-    early = dataclasses.replace(greedy.activities[0], name=lab.name, kind=lab.id,
-                                payload=lab.payload, resource=lab.unary, needs=())
+    a0 = greedy.activities[0]
+    early = dataclasses.replace(a0, name=lab.name, kind=lab.id, payload=lab.payload,
+                                rover=None, resource=lab.unary, needs=(), power_w=lab.power_w,
+                                stop_tdb_s=a0.start_tdb_s + 4 * 3600.0, distance_km=None)
     report, results = replay(twin, dataclasses.replace(greedy, activities=[early]), acts)
     assert [v["kind"] for v in report["violations"]] == ["not-on-site"]
     # and the twin did not run a laboratory that is not there: no science energy drawn
     assert results.kpis["energy_kwh"]["delivered_science"] == 0.0
     schedule = dataclasses.replace(greedy, activities=[early]).to_schedule(twin)
-    t = early.start_tdb_s + 60.0 * np.arange(10)
+    t = early.start_tdb_s + 60.0 * np.arange(10)  # the lab's first 10 minutes
     inputs = block_inputs(t, 60.0, twin.scenario, twin.up, twin.geometry(t[0], t[-1]), [],
                           np.zeros(len(twin.scenario.rovers)), [])
     applied = schedule.apply(t, inputs, twin.geometry(t[0], t[-1]))
+    schedule.record(t, np.zeros(t.size, np.uint8))
     assert not applied.load2_w.any() and schedule.absent == {0: 10}
+    assert schedule.missed["absent"][0] == 10 and schedule.steps_run[0] == 0
 
 
 def test_a_power_limited_station_still_plans_on_its_surplus(setup):
@@ -198,7 +202,6 @@ def test_a_power_limited_station_still_plans_on_its_surplus(setup):
     survival leaves: science may not deepen that discharge, but it still runs on the
     surplus before it. Here: a day of the reference horizon whose second half is a night
     that drains 60 % of the battery's capacity."""
-    from ilrs.plan import _kernels as kern
     from ilrs.plan.problem import budgets
 
     _, acts, horizon, *_ = setup
@@ -208,7 +211,8 @@ def test_a_power_limited_station_still_plans_on_its_surplus(setup):
     drain = 0.6 * cap / night.sum()
     lean = dataclasses.replace(
         horizon, gen_j=np.where(night, 0.0, horizon.gen_j),
-        base_j=np.where(night, drain, horizon.base_j), initial_energy_j=0.6 * cap)
+        base_j=np.where(night, drain, horizon.base_j), initial_energy_j=0.6 * cap,
+        fc_energy_j=0.0)        # no fuel cell: survival alone drains the battery
     problem = build_problem(acts, lean)
     bud = budgets(problem)
     soc_floor = np.ceil(acts.rules.soc_min * lean.cap_j / 3600.0)
@@ -219,9 +223,8 @@ def test_a_power_limited_station_still_plans_on_its_surplus(setup):
     for a in greedy.activities:
         s0 = round((a.start_tdb_s - lean.start_tdb_s) / lean.slot_s)
         s1 = round((a.stop_tdb_s - lean.start_tdb_s) / lean.slot_s)
-        act[s0:s1] += problem.energy_units_per_slot(acts.by_id(a.kind))
-    energy = kern.battery_wh(bud.gen_wh, bud.base_wh, act, bud.cap_wh, bud.charge_wh,
-                             bud.e0_wh, bud.eta_c, bud.eta_d)
+        act[s0:s1] += problem.energy_units(acts.by_id(a.kind))[s0:s1]
+    energy = bud.energy(act)
     assert (energy >= bud.floor_wh - 1e-6).all()
     plan = plan_cpsat(problem, time_limit_s=20.0, hint=hint)
     assert plan.solver["status"] in ("OPTIMAL", "FEASIBLE") and plan.activities

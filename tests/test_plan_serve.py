@@ -71,7 +71,7 @@ def test_an_operator_uploads_a_plan_that_is_stored_audited_and_run_on_board(serv
         assert r.status_code == 201, r.text
         answer = r.json()
         version = answer["version"]
-        assert answer["activities"] == 1 and len(answer["commands"]) == 3
+        assert answer["activities"] == 1 and len(answer["commands"]) == 4
         listed = c.get("/api/plans").json()
         assert [p["version"] for p in listed][-1] == version
         assert listed[-1]["user"] == "russia.operator"
@@ -79,16 +79,17 @@ def test_an_operator_uploads_a_plan_that_is_stored_audited_and_run_on_board(serv
         assert one["plan"]["version"] == version
         assert [a["kind"] for a in one["plan"]["activities"]] == ["seismic-monitoring"]
         assert one["plan"]["activities"][0]["start_utc"] == body["activities"][0]["start_utc"]
-        # the three PUS-11 commands: off at the start, on and off around the activity
+        # the four PUS-11 commands: off at the start, run and off around the activity,
+        # back to its rule at the plan's end
         def states():
             cmds = [c.get(f"/api/commands/{i}").json() for i in answer["commands"]]
             return cmds if all(x["state"] == "completed" for x in cmds) else None
         cmds = _wait_for(states, 60.0, "the plan's commands completed on board")
-    assert [x["name"] for x in cmds] == [f"{OWN}.power_off", f"{OWN}.power_on",
-                                         f"{OWN}.power_off"]
+    assert [x["name"] for x in cmds] == [f"{OWN}.power_off", f"{OWN}.run",
+                                         f"{OWN}.power_off", f"{OWN}.power_on"]
     assert all(x["release_at_utc"] for x in cmds)
     assert [s for s in cmds[1]["stages"] if s["stage"] == "scheduled"][-1]["status"] == "ok"
-    assert _stored(server) == (before[0] + 1, before[1] + 3, before[2] + 1)
+    assert _stored(server) == (before[0] + 1, before[1] + 4, before[2] + 1)
     record = server.station.ops.archive.plan(version)
     assert record.user == "russia.operator" and json.loads(record.body)["version"] == version
     audit = [r for r in server.station.ops.archive.audit_records() if r.action == "plan.upload"]

@@ -102,7 +102,7 @@ def test_a_drift_from_the_plan_is_repaired_within_10_s(server):
     with _http(server, "russia.operator") as c:
         up = c.post("/api/plans", json=body).json()
         on = next(x for x in (c.get(f"/api/commands/{i}").json() for i in up["commands"])
-                  if x["name"] == f"{OWN}.power_on")
+                  if x["name"] == f"{OWN}.run")
         _wait_for(lambda: c.get(f"/api/commands/{on['id']}").json()["state"] == "completed",
                   30.0, "the run started on board")
         off = c.post("/api/commands", json={"name": f"{OWN}.power_off"}).json()

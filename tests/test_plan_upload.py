@@ -41,11 +41,17 @@ def test_plan_commands_pair_loads_on_and_off_in_release_order():
     cmds = plan_commands(plan, elements)
     assert [(c.release_utc[11:16], c.command) for c in cmds] == [
         ("00:00", f"{OWN}.power_off"),          # off at the plan's start until its first run
-        ("00:00", "rover.profiling_rover.drive"),
+        ("00:00", "rover.profiling_rover.drive_leg"),   # now, its duty hours set aside
+        ("01:00", "station.activity_start"),     # no twin load: drawn on the science bus
         ("01:30", "rover.profiling_rover.stop"),
-        ("02:00", f"{OWN}.power_on"),           # two back-to-back runs: one on/off pair
+        ("02:00", f"{OWN}.run"),                 # two back-to-back runs: one start/stop
+        ("04:00", "station.activity_stop"),
         ("06:00", f"{OWN}.power_off"),
+        ("00:00", f"{OWN}.power_on"),            # the plan's end: back to their rules
+        ("00:00", "rover.profiling_rover.drive"),
     ]
+    assert cmds[-1].release_utc.startswith("2037-03-13")
+    assert cmds[2].arguments == {"slot": 0.0, "power_w": 100.0, "data_bit_s": 0.0}
     assert all(CdsTime.from_utc_iso(c.release_utc) for c in cmds)
 
 
@@ -76,12 +82,13 @@ def test_an_uploaded_plan_runs_on_board_at_its_times(server):
         plan = Plan(t0, t0 + 7200.0, [_activity("seismic-monitoring", t0 + 1800.0,
                                                 t0 + 3600.0, payload=SEISMO)], version=3)
         handles = upload_plan(ops, plan, elements)
-        assert [h.record["name"] for h in handles] == [f"{OWN}.power_off", f"{OWN}.power_on",
-                                                        f"{OWN}.power_off"]
+        assert [h.record["name"] for h in handles] == [f"{OWN}.power_off", f"{OWN}.run",
+                                                        f"{OWN}.power_off", f"{OWN}.power_on"]
         done = [h.await_complete(timeout_s=60) for h in handles]
         assert all(d.record["state"] == "completed" for d in done)
         releases = [_s(d.record["release_at_utc"]) for d in done]
-        # on board: off, on for the half hour of the run, off again (PUS-11 release times)
+        # on board: off, running for the half hour of the run, off again, back to its rule
+        # at the plan's end (PUS-11 release times)
         assert releases[1] - releases[0] == pytest.approx(1800.0, abs=1e-3)
         assert releases[2] - releases[1] == pytest.approx(1800.0, abs=1e-3)
         _wait_for(lambda: _s(ops.get_twin_time()) > releases[2] + 300.0, what="the plan end")

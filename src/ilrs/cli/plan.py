@@ -148,3 +148,42 @@ def _shift(plan_file: Path, by: float, scenario: Path | None, activities: Path |
                       "twin: re-planning its horizon")
         moved = repair(twin, acts, moved, moved.start_tdb_s, time_limit, warm)
     _write(moved, twin, acts, out, console, warm)
+
+
+@app.command("check")
+def check(
+    plan_file: Path = typer.Argument(..., callback=opt.existing_file("plan.json"),
+                                     metavar="PLAN", help="The plan.json to check."),
+    scenario: Path | None = typer.Option(None, "--scenario", callback=opt.scenario_file,
+                                         help="Scenario YAML (default: the reference)."),
+    activities: Path | None = _ACTIVITIES,
+    warm_days: float = _WARM_DAYS,
+    out: Path | None = typer.Option(None, "--out", callback=opt.out_folder,
+                                    help="Folder of replay.json (default: beside PLAN)."),
+) -> None:
+    """Replay any plan.json (ours or edited by hand) in the twin of --scenario (every fault
+    of it honoured), check every flight rule, write replay.json; one line per violation,
+    exit 1 if the plan breaks a rule (a breach the station alone has too is printed, marked
+    ``station``, and does not fail)."""
+    from ilrs.plan import load_activities
+    from ilrs.plan.plan import Plan
+    from ilrs.plan.replay import replay, warm_state
+    from ilrs.station import Twin, load_scenario
+
+    plan = Plan.read(plan_file)
+    acts = load_activities(activities)
+    twin = Twin.from_scenario(load_scenario(scenario))
+    warm = warm_state(twin, plan.start_tdb_s, warm_days)
+    report, _ = replay(twin, plan, acts, warm)
+    folder = out or plan_file.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "replay.json"
+    path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    for v in report["violations"]:
+        typer.echo(f"{v['attributed']}: {v['rule']} at {v['utc']}: {v['message']}")
+    k = report["kpis"]
+    typer.echo(f"{len(plan.activities)} activities, {report['violations_by']['plan']} "
+               f"violation(s) of the plan, {report['violations_by']['station']} of the "
+               f"station; executed {100 * k['execution_fidelity']:.1f} % of the planned "
+               f"activity-minutes; wrote {path}")
+    raise typer.Exit(0 if report["valid"] else 1)

@@ -33,7 +33,7 @@ import numpy as np
 
 from ilrs.plan import _kernels as kern
 from ilrs.plan.greedy import plan_greedy
-from ilrs.plan.problem import ETA_SCALE, Problem, budgets, to_plan
+from ilrs.plan.problem import ETA_SCALE, Problem, budgets, exclusions, to_plan
 
 __all__ = ["plan_cpsat"]
 
@@ -158,14 +158,20 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     for i, c in enumerate(cands):
         t = P.instances[c.instance].type
         by_res[t.unary].append(iv[i])
-        if t.power_w > 0:
+        if P.power_w(t) > 0:
             power_iv.append(iv[i])
-            power_d.append(round(t.power_w))
+            power_d.append(math.ceil(P.power_w(t)))
         if t.crew:
             crew_iv.append(iv[i])
             crew_d.append(t.crew)
     for ivs in by_res.values():
         m.AddNoOverlap(ivs)
+    by_kind = defaultdict(list)
+    for i, c in enumerate(cands):
+        by_kind[P.instances[c.instance].type.id].append(iv[i])
+    for a, b in exclusions(P.acts):        # multi-resource: a type against another
+        if by_kind[a] and by_kind[b]:
+            m.AddNoOverlap(by_kind[a] + by_kind[b])
     m.AddCumulative(power_iv, power_d, round(rules.bus_power_w))
     crew_cap = int(h.crew.max()) if S else 0
     if crew_iv:
@@ -178,29 +184,44 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     d_terms = [[] for _ in range(S)]
     for i, c in enumerate(cands):
         t = P.instances[c.instance].type
-        e = P.energy_units_per_slot(t)
-        d = P.data_units_per_slot(t)
+        e = P.energy_units(t)
+        d = P.data_units(t)
         for s in range(c.start, c.end):
-            if e:
-                e_terms[s].append(e * x[i])
-            if d:
-                d_terms[s].append(d * x[i])
+            if e[s]:
+                e_terms[s].append(int(e[s]) * x[i])
+            if d[s]:
+                d_terms[s].append(int(d[s]) * x[i])
     # -- battery ----------------------------------------------------------------------------
     bud = budgets(P)
     ec, ed = round(h.eta_c * ETA_SCALE), round(h.eta_d * ETA_SCALE)
-    e_max = sum(P.energy_units_per_slot(t) for t in P.acts.activities) + 1
+    e_max = sum(int(P.energy_units(t).max(initial=0)) for t in P.acts.activities) + 1
     A = [m.NewIntVar(0, e_max, "") for s in range(S)]
     for s in range(S):
         m.Add(A[s] == sum(e_terms[s]))
     E = [m.NewConstant(bud.e0_wh)]
+    # the fuel cell: F[s] Wh while on (FDIR has it on below fc_on), only the bus deficit,
+    # from what the tanks hold at the start (the electrolyser's refill is not counted)
+    fuel = bud.fc0_wh > 0 and bud.fc_max_wh.max(initial=0) > 0
+    F, on = [], []
     for s in range(S):
         lo = int(bud.floor_wh[s])
         nxt = m.NewIntVar(lo, max(lo, int(bud.cap_wh[s])), f"E{s + 1}")
         net = int(bud.gen_wh[s] - bud.base_wh[s]) - A[s]
+        if fuel:
+            f = m.NewIntVar(0, int(bud.fc_max_wh[s]), f"F{s}")
+            o = m.NewBoolVar(f"fc{s}")
+            m.Add(f == 0).OnlyEnforceIf(o.Not())
+            m.Add(E[s] <= int(bud.fc_on_wh[s]) - 1).OnlyEnforceIf(o)
+            m.Add(f <= -net).OnlyEnforceIf(o)
+            F.append(f)
+            on.append(o)
+            net = net + f
         m.Add(ETA_SCALE * nxt <= ETA_SCALE * E[s] + ec * net)
         m.Add(ed * nxt <= ed * E[s] + ETA_SCALE * net)
         m.Add(nxt <= E[s] + int(bud.charge_wh[s]))
         E.append(nxt)
+    if fuel:
+        m.Add(sum(F) <= int(bud.fc0_wh))
     # -- data buffer -----------------------------------------------------------------------------
     B = [m.NewConstant(bud.b0)]
     for s in range(S):
@@ -275,7 +296,7 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     # -- objective ---------------------------------------------------------------------------------
     m.Maximize(sum(round(VALUE_SCALE * P.value(c)) * x[i] for i, c in enumerate(cands)))
     if hint:
-        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, ec, ed)
+        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, F, on)
     build_s = time.perf_counter() - t_build
     solver = cp_model.CpSolver()
     # the limit is wall time from the call: building the model counts against it
@@ -314,12 +335,11 @@ def _binding(P: Problem, chosen) -> dict:
     for ci in chosen:
         c = P.candidates[ci]
         t = P.instances[c.instance].type
-        power[c.start:c.end] += t.power_w
+        power[c.start:c.end] += P.power_w(t)
         crew[c.start:c.end] += t.crew
-        act_e[c.start:c.end] += P.energy_units_per_slot(t)
-        act_d[c.start:c.end] += P.data_units_per_slot(t)
-    e_wh = kern.battery_wh(bud.gen_wh, bud.base_wh, act_e, bud.cap_wh, bud.charge_wh,
-                           bud.e0_wh, bud.eta_c, bud.eta_d)
+        act_e[c.start:c.end] += P.energy_units(t)[c.start:c.end]
+        act_d[c.start:c.end] += P.data_units(t)[c.start:c.end]
+    e_wh = bud.energy(act_e)
     b_units = kern.buffer_units(bud.hk, act_d, bud.downlink, bud.b0)
     cap_wh = h.cap_j / 3600.0
     left = defaultdict(int)
@@ -355,7 +375,7 @@ def _canonical(P: Problem, chosen: list[int]) -> list[int]:
     return out
 
 
-def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, bud, ec, ed):
+def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, bud, F, fc_on):
     """A complete hint (every variable) from a feasible choice, so CP-SAT starts from it."""
     S = P.horizon.n_slots
     on = set(chosen)
@@ -369,12 +389,14 @@ def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, b
     for ci in chosen:
         c = P.candidates[ci]
         t = P.instances[c.instance].type
-        act_e[c.start:c.end] += P.energy_units_per_slot(t)
-        act_d[c.start:c.end] += P.data_units_per_slot(t)
-    energy = kern.battery_wh_rounded(bud.gen_wh, bud.base_wh, act_e, bud.cap_wh,
-                                     bud.charge_wh, bud.e0_wh, ec, ed, ETA_SCALE)
+        act_e[c.start:c.end] += P.energy_units(t)[c.start:c.end]
+        act_d[c.start:c.end] += P.data_units(t)[c.start:c.end]
+    energy, fc = bud.energy_rounded(act_e)
     b = bud.b0
     for s in range(S):
+        if F:
+            m.AddHint(F[s], int(fc[s]))
+            m.AddHint(fc_on[s], bool(fc[s] > 0))
         m.AddHint(A[s], int(act_e[s]))
         m.AddHint(E[s + 1], int(energy[s]))
         b = max(0, b + int(bud.hk[s] - bud.downlink[s] + act_d[s]))

@@ -16,7 +16,7 @@ from collections import defaultdict
 import numpy as np
 
 from ilrs.plan import _kernels as kern
-from ilrs.plan.problem import Problem, budgets, to_plan
+from ilrs.plan.problem import Problem, budgets, exclusions, to_plan
 
 __all__ = ["plan_greedy", "type_order"]
 
@@ -45,6 +45,11 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
     bud = budgets(P)
     S = h.n_slots
     busy: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(S, bool))
+    kind_busy: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(S, bool))
+    excluded: dict[str, list[str]] = defaultdict(list)
+    for x, y in exclusions(P.acts):
+        excluded[x].append(y)
+        excluded[y].append(x)
     power = np.zeros(S)
     crew = np.zeros(S)
     act_e = np.zeros(S)
@@ -64,7 +69,9 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
         a, b = c.start, c.end
         if busy[t.unary][a:b].any():
             return False
-        if (power[a:b] + t.power_w > rules.bus_power_w + 1e-9).any():
+        if any(kind_busy[o][a:b].any() for o in excluded[t.id]):
+            return False
+        if (power[a:b] + P.power_w(t) > rules.bus_power_w + 1e-9).any():
             return False
         if t.crew and ((crew[a:b] + t.crew > h.crew[a:b]).any()
                        or crew_day[a // day_slots] + t.crew * c.dur > crew_day_limit):
@@ -85,13 +92,12 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
             if not any(pend + lo <= a <= pend + hi for pend in ends[t.after.activity]):
                 return False
         e = act_e.copy()
-        e[a:b] += P.energy_units_per_slot(t)
-        energy = kern.battery_wh(bud.gen_wh, bud.base_wh, e, bud.cap_wh, bud.charge_wh,
-                                 bud.e0_wh, bud.eta_c, bud.eta_d)
+        e[a:b] += P.energy_units(t)[a:b]
+        energy = bud.energy(e)
         if (energy < bud.floor_wh - 1e-6).any():
             return False
         d = act_d.copy()
-        d[a:b] += P.data_units_per_slot(t)
+        d[a:b] += P.data_units(t)[a:b]
         data = kern.buffer_units(bud.hk, d, bud.downlink, bud.b0)
         return not (data > bud.buffer_limit + 1e-6).any()
 
@@ -101,11 +107,12 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
         t = inst.type
         a, b = c.start, c.end
         busy[t.unary][a:b] = True
-        power[a:b] += t.power_w
+        kind_busy[t.id][a:b] = True
+        power[a:b] += P.power_w(t)
         crew[a:b] += t.crew
         crew_day[a // day_slots] += t.crew * c.dur
-        act_e[a:b] += P.energy_units_per_slot(t)
-        act_d[a:b] += P.data_units_per_slot(t)
+        act_e[a:b] += P.energy_units(t)[a:b]
+        act_d[a:b] += P.data_units(t)[a:b]
         if t.rolling is not None:
             rolling_min[t.unary][a:b] += 1
         ends[t.id].append(c.end)

@@ -20,8 +20,9 @@ import numpy as np
 from ilrs.errors import InputError
 from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
 from ilrs.station import Twin
-from ilrs.station.build import block_inputs
-from ilrs.station.schedule import step_conditions
+from ilrs.station.build import block_inputs, payload_power_w, rover_power_w
+from ilrs.station.schedule import Schedule, step_conditions
+from ilrs.station.timeline import Timeline
 
 __all__ = ["Horizon", "station_arrivals", "utc_to_tdb"]
 
@@ -62,6 +63,21 @@ class Horizon:
     #: ``rover:ID`` (its landing plus the days before it starts driving, as the twin's rule)
     #: and ``mission:ID`` (a landing); empty: everything on site from the start.
     arrivals_tdb_s: dict[str, float] = field(default_factory=dict)
+    #: each rover's driving speed (km/h), for a leg's distance
+    rover_km_per_h: dict[str, float] = field(default_factory=dict)
+    #: what each twin load (``payload:NAME``, ``rover:ID``) draws in each slot it runs
+    #: whole (J) and its data (bit), from the twin's own models (a payload's night-to-day
+    #: power with the visible Sun), and its highest power (W)
+    load_j: dict[str, np.ndarray] = field(default_factory=dict)
+    load_bit: dict[str, np.ndarray] = field(default_factory=dict)
+    load_peak_w: dict[str, float] = field(default_factory=dict)
+    #: the deepest dip of the battery inside each slot below its ends' straight line (J)
+    dip_j: np.ndarray | None = None
+    #: the regenerative fuel cell: what its tanks hold at the start (J, electric out), its
+    #: most power (W) and the battery energy below which FDIR switches it on (J per slot)
+    fc_energy_j: float = 0.0
+    fc_max_w: float = 0.0
+    fc_on_j: np.ndarray | None = None
 
     @property
     def n_slots(self) -> int:
@@ -101,11 +117,15 @@ class Horizon:
 
     @classmethod
     def from_twin(cls, twin: Twin, start_tdb_s: float, days: float, slot_s: float,
-                  initial: dict | None = None) -> Horizon:
+                  initial: dict | None = None, covers: tuple[str, ...] | None = None
+                  ) -> Horizon:
         """The horizon of ``days`` from ``start_tdb_s`` (TDB s) of ``twin``'s station;
         ``initial``: the station's state then (``energy_j``, ``buffer_bit``, ``hold``: FDIR
-        holding science for the buffer), from :func:`ilrs.plan.replay.warm_state`; default
-        a fresh station (batteries at their arrival charge, an empty buffer)."""
+        holding science for the buffer, ``rfc_j``: the fuel-cell tanks), from
+        :func:`ilrs.plan.replay.warm_state`; default a fresh station (batteries and tanks
+        at their arrival fill, an empty buffer). ``covers``: the loads the plan will drive
+        (``payload:NAME``, ``rover:ID``); the others keep their rules, whose power and data
+        count as the station's base (default: the plan drives every science load)."""
         sc = twin.scenario
         step_s = sc.period.step_s
         if slot_s % step_s:
@@ -125,6 +145,12 @@ class Horizon:
                              "a time when the station has landed (a battery on site)")
         cond = step_conditions(t, inp, geo, sc)
         tx_w = sc.comms.transmitter_w if sc.comms else 0.0
+        if covers is None:
+            covers = tuple([f"payload:{p.name}" for p in twin.up.payloads if p.priority == 2]
+                           + [f"rover:{r.id}" for r in sc.rovers])
+        # the rules of the loads the plan leaves alone keep running beside it
+        ruled = Schedule.of(twin, Timeline(t[0], t[-1] + step_s, (), tuple(covers))).apply(
+            t, inp, geo, occ)
 
         def per_slot(x, how):
             return how(np.asarray(x, float).reshape(n_slots, per), axis=1)
@@ -132,8 +158,21 @@ class Horizon:
         conditions = {name: per_slot(v, np.min) > 0.5 for name, v in cond.items()
                       if name != "sink_k"}
         battery = sc.batteries[0] if sc.batteries else None
-        base_w = inp.load0_w + inp.load1_w + tx_w * (inp.dl_bit_s > 0)
-        hk_bit = per_slot(inp.hk_bit_s, np.sum) * step_s
+        base_w = inp.load0_w + inp.load1_w + tx_w * (inp.dl_bit_s > 0) + ruled.load2_w
+        hk_bit = per_slot(inp.hk_bit_s + ruled.sci_bit_s, np.sum) * step_s
+        sun = geo.at("sun_fraction", t, float(sc.site.element_mast_m))
+        load_j, load_bit, peak = {}, {}, {}
+        for p in twin.up.payloads:
+            if p.priority == 2:
+                w = payload_power_w(p, sun)
+                load_j[f"payload:{p.name}"] = per_slot(w, np.sum) * step_s
+                load_bit[f"payload:{p.name}"] = np.full(n_slots, p.data_rate_bit_s * slot_s)
+                peak[f"payload:{p.name}"] = float(max(p.power_day_w, p.power_night_w))
+        for r in sc.rovers:
+            load_j[f"rover:{r.id}"] = np.full(n_slots, rover_power_w(r) * slot_s)
+            load_bit[f"rover:{r.id}"] = np.zeros(n_slots)
+            peak[f"rover:{r.id}"] = float(rover_power_w(r))
+        net_w = inp.gen_w - base_w
         downlink_bit = per_slot(inp.dl_bit_s, np.sum) * step_s
         buffer_bit = sc.comms.buffer_bit if sc.comms else 0.0
         initial = initial or {}
@@ -163,7 +202,36 @@ class Horizon:
             initial_energy_j=float(energy0), initial_buffer_bit=buffer0,
             science_from_slot=science_from,
             arrivals_tdb_s=station_arrivals(twin),
+            rover_km_per_h={r.id: r.speed_m_s * 3.6 for r in sc.rovers},
+            load_j=load_j, load_bit=load_bit, load_peak_w=peak,
+            dip_j=_dips(net_w.reshape(n_slots, per), step_s),
+            **_fuel_cell(sc, inp, per_slot, initial),
         )
+
+
+def _dips(net_w: np.ndarray, step_s: float) -> np.ndarray:
+    """How far the battery may dip inside each slot below the straight line from its
+    energy at the slot's start to its energy at the end (J): the deepest fall of the
+    slot's running net energy below its linear interpolation. An activity draws the same
+    power all through a slot, so it moves that line, not the dip: a floor kept at both
+    ends of a slot, raised by the dip, is kept at every step."""
+    per = net_w.shape[1]
+    run = np.cumsum(net_w, axis=1) * step_s
+    line = run[:, -1:] * (np.arange(1, per + 1) / per)
+    return np.maximum(0.0, (line - run).max(axis=1))
+
+
+def _fuel_cell(sc, inp, per_slot, initial: dict) -> dict:
+    """The fuel cell as the planners see it: the energy its tanks can give at the start,
+    its most power, and the battery energy per slot below which FDIR switches it on."""
+    if not sc.rfcs:
+        return {}
+    rfc = sc.rfcs[0]
+    cap_j = per_slot(inp.rfc_cap_j, np.min)
+    tank = initial.get("rfc_j", rfc.arrival_fill * float(cap_j[0]))
+    return {"fc_energy_j": float(tank) * rfc.fuel_cell_efficiency,
+            "fc_max_w": float(rfc.fuel_cell_max_w) if cap_j.max() > 0 else 0.0,
+            "fc_on_j": rfc.on_below_soc * per_slot(inp.cap_j, np.min)}
 
 
 def station_arrivals(twin: Twin) -> dict[str, float]:

@@ -12,6 +12,7 @@ field, through :mod:`ilrs.yamlfile`); a file may ``extends: default`` (the built
 
 from __future__ import annotations
 
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ilrs import yamlfile
 from ilrs.errors import ScenarioFileError
+from ilrs.sky.timescale import utc_to_tdb_s
 
 __all__ = [
     "ActivitySet",
@@ -28,6 +30,7 @@ __all__ = [
     "Duration",
     "Repeat",
     "RollingLimit",
+    "TimeWindow",
     "default_activities_path",
     "load_activities",
 ]
@@ -87,6 +90,33 @@ class RollingLimit(_Model):
     window_h: float = Field(gt=0)
 
 
+class TimeWindow(_Model):
+    """An absolute window (UTC ISO dates or date-times): no instance starts before
+    ``start`` and every instance ends by ``stop`` (a deadline)."""
+
+    start: str | None = None
+    stop: str | None = None
+
+    @field_validator("start", "stop")
+    @classmethod
+    def _iso(cls, v):
+        if v is not None:
+            _tdb(v)
+        return v
+
+    def tdb_s(self) -> tuple[float, float]:
+        return (_tdb(self.start) if self.start else -math.inf,
+                _tdb(self.stop) if self.stop else math.inf)
+
+
+def _tdb(iso: str) -> float:
+    text = iso if "T" in iso else iso + "T00:00:00"
+    try:
+        return float(utc_to_tdb_s([text])[0])
+    except ValueError as exc:
+        raise ValueError(f"an ISO UTC date or date-time ({exc})") from None
+
+
 class After(_Model):
     """Precedence: each instance starts ``min_gap_h`` … ``max_gap_h`` after the end of a
     scheduled instance of ``activity`` (e.g. an ascent after a sample-collection sortie)."""
@@ -115,6 +145,10 @@ class ActivityType(_Model):
     repeat: Repeat
     rolling: RollingLimit | None = None
     after: After | None = None
+    window: TimeWindow | None = None
+    #: activity types it may not overlap (besides its own unary resource), e.g. a
+    #: seismometer's quiet time against the drill and the rover drives
+    excludes: tuple[str, ...] = ()
     source: str
 
     @field_validator("thermal_window_k")
@@ -147,6 +181,7 @@ class PlanRules(_Model):
     buffer_max_fraction: float = Field(0.8, gt=0, le=1)   # downlink before the buffer passes
     bus_power_w: float = Field(gt=0)                 # science bus limit (cumulative)
     crew_hours_per_day: float = Field(8.0, gt=0, le=24)   # per crew member
+    value_per_kg_o2: float = Field(0.0, ge=0)        # the value measure's ISRU oxygen
     source: str
 
 
@@ -169,6 +204,10 @@ class ActivitySet(_Model):
             if a.after and a.after.activity not in ids:
                 raise ValueError(f"{a.id}: after.activity {a.after.activity!r} is not an "
                                  f"activity id of the set")
+            for other in a.excludes:
+                if other not in ids:
+                    raise ValueError(f"{a.id}: excludes {other!r}, not an activity id of "
+                                     "the set")
         return self
 
     def by_id(self, activity_id: str) -> ActivityType:

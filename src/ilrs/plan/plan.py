@@ -3,7 +3,10 @@
 ``plan.json`` holds the horizon and a list of activities, each with ``name``, ``kind`` (the
 activity type id), ``start_utc``, ``stop_utc``, ``power_w``, ``data_bit_s``, ``needs`` (the
 conditions it relies on), the load it runs (``payload`` / ``rover``), the resource it
-occupies, ``crew`` and its science ``value``.
+occupies, ``crew``, its ``value`` and, for a rover leg, its ``distance_km``; ``controls``
+lists the loads the plan drives (``payload:NAME`` / ``rover:ID``): inside the plan's span
+they run only as the plan says, every other load by its rule. :meth:`Plan.to_timeline`
+is what the station executes (:class:`ilrs.station.timeline.Timeline`).
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from ilrs.errors import InputError
-from ilrs.plan.horizon import station_arrivals, utc_to_tdb
+from ilrs.plan.horizon import utc_to_tdb
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import Twin
 from ilrs.station.schedule import CONDITIONS, Schedule
+from ilrs.station.timeline import Entry, Timeline
 
 __all__ = ["Activity", "Plan"]
 
@@ -45,6 +49,13 @@ class Activity:
     crew: int
     value: float
     thermal_window_k: tuple[float, float] | None = None
+    distance_km: float | None = None
+
+    @property
+    def load(self) -> str:
+        """The station load it drives: ``payload:NAME``, ``rover:ID`` or ``bus:RESOURCE``."""
+        return (f"payload:{self.payload}" if self.payload else f"rover:{self.rover}"
+                if self.rover else f"bus:{self.resource}")
 
     @property
     def hours(self) -> float:
@@ -67,6 +78,13 @@ class Plan:
     activities: list[Activity]
     solver: dict = field(default_factory=dict)
     version: int = 1
+    #: loads run only as the plan says inside its span (default: those of its activities)
+    controls: tuple[str, ...] | None = None
+
+    @property
+    def controlled(self) -> tuple[str, ...]:
+        loads = {a.load for a in self.activities if a.payload or a.rover}
+        return tuple(sorted(loads | set(self.controls or ())))
 
     @property
     def value(self) -> float:
@@ -77,7 +95,8 @@ class Plan:
             "version": self.version,
             "start_utc": _utc(self.start_tdb_s), "stop_utc": _utc(self.stop_tdb_s),
             "start_tdb_s": self.start_tdb_s, "stop_tdb_s": self.stop_tdb_s,
-            "science_value": self.value, "solver": self.solver,
+            "science_value": self.value, "controls": list(self.controlled),
+            "solver": self.solver,
             "activities": [a.as_json() for a in sorted(self.activities,
                                                        key=lambda a: a.start_tdb_s)],
         }
@@ -100,12 +119,15 @@ class Plan:
                 resource=a.get("resource", a["kind"]), crew=int(a.get("crew", 0)),
                 value=float(a.get("value", 0.0)),
                 thermal_window_k=tuple(a["thermal_window_k"]) if a.get("thermal_window_k")
-                else None) for a in data["activities"]]
+                else None, distance_km=None if a.get("distance_km") is None
+                else float(a["distance_km"])) for a in data["activities"]]
             unknown = sorted({n for a in acts for n in a.needs} - set(CONDITIONS))
             if unknown:
                 raise ValueError(f"unknown condition(s) {unknown}; known: {list(CONDITIONS)}")
+            controls = data.get("controls")
             return cls(utc_to_tdb(data["start_utc"]), utc_to_tdb(data["stop_utc"]), acts,
-                       data.get("solver", {}), int(data.get("version", 1)))
+                       data.get("solver", {}), int(data.get("version", 1)),
+                       tuple(str(c) for c in controls) if controls is not None else None)
         except OSError as exc:
             raise InputError("plan file", str(path), f"a readable file ({exc.strerror})") \
                 from None
@@ -119,38 +141,26 @@ class Plan:
         return Plan(self.start_tdb_s + by_s, self.stop_tdb_s + by_s,
                     [replace(a, start_tdb_s=a.start_tdb_s + by_s,
                              stop_tdb_s=a.stop_tdb_s + by_s) for a in self.activities],
-                    dict(self.solver), self.version + 1)
+                    dict(self.solver), self.version + 1, self.controls)
 
-    def to_schedule(self, twin: Twin) -> Schedule:
-        """The schedule that makes ``twin`` execute this plan."""
-        up, sc = twin.up, twin.scenario
-        payloads = {p.name: i for i, p in enumerate(up.payloads)}
-        rovers = {r.id: i for i, r in enumerate(sc.rovers)}
-        acts = self.activities
-        for a in acts:
-            if a.payload is not None and a.payload not in payloads:
-                raise InputError(f"activity {a.kind} payload", a.payload,
-                                 "a payload the station has landed (" +
-                                 ", ".join(sorted(payloads)) + ")")
-            if a.rover is not None and a.rover not in rovers:
-                raise InputError(f"activity {a.kind} rover", a.rover,
-                                 "a rover of the scenario (" + ", ".join(sorted(rovers)) + ")")
-        thermal = [a.thermal_window_k or (-np.inf, np.inf) for a in acts]
-        on_site = station_arrivals(twin)
-        return Schedule(
-            scenario=sc,
-            start_tdb_s=np.array([a.start_tdb_s for a in acts], float),
-            stop_tdb_s=np.array([a.stop_tdb_s for a in acts], float),
-            power_w=np.array([a.power_w for a in acts], float),
-            data_bit_s=np.array([a.data_bit_s for a in acts], float),
-            payload=np.array([payloads[a.payload] if a.payload else -1 for a in acts], int),
-            rover=np.array([rovers[a.rover] if a.rover else -1 for a in acts], int),
-            needs=[a.needs for a in acts],
-            sink_min_k=np.array([lo for lo, _ in thermal], float),
-            sink_max_k=np.array([hi for _, hi in thermal], float),
-            science_payloads=np.array([p.priority == 2 for p in up.payloads], bool),
-            span_start_tdb_s=self.start_tdb_s, span_stop_tdb_s=self.stop_tdb_s,
-            on_site_tdb_s=np.array([
-                on_site[f"payload:{a.payload}"] if a.payload
-                else on_site[f"rover:{a.rover}"] if a.rover else -np.inf for a in acts], float),
-        )
+    def to_timeline(self, types: dict | None = None) -> Timeline:
+        """What the station executes: one entry per activity on its load, covering the
+        plan's controlled loads over its span. ``types`` (activity id -> ActivityType):
+        where given, a bus load (no twin model) draws its type's power and data, not the
+        figures the plan declares."""
+        entries = []
+        for a in self.activities:
+            t = (types or {}).get(a.kind)
+            bus = a.payload is None and a.rover is None
+            entries.append(Entry(
+                f"{a.kind} #{a.instance}", a.load, a.start_tdb_s, a.stop_tdb_s,
+                needs=tuple(a.needs), distance_km=float(a.distance_km or 0.0),
+                power_w=float(t.power_w if t is not None else a.power_w) if bus else 0.0,
+                data_bit_s=float(t.data_bit_s if t is not None else a.data_bit_s) if bus
+                else 0.0, crew=a.crew, sink_k=a.thermal_window_k))
+        return Timeline.of(self.start_tdb_s, self.stop_tdb_s, entries, self.controlled)
+
+    def to_schedule(self, twin: Twin, types: dict | None = None) -> Schedule:
+        """The schedule that makes ``twin`` execute this plan (the loads it names must be
+        the station's: an unknown payload or rover is an error naming it)."""
+        return Schedule.of(twin, self.to_timeline(types))

@@ -11,6 +11,7 @@ the CP-SAT model stays in integers.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -20,8 +21,18 @@ from ilrs.plan import _kernels as kern
 from ilrs.plan.horizon import Horizon
 from ilrs.plan.model import ActivitySet, ActivityType
 
-__all__ = ["DATA_UNIT_BIT", "Budgets", "Candidate", "Instance", "Problem", "budgets",
-           "build_problem", "to_plan"]
+__all__ = [
+    "DATA_UNIT_BIT",
+    "Budgets",
+    "Candidate",
+    "Instance",
+    "Problem",
+    "budgets",
+    "build_problem",
+    "controlled_loads",
+    "exclusions",
+    "to_plan",
+]
 
 #: Data are counted in 10 Mbit units inside the planners.
 DATA_UNIT_BIT = 1.0e7
@@ -62,12 +73,35 @@ class Problem:
         t = self.instances[c.instance].type
         return t.value_per_h * c.dur * self.horizon.slot_s / 3600.0
 
-    def energy_units_per_slot(self, t: ActivityType) -> int:
-        """Whole Wh a type draws in one slot (rounded up, against the plan)."""
-        return math.ceil(t.power_w * self.horizon.slot_s / 3600.0 - 1e-9)
+    def load(self, t: ActivityType) -> str | None:
+        """The twin load a type runs (``payload:NAME``, ``rover:ID``), None for none."""
+        return f"payload:{t.payload}" if t.payload else f"rover:{t.rover}" if t.rover else None
 
-    def data_units_per_slot(self, t: ActivityType) -> int:
-        return math.ceil(t.data_bit_s * self.horizon.slot_s / DATA_UNIT_BIT - 1e-9)
+    def energy_units(self, t: ActivityType) -> np.ndarray:
+        """Whole Wh a type draws in each slot it runs (rounded up, against the plan): a
+        twin load's own model (a payload's night-to-day power with the visible Sun, a
+        rover's driving power), the type's ``power_w`` for a load the twin has no model of."""
+        cache = self.__dict__.setdefault("_energy", {})
+        if t.id not in cache:
+            j = self.horizon.load_j.get(self.load(t))
+            if j is None:
+                j = np.full(self.horizon.n_slots, t.power_w * self.horizon.slot_s)
+            cache[t.id] = np.ceil(j / 3600.0 - 1e-9).astype(np.int64)
+        return cache[t.id]
+
+    def data_units(self, t: ActivityType) -> np.ndarray:
+        """Data units a type makes in each slot it runs (the twin's rate for a twin load)."""
+        cache = self.__dict__.setdefault("_data", {})
+        if t.id not in cache:
+            bits = self.horizon.load_bit.get(self.load(t))
+            if bits is None:
+                bits = np.full(self.horizon.n_slots, t.data_bit_s * self.horizon.slot_s)
+            cache[t.id] = np.ceil(bits / DATA_UNIT_BIT - 1e-9).astype(np.int64)
+        return cache[t.id]
+
+    def power_w(self, t: ActivityType) -> float:
+        """A type's highest power on the science bus (its load's day or night power)."""
+        return float(self.horizon.load_peak_w.get(self.load(t), t.power_w))
 
     @property
     def resources(self) -> list[str]:
@@ -126,6 +160,10 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     for t in acts.activities:
         ok = horizon.ok(t.needs, t.thermal_window_k)
         ok &= horizon.on_site(t.payload, t.rover, t.arrives_with)
+        if t.window is not None:           # absolute window: start after, end by
+            w0, w1 = t.window.tdb_s()
+            slots = horizon.slot_tdb_s(np.arange(horizon.n_slots))
+            ok &= (slots >= w0 - 1e-3) & (slots + horizon.slot_s <= w1 + 1e-3)
         if t.crew:
             ok &= horizon.crew >= t.crew
         run = np.concatenate([[0], np.cumsum(ok)])
@@ -163,10 +201,31 @@ def to_plan(problem: Problem, chosen: list[int], solver: dict):
         acts.append(Activity(
             name=t.name, kind=t.id, instance=inst.k,
             start_tdb_s=float(h.slot_tdb_s(c.start)), stop_tdb_s=float(h.slot_tdb_s(c.end)),
-            power_w=t.power_w, data_bit_s=t.data_bit_s, needs=tuple(t.needs),
+            power_w=float(problem.energy_units(t)[c.start:c.end].mean()
+                          * 3600.0 / h.slot_s),
+            data_bit_s=float(problem.data_units(t)[c.start:c.end].mean()
+                             * DATA_UNIT_BIT / h.slot_s), needs=tuple(t.needs),
             payload=t.payload, rover=t.rover, resource=t.unary, crew=t.crew,
-            value=problem.value(c), thermal_window_k=t.thermal_window_k))
-    return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver)
+            value=problem.value(c), thermal_window_k=t.thermal_window_k,
+            distance_km=h.rover_km_per_h.get(t.rover, 0.0) * c.dur * h.slot_s / 3600.0
+            if t.rover else None))
+    return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver, controls=controlled_loads(problem))
+
+
+def exclusions(acts: ActivitySet) -> list[tuple[str, str]]:
+    """Pairs of activity types that may not overlap (``excludes``, either way round)."""
+    pairs = {tuple(sorted((t.id, o))) for t in acts.activities for o in t.excludes
+             if o != t.id}
+    return sorted(pairs)
+
+
+def controlled_loads(problem: Problem) -> tuple[str, ...]:
+    """The loads a plan of ``problem`` drives: every payload and rover of its activity
+    types the station has (inside the plan's span they run only as planned)."""
+    known = problem.horizon.arrivals_tdb_s
+    loads = {f"payload:{t.payload}" if t.payload else f"rover:{t.rover}"
+             for t in problem.acts.activities if t.payload or t.rover}
+    return tuple(sorted(x for x in loads if not known or x in known))
 
 
 #: Efficiencies in the planners' integer arithmetic are multiples of 1 / ETA_SCALE.
@@ -190,6 +249,25 @@ class Budgets:
     buffer_limit: np.ndarray    # per slot: buffer_max, or the whole buffer while FDIR holds
     eta_c: float
     eta_d: float
+    fc_on_wh: np.ndarray        # the fuel cell serves deficits below this battery energy
+    fc_max_wh: np.ndarray       # most fuel-cell energy per slot
+    fc0_wh: int                 # fuel-cell energy in the tanks at the start
+
+    def energy(self, act) -> np.ndarray:
+        """Battery energy after each slot with activities ``act`` (Wh per slot)."""
+        return kern.battery_wh(self.gen_wh, self.base_wh, np.asarray(act, float), self.cap_wh,
+                               self.charge_wh, self.e0_wh, self.eta_c, self.eta_d,
+                               self.fc_on_wh, self.fc_max_wh, self.fc0_wh)
+
+    def energy_rounded(self, act) -> tuple[np.ndarray, np.ndarray]:
+        """The CP-SAT model's integer battery energy after each slot, and the fuel cell's
+        Wh in each slot."""
+        fc = np.zeros(self.gen_wh.size, np.int64)
+        e = kern.battery_wh_rounded(
+            self.gen_wh, self.base_wh, np.asarray(act, np.int64), self.cap_wh, self.charge_wh,
+            self.e0_wh, round(self.eta_c * ETA_SCALE), round(self.eta_d * ETA_SCALE),
+            ETA_SCALE, self.fc_on_wh, self.fc_max_wh, self.fc0_wh, fc)
+        return e, fc
 
 
 def budgets(problem: Problem) -> Budgets:
@@ -200,14 +278,25 @@ def budgets(problem: Problem) -> Budgets:
     gen = np.floor(h.gen_j / 3600.0).astype(np.int64)
     base = np.ceil(h.base_j / 3600.0).astype(np.int64)
     charge = np.floor(h.charge_max_w * h.slot_s / 3600.0 * h.eta_c).astype(np.int64)
+    n = h.n_slots
+    fc_on = (np.floor(h.fc_on_j / 3600.0).astype(np.int64) if h.fc_on_j is not None
+             else np.zeros(n, np.int64))
+    fc_max = np.full(n, math.floor(h.fc_max_w * h.slot_s / 3600.0), np.int64)
+    fc0 = math.floor(h.fc_energy_j / 3600.0)
+    # conservative: the floor holds at every step of the twin, not only at the slots'
+    # ends: raised by the deepest dip inside the slots on either side of each end
+    dip = (np.ceil(h.dip_j / 3600.0 / h.eta_d).astype(np.int64) if h.dip_j is not None
+           else np.zeros(n, np.int64))
+    margin = np.maximum(dip, np.append(dip[1:], 0)) + 1
+    soc_floor = np.ceil(rules.soc_min * h.cap_j / 3600.0).astype(np.int64) + margin
+    bud = Budgets(gen_wh=gen, base_wh=base, cap_wh=cap, floor_wh=soc_floor, charge_wh=charge,
+                  e0_wh=e0, hk=None, downlink=None, buffer_max=0, b0=0, buffer_limit=None,
+                  eta_c=h.eta_c, eta_d=h.eta_d, fc_on_wh=fc_on, fc_max_wh=fc_max, fc0_wh=fc0)
     # the floor, or where survival and housekeeping alone take the battery below it (a
     # power-limited station in a long night), what they leave: science may not deepen
     # that discharge, but it may still run on the surplus and on what refills before it
-    alone = kern.battery_wh_rounded(gen, base, np.zeros(h.n_slots, np.int64), cap, charge, e0,
-                                    round(h.eta_c * ETA_SCALE), round(h.eta_d * ETA_SCALE),
-                                    ETA_SCALE)
-    floor = np.minimum(np.ceil(rules.soc_min * h.cap_j / 3600.0).astype(np.int64),
-                       np.minimum(alone, e0))
+    alone, _ = bud.energy_rounded(np.zeros(n, np.int64))
+    floor = np.minimum(soc_floor, np.minimum(alone, e0))
     bmax = int(rules.buffer_max_fraction * h.buffer_bit / DATA_UNIT_BIT)
     b0 = math.ceil(h.initial_buffer_bit / DATA_UNIT_BIT)
     hk = np.ceil(h.hk_bit / DATA_UNIT_BIT).astype(np.int64)
@@ -217,9 +306,5 @@ def budgets(problem: Problem) -> Budgets:
     limit = np.maximum(bmax, np.ceil(alone)).astype(np.int64)
     head = limit[:h.science_from_slot]
     head[:] = np.maximum(head, math.ceil(h.buffer_bit / DATA_UNIT_BIT))
-    return Budgets(
-        gen_wh=gen, base_wh=base, cap_wh=cap, floor_wh=floor, charge_wh=charge,
-        e0_wh=e0,
-        hk=hk, downlink=downlink,
-        buffer_max=bmax, b0=b0, buffer_limit=limit,
-        eta_c=h.eta_c, eta_d=h.eta_d)
+    return dataclasses.replace(bud, floor_wh=floor, hk=hk, downlink=downlink, buffer_max=bmax,
+                               b0=b0, buffer_limit=limit)

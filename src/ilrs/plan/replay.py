@@ -13,73 +13,49 @@ from __future__ import annotations
 
 import numpy as np
 
-from ilrs.plan.horizon import station_arrivals
 from ilrs.plan.model import ActivitySet
 from ilrs.plan.plan import Plan, _utc
+from ilrs.plan.value import window_value
 from ilrs.station import Scenario, Twin
 from ilrs.station import _kernels as k
 from ilrs.station.config import Fault
+from ilrs.station.schedule import Schedule, fidelity
 
-__all__ = ["fault_scenario", "load_values", "replay", "rule_kpis", "science_value_of_loads",
-           "warm_state"]
-
-#: FDIR events that mean the plan did not run as written.
-FDIR_KINDS = ("shed-science", "buffer-hold", "safe-mode")
-
+__all__ = ["executed_json", "fault_scenario", "replay", "rule_kpis", "warm_state"]
 
 def _period_twin(twin: Twin, start_tdb_s: float, stop_tdb_s: float,
-                 aggregate_s: float) -> Twin:
+                 aggregate_s: float, full: tuple[float, float] | None = None) -> Twin:
+    """``twin`` over [start, stop); ``full``: the span to keep every step of."""
     sc = twin.scenario
     step = sc.period.step_s
     period = sc.period.model_copy(update={"start": _utc(start_tdb_s),
                                           "stop": _utc(stop_tdb_s - step)})
-    output = sc.output.model_copy(update={"aggregate_s": aggregate_s,
-                                          "full_resolution_start": None})
+    output = sc.output.model_copy(update={
+        "aggregate_s": aggregate_s,
+        "full_resolution_start": _utc(full[0]) if full else None,
+        "full_resolution_days": (full[1] - full[0]) / 86400.0 if full else 1.0})
     scenario: Scenario = sc.model_copy(update={"period": period, "output": output})
     return Twin(scenario, twin.roadmap, twin.horizon, twin.up)
 
 
 def warm_state(twin: Twin, start_tdb_s: float, warm_days: float) -> dict | None:
     """The station's state at ``start_tdb_s`` after ``warm_days`` of rule-based operation
-    (``None`` for ``warm_days == 0``: a fresh station): stored energy, buffer, FDIR hold."""
+    (``None`` for ``warm_days == 0``: a fresh station): stored energy, buffer, FDIR hold,
+    the fuel-cell tanks."""
     if warm_days <= 0:
         return None
     result = _period_twin(twin, start_tdb_s - warm_days * 86400.0, start_tdb_s,
                           3600.0).run()
     st = result.final_state
     return {"energy_j": float(st[k.S_E]), "buffer_bit": float(st[k.S_BUF]),
-            "hold": bool(st[k.S_HOLD] > 0.5), "result": result}
+            "hold": bool(st[k.S_HOLD] > 0.5), "rfc_j": float(st[k.S_RFC]), "result": result}
 
 
-def load_values(acts: ActivitySet) -> dict[str, float]:
-    """Value per hour of each twin load (payload name or rover id): its lowest-valued
-    activity type, so crewed or one-off work never inflates the routine rate."""
-    out: dict[str, float] = {}
-    for t in acts.activities:
-        load = t.payload or t.rover
-        if load is not None:
-            out[load] = min(out.get(load, np.inf), t.value_per_h)
-    return out
-
-
-def science_value_of_loads(kpis: dict, twin: Twin, acts: ActivitySet,
-                           duty: bool) -> float:
-    """The value of the hours each load ran with science served (the same measure for a
-    plan replay and for the twin's rules; ``duty``: scale by the rules' duty factors)."""
-    values = load_values(acts)
-    total = 0.0
-    for p in twin.up.payloads:
-        if p.priority == 2 and p.name in values:
-            total += kpis["science_hours"][p.name] * (p.duty if duty else 1.0) * values[p.name]
-    for r in twin.scenario.rovers:
-        if r.id in values:
-            hours = kpis["rover_km"][r.id] / (r.speed_m_s * 3.6)
-            total += hours * values[r.id]
-    return total
-
-
-def _kpis(result, twin: Twin, acts: ActivitySet, duty: bool, warm=None) -> dict:
-    """KPIs of the plan's window: the run less its warm-up (the same prefix)."""
+def _kpis(result, twin: Twin, acts: ActivitySet, warm=None, schedule=None,
+          controlled=()) -> dict:
+    """KPIs of the plan's window: the run less its warm-up (the same prefix); the value
+    (:func:`ilrs.plan.value.window_value`) of what ran: the activities of ``schedule`` (a
+    plan's) and every load not ``controlled`` by it as its rule ran it."""
     acc = result.acc - (warm.acc if warm is not None else 0.0)
     kp = result.kpis
     hours = dict(kp["science_hours"])
@@ -92,9 +68,18 @@ def _kpis(result, twin: Twin, acts: ActivitySet, duty: bool, warm=None) -> dict:
     buf = result.agg[inside, k.G_BUF_END]
     soc = result.agg[inside, k.G_SOC_MIN]
     cap = twin.scenario.comms.buffer_bit if twin.scenario.comms else 1.0
+    ruled = {p.name: hours[p.name] * p.duty for p in twin.up.payloads
+             if p.priority == 2 and f"payload:{p.name}" not in controlled}
+    ruled |= {r.id: km[r.id] / (r.speed_m_s * 3.6) for r in twin.scenario.rovers
+              if f"rover:{r.id}" not in controlled}
+    by_type: dict[str, float] = {}
+    for d in schedule.executed() if schedule is not None else ():
+        kind = d["label"].split(" #")[0]
+        by_type[kind] = by_type.get(kind, 0.0) + d["minutes_run"] / 60.0
+    value = window_value(acts, load_hours=ruled, type_hours=by_type,
+                         o2_kg=float(acc[k.A_O2_MADE]))
     return {
-        "science_value_of_loads": science_value_of_loads(
-            {"science_hours": hours, "rover_km": km}, twin, acts, duty),
+        "value": value["value"], "value_parts": value["parts"],
         "data_generated_gb": float(acc[k.A_DATA_GEN] / 8e9),
         "data_returned_gb": float(acc[k.A_DATA_DOWN] / 8e9),
         "data_lost_gb": float(acc[k.A_DATA_LOST] / 8e9),
@@ -113,62 +98,87 @@ def rule_kpis(twin: Twin, acts: ActivitySet, start_tdb_s: float, stop_tdb_s: flo
     prior = warm["result"] if warm else None
     run_from = start_tdb_s - (prior.n_steps * prior.step_s if prior else 0.0)
     run_twin = _period_twin(twin, run_from, stop_tdb_s, aggregate_s)
-    return _kpis(run_twin.run(), run_twin, acts, duty=True, warm=prior)
+    return _kpis(run_twin.run(), run_twin, acts, warm=prior)
+
+
+def _run(twin: Twin, plan: Plan, acts: ActivitySet, prior, aggregate_s: float) -> dict:
+    """One replay of ``plan`` after the warm-up run ``prior``, every step of the plan's
+    window kept (state of charge, science bus)."""
+    run_from = plan.start_tdb_s - (prior.n_steps * prior.step_s if prior else 0.0)
+    run_twin = _period_twin(twin, run_from, plan.stop_tdb_s, aggregate_s,
+                            full=(plan.start_tdb_s, plan.stop_tdb_s))
+    schedule = plan.to_schedule(run_twin, {t.id: t for t in acts.activities})
+    result = run_twin.run(schedule=schedule)
+    cols = result.full_resolution
+    first = prior.n_steps * prior.step_s if prior is not None else 0.0
+    inside = result.bin_tdb_s >= result.start_tdb_s + first - 1e-3
+    cap = run_twin.scenario.comms.buffer_bit if run_twin.scenario.comms else 1.0
+    buf = result.agg[inside, k.G_BUF_END]
+    return {"twin": run_twin, "result": result, "schedule": schedule, "t": cols["tdb_s"],
+            "soc": cols["soc"], "science_w": cols["science_demand_w"],
+            "buffer_fraction": float(buf.max() / cap) if buf.size else 0.0,
+            "events": [e for e in result.events if e[0] >= plan.start_tdb_s - 1e-3]}
+
+
+def _crew_on_site(twin: Twin, t: np.ndarray) -> np.ndarray:
+    crew = np.zeros(t.size)
+    for t0, t1, size, _o2 in twin.crew_visits_tdb():
+        crew[(t >= t0 - 0.01) & (t < t1 - 0.01)] += size
+    return crew
 
 
 def replay(twin: Twin, plan: Plan, acts: ActivitySet, warm: dict | None = None,
            aggregate_s: float = 900.0):
-    """Run ``plan`` in ``twin`` (after the rule-based warm-up of ``warm``, if given);
-    returns ``(report, results)``: violations and KPIs of the plan's window, and the twin's
-    :class:`~ilrs.station.Results` (profiles for the Gantt)."""
+    """Run ``plan`` in ``twin`` (after the rule-based warm-up of ``warm``, if given) and
+    check every flight rule (:mod:`ilrs.plan.check`); returns ``(report, results)``: the
+    violations (each with its rule and whom it is attributed to), the executed timeline,
+    the execution fidelity and the KPIs of the plan's window, and the twin's
+    :class:`~ilrs.station.Results` (profiles for the Gantt). A breach the station also
+    has with none of the plan's activities (a second run) is the station's."""
+    from ilrs.plan.check import plan_rules, run_rules
+
     prior = warm["result"] if warm else None
-    run_from = plan.start_tdb_s - (prior.n_steps * prior.step_s if prior else 0.0)
-    run_twin = _period_twin(twin, run_from, plan.stop_tdb_s, aggregate_s)
-    schedule = plan.to_schedule(run_twin)
-    result = run_twin.run(schedule=schedule)
-    acc = result.acc - (prior.acc if prior is not None else 0.0)
-    violations = []
-    for t, source, kind, message in result.events:
-        if t < plan.start_tdb_s - 1e-3:
-            continue
-        if kind == "brownout" or (source == "data" and kind == "overflow") \
-                or (source == "fdir" and kind in FDIR_KINDS):
-            violations.append({"kind": {"brownout": "brown-out", "overflow": "buffer-overflow"
-                                        }.get(kind, f"fdir-{kind}"),
-                               "utc": _utc(t), "message": message})
-    step_s = run_twin.scenario.period.step_s
-    for j, n_bad in sorted(schedule.broken.items()):
-        a = plan.activities[j]
-        violations.append({"kind": "condition-broken", "utc": _utc(a.start_tdb_s),
-                           "message": f"{a.kind} #{a.instance} ({a.name}) ran "
-                                      f"{n_bad * step_s / 60:.0f} min while "
-                                      f"{'/'.join(a.needs)} did not hold"})
-    arrivals = station_arrivals(run_twin)
-    for a in plan.activities:
-        key = f"payload:{a.payload}" if a.payload else f"rover:{a.rover}" if a.rover else None
-        if key is not None and a.start_tdb_s < arrivals.get(key, np.inf) - 1e-3:
-            violations.append({"kind": "not-on-site", "utc": _utc(a.start_tdb_s),
-                               "message": f"{a.kind} #{a.instance} ({a.name}) starts before "
-                                          f"{a.payload or a.rover} is on site"})
-    for what, idx in (("not powered", k.A_UNSERVED2), ("shed by FDIR", k.A_SHED)):
-        if acc[idx] > 1.0:
-            violations.append({"kind": "science-unserved", "utc": _utc(plan.start_tdb_s),
-                               "message": f"{acc[idx] / 3.6e6:.1f} kWh of planned "
-                                          f"activities {what}"})
-    demanded = acc[k.A_SERVED2] + acc[k.A_UNSERVED2] + acc[k.A_SHED]
-    served = acc[k.A_SERVED2] / demanded if demanded > 0 else 1.0
+    run = _run(twin, plan, acts, prior, aggregate_s)
+    result, schedule, run_twin, t = run["result"], run["schedule"], run["twin"], run["t"]
+    sun = result.geometry.at("sun_fraction", t, float(twin.scenario.site.element_mast_m))
+    violations = plan_rules(plan, acts, run_twin, t, sun, _crew_on_site(twin, t),
+                            run["science_w"])
+    breaches = run_rules(plan, acts, run, None, acts.slot_s)
+    if breaches:    # which of them would the station have with no plan at all?
+        empty = Plan(plan.start_tdb_s, plan.stop_tdb_s, [], controls=plan.controlled)
+        alone = _run(twin, empty, acts, prior, aggregate_s)
+        breaches = run_rules(plan, acts, run, alone, acts.slot_s)
+    violations += breaches
+    fid = fidelity(schedule.timeline, schedule)
+    by_plan = [v for v in violations if v["attributed"] == "plan"]
     report = {
         "plan_version": plan.version,
         "start_utc": _utc(plan.start_tdb_s), "stop_utc": _utc(plan.stop_tdb_s),
         "warm_up_days": (prior.n_steps * prior.step_s / 86400.0) if prior else 0.0,
         "activities": len(plan.activities),
-        "valid": not violations,
+        "valid": not by_plan,
         "violations": violations,
-        "kpis": {**_kpis(result, run_twin, acts, duty=False, warm=prior),
-                 "plan_science_value": plan.value,
-                 "science_value_delivered": plan.value * served},
+        "violations_by": {"plan": len(by_plan), "station": len(violations) - len(by_plan)},
+        "kpis": {**_kpis(result, run_twin, acts, warm=prior, schedule=schedule,
+                         controlled=plan.controlled),
+                 "plan_value": plan.value,
+                 "execution_fidelity": fid["fraction"]},
+        "fidelity": fid,
+        "executed": executed_json(schedule),
     }
     return report, result
+
+
+def executed_json(schedule: Schedule) -> list[dict]:
+    """The executed timeline beside the plan: per activity its planned span, the spans it
+    ran (UTC) and the minutes run and missed (by cause)."""
+    out = []
+    for d in schedule.executed():
+        out.append({"activity": d["label"], "load": d["load"],
+                    "planned": [_utc(d["planned_start_tdb_s"]), _utc(d["planned_stop_tdb_s"])],
+                    "ran": [[_utc(a), _utc(b)] for a, b in d["runs_tdb_s"]],
+                    "minutes_run": d["minutes_run"], "minutes_missed": d["minutes_missed"]})
+    return out
 
 
 def fault_scenario(twin: Twin, kind: str, at_tdb_s: float, magnitude: float,

@@ -227,9 +227,10 @@ class BlockInputs:
 
 
 def _first(t: np.ndarray, arrival: float) -> int:
-    """Index of the first step at or after ``arrival`` (``t`` ascending): the steps
-    ``[_first(t, a):]`` are those with ``t >= a``."""
-    return int(np.searchsorted(t, arrival, side="left"))
+    """Index of the first step at or after ``arrival`` (``t`` ascending, within
+    :data:`~ilrs.station.faults.SLACK_S`): the steps ``[_first(t, a):]`` are those with
+    ``t >= a``."""
+    return int(flt.first_step(t, arrival))
 
 
 @dataclass(frozen=True)
@@ -463,8 +464,10 @@ def _loads(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
         i = marks.rover_start[k]
         if i < n:
             hours = r.duty_hours_per_day * 3600.0
-            shift = geo.cached(("rover_shift", scenario.site.element_mast_m, hours), t,
-                               lambda hours=hours: lit & (np.mod(t, 86400.0) < hours))
+            period = r.duty_period_h * 3600.0
+            shift = geo.cached(("rover_shift", scenario.site.element_mast_m, hours, period), t,
+                               lambda hours=hours, period=period:
+                               lit & (np.mod(t, period) < hours))
             want[i:] = shift[i:] & in_contact[i:]
             for i0, i1 in marks.rover_faults[k]:
                 want[i0:i1] = False

@@ -194,6 +194,15 @@ class Rover(Component):
     campaign_km: float = Field(gt=0)
     duty_hours_per_day: float = Field(gt=0, le=24)
     start_days_after_arrival: float = Field(ge=0, default=0)
+    #: the duty rule repeats every ``duty_period_h`` (24: the first ``duty_hours_per_day``
+    #: of each UTC day; 8 with 3.33 h: 200 min in any 8 hours, the plan's flight rule)
+    duty_period_h: float = Field(gt=0, le=24, default=24.0)
+
+    @model_validator(mode="after")
+    def _duty_in_period(self):
+        if self.duty_hours_per_day > self.duty_period_h:
+            raise ValueError("duty_hours_per_day <= duty_period_h")
+        return self
 
 
 class CrewVisit(_Model):

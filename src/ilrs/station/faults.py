@@ -43,8 +43,10 @@ class FaultEvent:
 
 def _times(fault: Fault, start_tdb_s: float, stop_tdb_s: float, to_tdb) -> list[float]:
     if fault.at is not None:
+        # a dated fault before the span still holds in it (a cell lost in January is lost
+        # for a run, a warm-up or a plan starting in February): only later ones are left out
         t = to_tdb(fault.at)
-        return [t] if start_tdb_s <= t < stop_tdb_s else []
+        return [t] if t < stop_tdb_s else []
     rng = np.random.default_rng(fault.seed)
     mean_gap_s = SECONDS_PER_YEAR / fault.rate_per_yr
     out, t = [], start_tdb_s
@@ -62,7 +64,8 @@ TARGETS = {"battery-cell-loss": "batteries", "array-degradation": "solar_arrays"
 
 def expand_faults(faults, start_tdb_s: float, stop_tdb_s: float, to_tdb,
                   isru_retry_h: float, present=None) -> tuple[list[Occurrence], list[FaultEvent]]:
-    """Occurrences of every fault in [start, stop) and the events of their handling.
+    """Occurrences of every fault that holds in [start, stop) (a dated one from before
+    ``start`` included: its effect lasts) and the events of their handling in the span.
 
     ``present`` maps a component group (``TARGETS``) to ``(id, arrival_tdb_s)`` pairs: a
     fault only hits what is there (an untargeted random fault hits one of the components
@@ -116,7 +119,20 @@ def expand_faults(faults, start_tdb_s: float, stop_tdb_s: float, to_tdb,
                 events.append(FaultEvent(t, "fdir", "action", f"FDIR: safe rover {what}"))
                 events.append(FaultEvent(t + dur_s, "fdir", "recovered",
                                          f"rover {what}: cleared, traverse resumes"))
-    return occ, events
+    # what happened before the span is not an event of it (its effect is, through occ)
+    return occ, [e for e in events if e.tdb_s >= start_tdb_s]
+
+
+#: A step within this of an event's time counts as at it: steps are TDB seconds from a UTC
+#: start, and TDB drifts from UTC by a periodic ~1.7 ms, so the step of "2037-03-01T00:00"
+#: after a month of steps may fall a millisecond before that date's own TDB time.
+SLACK_S = 0.01
+
+
+def first_step(tdb_s: np.ndarray, at_tdb_s) -> np.ndarray | int:
+    """Index of the first step at or after ``at_tdb_s`` (``tdb_s`` ascending, within
+    :data:`SLACK_S`)."""
+    return np.searchsorted(tdb_s, np.asarray(at_tdb_s) - SLACK_S, side="left")
 
 
 def _hits(o, kind: str, target: str | None) -> bool:
@@ -131,7 +147,7 @@ def factor(occurrences, kind: str, target: str, tdb_s: np.ndarray) -> np.ndarray
         if o.kind == kind and o.target in (None, target):
             if isinstance(out, float):
                 out = np.ones(np.shape(tdb_s))
-            out[np.searchsorted(tdb_s, o.start_tdb_s, side="left"):] *= 1.0 - o.magnitude
+            out[int(first_step(tdb_s, o.start_tdb_s)):] *= 1.0 - o.magnitude
     return out
 
 
@@ -142,7 +158,7 @@ def spans(occurrences, kind: str, target: str | None,
     out = []
     for o in occurrences:
         if _hits(o, kind, target):
-            i0, i1 = np.searchsorted(tdb_s, (o.start_tdb_s, o.end_tdb_s), side="left")
+            i0, i1 = first_step(tdb_s, (o.start_tdb_s, o.end_tdb_s))
             if i1 > i0:
                 out.append((int(i0), int(i1)))
     return out

@@ -58,6 +58,8 @@ from ilrs.station.live_types import (
     LiveEvent,
 )
 from ilrs.station.results import energy_balance
+from ilrs.station.schedule import Schedule
+from ilrs.station.timeline import Entry, Timeline
 from ilrs.station.twin import Twin
 
 __all__ = ["LiveTwin"]
@@ -137,6 +139,11 @@ class LiveTwin:
         self.by_id = {e.id: e for e in self.elements}
         self.parameter_specs = {e.id: parameter_specs(e, sc) for e in self.elements}
         self._commands = {e.id: command_specs(e, sc) for e in self.elements}
+        #: the on-board timeline: planned activities started and stopped by commands
+        #: (``run``, ``drive_leg``, ``activity_start``), executed and recorded as in
+        #: ``Twin.run(timeline=...)``
+        self.onboard = Schedule(sc, twin.up, Timeline(self.start_tdb_s, math.inf, ()))
+        self._open: dict[str, int] = {}
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
@@ -229,6 +236,8 @@ class LiveTwin:
         km_before = self.rover_km.copy()
         inputs = block_inputs(t, self.step_s, self.scenario, self.twin.up, self._geo,
                               self.fault_occurrences, self.rover_km, self._visits, self.overrides)
+        if self.onboard.timeline.entries or self.onboard.cover:
+            inputs = self.onboard.apply(t, inputs, self._geo, self.fault_occurrences)
         self.current_block = Block(i0, i1, t, inputs, km_before, np.zeros(t.size, np.uint8),
                            np.zeros(t.size))
         return self.current_block
@@ -272,6 +281,7 @@ class LiveTwin:
         agg1[0, k.G_SOC_MIN] = agg1[0, k.G_TEMP_MIN] = np.inf
         self._kernel(b, [x[e - 1:e] for x in args], acc1, 1, agg1, e - 1, e)
         self.acc += acc1
+        self.onboard.record(b.t[a:e], b.flags[a:e])
         sci = (b.flags[a:e] & k.F_SCIENCE) > 0
         inp = b.inputs
         self.payload_science_steps += (inp.payload_running[:, a:e] & sci).sum(axis=1)
@@ -440,6 +450,70 @@ class LiveTwin:
         self._pending.append((now, _RANK["command"],
                               ("command", "executed", f"{command}: {reason}")))
         return result
+
+    # -- the on-board timeline (planned activities) ---------------------------------------------
+    def run_commands(self, commands, until_tdb_s: float) -> list[CommandResult]:
+        """Release time-tagged commands (:class:`~ilrs.station.timeline.TimedCommand`, in
+        order) at their times, as the on-board scheduler does, then run to
+        ``until_tdb_s``; returns the command results."""
+        out = []
+        for c in commands:
+            self.advance_to(c.tdb_s)
+            out.append(self.execute(c.command, c.arguments))
+        self.advance_to(until_tdb_s)
+        return out
+
+    def start_planned(self, kind: str, index: int, distance_km: float = 0.0) -> None:
+        """A payload (``kind`` "payload") or rover runs from the next step, its rule set
+        aside, until :meth:`stop_planned` (a rover leg also until ``distance_km``)."""
+        name = (self.twin.up.payloads[index].name if kind == "payload"
+                else self.scenario.rovers[index].id)
+        self.stop_planned(kind, index)
+        now = self.now_tdb_s
+        j = self.onboard.add(Entry(f"{kind}:{name} @ {self.now_utc}", f"{kind}:{name}", now,
+                                   math.inf, distance_km=distance_km))
+        self._open[f"{kind}:{name}"] = j
+        self.onboard.set_cover(kind, index, now)
+        self.invalidate_inputs()
+
+    def stop_planned(self, kind: str, index: int, back_to_rule: bool = False) -> bool:
+        """Stop the load's planned activity from the next step (if one runs; returns
+        whether it did); ``back_to_rule``: its rule drives it again from then."""
+        name = (self.twin.up.payloads[index].name if kind == "payload"
+                else self.scenario.rovers[index].id)
+        j = self._open.pop(f"{kind}:{name}", None)
+        now = self.now_tdb_s
+        if j is not None:
+            self.onboard.end(j, now)
+        if back_to_rule:
+            self.onboard.end_cover(kind, index, now)
+        if j is not None or back_to_rule:
+            self.invalidate_inputs()
+        return j is not None
+
+    def start_activity(self, slot: int, power_w: float, data_bit_s: float) -> None:
+        """A planned load with no twin model draws ``power_w`` on the science bus and
+        makes ``data_bit_s`` from the next step, in bus slot ``slot``."""
+        self.stop_activity(slot)
+        now = self.now_tdb_s
+        self._open[f"bus:{slot}"] = self.onboard.add(Entry(
+            f"bus:{slot} @ {self.now_utc}", f"bus:{slot}", now, math.inf, power_w=power_w,
+            data_bit_s=data_bit_s))
+        self.invalidate_inputs()
+
+    def stop_activity(self, slot: int) -> bool:
+        j = self._open.pop(f"bus:{slot}", None)
+        if j is None:
+            return False
+        self.onboard.end(j, self.now_tdb_s)
+        self.invalidate_inputs()
+        return True
+
+    def running_planned(self, kind: str, index: int) -> bool:
+        """Whether a payload or rover runs a planned activity now."""
+        name = (self.twin.up.payloads[index].name if kind == "payload"
+                else self.scenario.rovers[index].id)
+        return f"{kind}:{name}" in self._open
 
     def set_overrides(self, **changes: Any) -> None:
         """Change the ground overrides (payloads off, rovers held, ISRU off) from the next

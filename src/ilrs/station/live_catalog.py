@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ilrs.station.timeline import BUS_SLOTS
+
 __all__ = [
     "EVENT_TYPES",
     "ROVER_STATES",
@@ -307,6 +309,19 @@ def command_specs(element: Element, scenario) -> list[dict[str, Any]]:
             _cmd("shed_science", "watch", "hold all science loads until restore_science"),
             _cmd("restore_science", "warning", "release ground's and FDIR's science hold; FDIR "
                  "sheds again if the SOC falls below its threshold"),
+            _cmd("activity_start", "watch", "a planned activity with no load model of the "
+                 "twin (an EVA, the regolith excavator) draws power_w on the science bus and "
+                 "makes data_bit_s from the next step, in bus slot 'slot', until "
+                 "activity_stop", arguments=[
+                     {"name": "slot", "type": "float64", "unit": "", "min": 0.0,
+                      "max": float(BUS_SLOTS - 1)},
+                     {"name": "power_w", "type": "float64", "unit": "W", "min": 0.0,
+                      "max": 20000.0},
+                     {"name": "data_bit_s", "type": "float64", "unit": "bit/s", "min": 0.0,
+                      "max": 1.0e9}]),
+            _cmd("activity_stop", "none", "stop the planned activity in bus slot 'slot'",
+                 arguments=[{"name": "slot", "type": "float64", "unit": "", "min": 0.0,
+                             "max": float(BUS_SLOTS - 1)}]),
         ]
     if element.role == "payload":
         off = {0: "critical", 1: "distress"}.get(element.priority, "watch")
@@ -316,7 +331,9 @@ def command_specs(element: Element, scenario) -> list[dict[str, Any]]:
             _cmd("power_off", off, "switch the payload off" + (
                 " (a survival load)" if element.priority == 0 else
                 " (a communications load)" if element.priority == 1 else "")),
-        ]
+        ] + ([_cmd("run", "none", "run the payload now, its rule (condition and duty) set "
+                   "aside, until power_off or power_on (a planned activity)")]
+             if element.priority == 2 else [])
     if element.role == "rover":
         rover = scenario.rovers[element.index]
         return [
@@ -325,6 +342,11 @@ def command_specs(element: Element, scenario) -> list[dict[str, Any]]:
                  arguments=[{"name": "distance_km", "type": "float64", "unit": "km",
                              "min": 0.0, "max": float(rover.campaign_km)}]),
             _cmd("stop", "none", "stop and hold the rover until the next drive command"),
+            _cmd("drive_leg", "watch", "drive now for distance_km (0: until stop), the duty "
+                 "hours, sunlight and contact rules set aside (a planned leg); a rover fault "
+                 "still stops it", arguments=[{"name": "distance_km", "type": "float64",
+                                               "unit": "km", "min": 0.0,
+                                               "max": float(rover.campaign_km)}]),
         ]
     return [
         _cmd("start", "none", "let the ISRU plants run on surplus power"),

@@ -98,7 +98,8 @@ def housekeeping_of(live: LiveTwin, last: LastStep | None) -> Housekeeping:
             power = float(payload_power_w(pl, last.sun_elem)) if last is not None else 0.0
             if pl.priority == 2:
                 on = wants and sci
-                power_w, rate = (power * pl.duty, pl.data_rate_bit_s * pl.duty) if on else (
+                duty = 1.0 if live.running_planned("payload", el.index) else pl.duty
+                power_w, rate = (power * duty, pl.data_rate_bit_s * duty) if on else (
                     0.0, 0.0)
             elif pl.priority == 1:
                 on = wants and comms_on

@@ -205,6 +205,9 @@ class Results:
     geometry: object
     timings_s: dict
     full_resolution: dict | None = None
+    #: the :class:`~ilrs.station.schedule.Schedule` a timeline ran through (``executed()``:
+    #: what ran, when; ``fidelity()``), or None for a run by the rules alone
+    executed: object | None = None
 
     def __post_init__(self):
         elem = float(self.scenario.site.element_mast_m)

@@ -165,11 +165,15 @@ class Twin:
 
     def run(self, progress: Callable[[float], None] | None = None,
             geometry: Geometry | None = None, block_days: float = 30.0,
-            schedule=None) -> Results:
+            schedule=None, timeline=None) -> Results:
         """Simulate the period in blocks of ``block_days`` (the state carries over);
-        ``progress(fraction)`` is called after each block; a ``schedule``
-        (:class:`~ilrs.station.schedule.Schedule`) drives the science loads instead of the
-        payloads' rules."""
+        ``progress(fraction)`` is called after each block. A ``timeline``
+        (:class:`~ilrs.station.timeline.Timeline`, or a ``schedule`` already bound to this
+        station, :class:`~ilrs.station.schedule.Schedule`) drives the loads it covers
+        instead of their rules; what it executed is ``Results.executed``."""
+        if timeline is not None:
+            from ilrs.station.schedule import Schedule
+            schedule = Schedule.of(self, timeline)
         sc = self.scenario
         step_s = sc.period.step_s
         start, stop = self.period_tdb_s()
@@ -209,13 +213,15 @@ class Twin:
             ta = time.perf_counter()
             inputs = block_inputs(t, step_s, sc, self.up, geo, occ, rover_km_planned, visits)
             if schedule is not None:
-                inputs = schedule.apply(t, inputs, geo)
+                inputs = schedule.apply(t, inputs, geo, occ)
             tb = time.perf_counter()
             flags = np.zeros(i1 - i0, np.uint8)
             soc = np.zeros(i1 - i0)
             b0 = i0 // agg_every
             n_ev = k.run_block(*inputs.as_kernel_args(), params, state, acc, agg_every,
                                agg[b0:], flags, soc, ev_step, ev_code, ev_value)
+            if schedule is not None:
+                schedule.record(t, flags)
             if window is not None:
                 window.add(i0, inputs, flags, soc)
             tc = time.perf_counter()
@@ -244,6 +250,7 @@ class Twin:
                               "ground_height_m": float(geo.site.height_m)}},
             build_up=self.up, geometry=geo, timings_s=dict(self.timings_s),
             full_resolution=window.columns() if window is not None else None,
+            executed=schedule,
         )
 
 

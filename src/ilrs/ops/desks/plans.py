@@ -74,6 +74,7 @@ class ActivityIn(_In):
     resource: str | None = Field(default=None, max_length=200)
     crew: int = Field(default=0, ge=0, le=100)
     value: float = Field(default=0.0, ge=0, le=1e9)
+    distance_km: float | None = Field(default=None, ge=0, le=1e4)
 
 
 class PlanIn(_In):
@@ -122,7 +123,8 @@ def to_plan(body: PlanIn) -> Plan:
                              stop_tdb_s=t1, power_w=a.power_w, data_bit_s=a.data_bit_s,
                              needs=tuple(a.needs), payload=a.payload, rover=a.rover,
                              resource=a.resource or a.payload or a.rover or a.kind,
-                             crew=a.crew, value=a.value))  # fmt: skip
+                             crew=a.crew, value=a.value,
+                             distance_km=a.distance_km))  # fmt: skip
     return Plan(start, stop, acts, dict(body.solver))
 
 
@@ -132,7 +134,8 @@ def _rest(plan: Plan, from_tdb_s: float) -> Plan:
 
     acts = [dataclasses.replace(a, start_tdb_s=max(a.start_tdb_s, from_tdb_s))
             for a in plan.activities if a.stop_tdb_s > from_tdb_s]  # fmt: skip
-    return Plan(max(plan.start_tdb_s, from_tdb_s), plan.stop_tdb_s, acts, version=plan.version)
+    return Plan(max(plan.start_tdb_s, from_tdb_s), plan.stop_tdb_s, acts, version=plan.version,
+                controls=plan.controls)
 
 
 @dataclass

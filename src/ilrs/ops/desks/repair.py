@@ -148,7 +148,9 @@ class Replanner:
                      initial=current.initial)
         self._faults = faults               # kept only once a repair has taken it in
         keep = [a for a in new.activities if self.desk.allowed(current.record.user, a)]
-        return dataclasses.replace(new, activities=keep)
+        # the loads the repaired version drives: those the current one drove (its
+        # authority's), not every load of the planner's activity set
+        return dataclasses.replace(new, activities=keep, controls=current.plan.controlled)
 
     # -- drift ----------------------------------------------------------------------------
     def start(self) -> Replanner:

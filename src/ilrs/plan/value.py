@@ -1,0 +1,85 @@
+"""One value measure for a plan and for the rules, and the rules held to the plan's limits.
+
+**The value of a window of station life** (:func:`window_value`) is what the station
+*executed* in it, priced by the activity model, the same for a replayed plan and for the
+twin's rule-based operation:
+
+- every activity type's executed hours × its ``value_per_h``: science payload runs, rover
+  drives, sample collection, the ascender's checkout and the sample-return ascent, crew
+  sessions, EVAs and ISRU excavation batches (a plan's from its executed timeline; the
+  rules' from the hours each load ran with science served, each load priced at its
+  lowest-valued type — the rules run no crew session, EVA, batch or ascent);
+- a load the plan leaves to its rule counts as the rules' do;
+- the oxygen the ISRU plants made × ``rules.value_per_kg_o2`` (both sides: the plants run on
+  surplus power in the twin, so a plan that spends less leaves them more).
+
+The planners' objective is the first part (value per hour × hours of the placed
+activities): the oxygen follows from the energy they leave and is only counted.
+
+**Limited rules** (:func:`limited_rules`): the twin's rules held to the flight rules and
+battery floor the plan keeps — each rover drives by a duty rule that repeats every
+``window_h`` of its activity type's rolling rule with ``max_minutes`` of driving (so never
+more than that in any window), and FDIR sheds science as the battery reaches the plan's
+floor (``soc_min``) rather than its own threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ilrs.plan.model import ActivitySet
+from ilrs.station import Scenario, Twin
+
+__all__ = ["limited_rules", "load_values", "window_value"]
+
+#: FDIR sheds the limited rules' science this far above the plan's floor (a minute of the
+#: whole science bus is well under 0.1 % of the battery).
+SHED_MARGIN = 0.001
+
+
+def load_values(acts: ActivitySet) -> dict[str, float]:
+    """Value per hour of each twin load (payload name or rover id): its lowest-valued
+    activity type, so crewed or one-off work never inflates the routine rate."""
+    out: dict[str, float] = {}
+    for t in acts.activities:
+        load = t.payload or t.rover
+        if load is not None:
+            out[load] = min(out.get(load, np.inf), t.value_per_h)
+    return out
+
+
+def window_value(acts: ActivitySet, *, load_hours: dict[str, float],
+                 type_hours: dict[str, float] | None = None, o2_kg: float = 0.0) -> dict:
+    """The value of a window (see the module doc): ``type_hours`` (activity type id ->
+    executed hours) of the activities a plan ran, ``load_hours`` (payload name or rover id
+    -> hours) of what ran by rule, ``o2_kg`` the oxygen made. Returns the total and its
+    parts by activity type, rule-run load and oxygen."""
+    per_type = {t.id: t.value_per_h for t in acts.activities}
+    rates = load_values(acts)
+    parts = {f"activity:{k}": h * per_type[k] for k, h in (type_hours or {}).items()
+             if k in per_type and h > 0}
+    parts |= {f"rule:{k}": h * rates[k] for k, h in load_hours.items()
+              if k in rates and h > 0}
+    parts["isru-oxygen"] = o2_kg * acts.rules.value_per_kg_o2
+    return {"value": float(sum(parts.values())), "parts": parts}
+
+
+def limited_rules(twin: Twin, acts: ActivitySet) -> Twin:
+    """``twin`` run by rules held to the plan's limits (see the module doc)."""
+    sc: Scenario = twin.scenario
+    rolling = {t.rover: t.rolling for t in acts.activities if t.rover and t.rolling}
+    rovers = []
+    for r in sc.rovers:
+        rule = rolling.get(r.id)
+        if rule is not None:
+            hours = min(rule.max_minutes / 60.0, rule.window_h)
+            r = r.model_copy(update={"duty_period_h": rule.window_h,
+                                     "duty_hours_per_day": hours})
+        rovers.append(r)
+    shed = max(sc.fdir.shed_science_soc, acts.rules.soc_min + SHED_MARGIN)
+    fdir = sc.fdir.model_copy(update={
+        "shed_science_soc": shed,
+        "restore_science_soc": max(sc.fdir.restore_science_soc, shed)})
+    limited = sc.model_copy(update={"rovers": tuple(rovers), "fdir": fdir,
+                                    "name": f"{sc.name} (limited rules)"})
+    return Twin(limited, twin.roadmap, twin.horizon, twin.up)
