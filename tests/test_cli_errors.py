@@ -53,6 +53,9 @@ CASES = [
     # ilrs sky and sky events
     (["sky", *SITE, "--start", "2030-13-01", "--stop", "2030-12-02"], "--start", "2030-13-01"),
     (["sky", *SITE, "--start", "2030-01-01", "--stop", "02-01-2030"], "--stop", "02-01-2030"),
+    (["sky", *SITE, "--start", "2030-01-02", "--stop", "2030-01-01"], "--stop", "2030-01-01"),
+    (["sky", "events", *SITE, "--start", "2030-01-02", "--stop", "2030-01-01"], "--stop",
+     "2030-01-01"),
     (["sky", "--lat", "95", "--lon", "0", *SPAN], "--lat", "95"),
     (["sky", *SITE, *SPAN, "--step", "-5"], "--step", "-5"),
     (["sky", *SITE, "--times", "nosuch.txt"], "--times", "nosuch.txt"),

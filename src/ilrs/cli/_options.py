@@ -22,8 +22,9 @@ import typer
 from ilrs.errors import InputError, TimeFormatError
 
 __all__ = [
-    "SCENARIO", "CsvFormat", "Format", "check_out_folder", "dem_option", "existing_file",
-    "existing_files", "format_option", "number", "out_file", "out_folder", "renamed",
+    "HEIGHT_ABOVE_GROUND", "MAX_RANGE_KM", "SCENARIO", "CsvFormat", "Format",
+    "check_out_folder", "check_period", "dem_option", "existing_file", "existing_files",
+    "format_option", "number", "out_file", "out_folder", "renamed", "scenario_file",
     "scheduler_option", "station_date", "utc_instant",
 ]
 
@@ -72,6 +73,14 @@ def utc_instant(ctx, param, value: str | None) -> str | None:
     if value is not None:
         _sky_instant(name_of(param), value)
     return value
+
+
+def check_period(start: str, stop: str) -> None:
+    """``--stop`` not before ``--start`` (each already a valid instant)."""
+    from ilrs.sky.timescale import Epochs
+
+    if Epochs.from_utc(stop).tdb_s[0] < Epochs.from_utc(start).tdb_s[0]:
+        raise InputError("--stop", stop, f"an instant not before --start {start}")
 
 
 def station_date(ctx, param, value: str | None) -> str | None:

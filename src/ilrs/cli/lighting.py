@@ -37,14 +37,6 @@ ENSEMBLE = typer.Option(0, "--ensemble", callback=opt.number(0, 10_000),
 SEED = typer.Option(0, "--seed", help="Seed of the DEM clones.")
 
 
-def _check_period(start: str, stop: str) -> None:
-    """--stop not before --start (each already a valid instant)."""
-    from ilrs.sky import Epochs
-
-    if Epochs.from_utc(stop).tdb_s[0] < Epochs.from_utc(start).tdb_s[0]:
-        raise InputError("--stop", stop, f"an instant not before --start {start}")
-
-
 def _run_text(run) -> str:
     if run is None:
         return "none"
@@ -82,7 +74,7 @@ def site(
     console = Console()
     if ensemble and not dem:
         raise InputError("--ensemble", ensemble, "--dem as well (clones are of a DEM)")
-    _check_period(start, stop)
+    opt.check_period(start, stop)
     if dem:
         dems = as_dems(dem)
         point = site_on_dem(dems, lat, lon, mast_m=height, name=f"{lat}°, {lon}°")
@@ -182,7 +174,7 @@ def map_(
     _old_height: float | None = OLD_HEIGHT,
 ) -> None:
     """Illumination and Earth-visibility statistics for every point of a region."""
-    _check_period(start, stop)
+    opt.check_period(start, stop)
     if product:
         opt.check_out_folder("--out", out)
         _products(dem, center_lat, center_lon, size_km, resolution_m, start, stop, step,

@@ -125,6 +125,8 @@ def positions(
     from ilrs.sky import Sky
 
     site = _site(lat, lon, ground_height)
+    if times is None and start is not None and stop is not None:
+        opt.check_period(start, stop)
     epochs = _epochs(start, stop, step, times)
     sky = Sky()
     sky.kernels.check_coverage(epochs.tdb_s, margin_s=1000.0)  # before any line is written
@@ -183,10 +185,8 @@ def events(
     from ilrs.sky.almanac import eclipse_contacts, rise_set
 
     site = _site(lat, lon, ground_height)
-    first = Epochs.from_utc(_require(start, "--start"))
-    last = Epochs.from_utc(_require(stop, "--stop"))
-    if last.tdb_s[0] < first.tdb_s[0]:
-        raise InputError("--stop", stop, f"an instant not before --start {start}")
+    opt.check_period(_require(start, "--start"), _require(stop, "--stop"))
+    first, last = Epochs.from_utc(start), Epochs.from_utc(stop)
     sky = Sky()
     sky.kernels.check_coverage(np.concatenate([first.tdb_s, last.tdb_s]), margin_s=1000.0)
     compile_notice(console(stderr=True), *SKY_KERNELS)

@@ -69,7 +69,9 @@ class Goal:
     def parse(cls, text: str) -> Goal:
         """
         >>> Goal.parse("min-soc=0.3")
-        Goal(kind='min-soc', target=0.3)
+        Goal(kind='min-soc', target=0.3, floor=0.0)
+        >>> str(Goal.parse("survival").keeping(0.3))
+        'survival keeping SOC >= 0.3'
         """
         kind, _, value = text.strip().partition("=")
         try:
