@@ -19,6 +19,11 @@ def test_plan_writes_plan_replay_and_gantt(tmp_path, capsys):
     assert replay["valid"] and replay["violations"] == []
     assert (out / "gantt.png").stat().st_size > 10_000
     assert "replay: valid" in capsys.readouterr().out
+    # the plan as written checks clean: exit 0, replay.json beside it
+    assert main(["plan", "check", str(out / "plan.json"), "--warm-days", "0"]) == 0
+    checked = json.loads((out / "replay.json").read_text())
+    assert checked["valid"] and checked["kpis"]["execution_fidelity"] > 1 - 1e-9
+    assert "0 violation(s) of the plan" in capsys.readouterr().out
     # a slip of two days: the Earth is down by then, so the camera's slots break and the
     # horizon is re-planned; the result replays without violation
     assert main(["plan", "shift", str(out / "plan.json"), "--by", "2", "--warm-days", "0",

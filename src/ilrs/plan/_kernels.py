@@ -2,10 +2,11 @@
 
 The same recurrences the CP-SAT model bounds (:mod:`ilrs.plan.cpsat`): the battery takes
 ``η_c·net`` when there is a surplus (at most ``charge`` per slot, up to its capacity) and
-gives ``net/η_d`` in a deficit; the regenerative fuel cell, while the battery's energy at a
-slot's start is below ``fc_on`` (FDIR's switch-on level) and its tanks hold energy, serves
-the slot's deficit first (at most ``fc_max`` per slot, never charging the battery); the
-buffer grows by what is made and drains by what the links carry, never below empty.
+gives ``net/η_d`` in a deficit; the regenerative fuel cell, switched on by FDIR when the
+battery's energy at a slot's start is below ``fc_on`` and off once it is above ``fc_off``
+(its hysteresis) or the tanks are empty, serves the slot's whole deficit while on (at most
+``fc_max`` per slot, never charging the battery); the buffer grows by what is made and
+drains by what the links carry, never below empty.
 """
 
 from __future__ import annotations
@@ -15,25 +16,27 @@ from numba import njit
 
 
 @njit(cache=True)
-def fuel_cell_wh(e, net, fc_on, fc_max, tank):
-    """What the fuel cell gives in a slot that starts at battery energy ``e`` with the
-    bus short of ``-net`` (Wh)."""
-    if e < fc_on and tank > 0 and net < 0:
-        return min(-net, fc_max, tank)
-    return 0
+def fuel_cell_on(e, on, fc_on, fc_off, tank):
+    """Whether FDIR has the fuel cell on in a slot starting at battery energy ``e`` (it was
+    ``on`` in the slot before; with empty tanks it gives nothing)."""
+    return e < fc_on or (on and e <= fc_off)
 
 
 @njit(cache=True)
-def battery_wh(gen, base, act, cap, charge, e0, eta_c, eta_d, fc_on, fc_max, fc0):
+def battery_wh(gen, base, act, cap, charge, e0, eta_c, eta_d, fc_on, fc_off, fc_max, fc0,
+               on0):
     """Energy after each slot, Wh (``act``: the activities' energy per slot; ``fc_on``,
-    ``fc_max`` per slot and ``fc0``: the fuel cell, see the module doc)."""
+    ``fc_off``, ``fc_max`` per slot, ``fc0`` and ``on0``: the fuel cell, see the module
+    doc)."""
     n = gen.size
     out = np.empty(n)
     e = float(e0)
     tank = float(fc0)
+    on = on0
     for s in range(n):
         net = float(gen[s] - base[s]) - act[s]
-        f = fuel_cell_wh(e, net, float(fc_on[s]), float(fc_max[s]), tank)
+        on = fuel_cell_on(e, on, float(fc_on[s]), float(fc_off[s]), tank)
+        f = min(max(0.0, -net), float(fc_max[s]), tank) if on else 0.0
         tank -= f
         net += f
         if net >= 0.0:
@@ -45,19 +48,22 @@ def battery_wh(gen, base, act, cap, charge, e0, eta_c, eta_d, fc_on, fc_max, fc0
 
 
 @njit(cache=True)
-def battery_wh_rounded(gen, base, act, cap, charge, e0, ec, ed, scale, fc_on, fc_max, fc0,
-                       fc_out):
+def battery_wh_rounded(gen, base, act, cap, charge, e0, ec, ed, scale, fc_on, fc_off, fc_max,
+                       fc0, on0, fc_out, on_out):
     """The CP-SAT model's integer recurrence (efficiencies ``ec / scale`` and ``ed / scale``,
-    integer Wh): the most energy its constraints allow after each slot, the fuel cell's
-    Wh per slot written to ``fc_out``."""
+    integer Wh): the most energy its constraints allow after each slot; the fuel cell's Wh
+    and state in each slot written to ``fc_out`` and ``on_out``."""
     n = gen.size
     out = np.empty(n, np.int64)
     e = int(e0)
     tank = int(fc0)
+    on = on0
     for s in range(n):
         net = int(gen[s] - base[s] - act[s])
-        f = fuel_cell_wh(e, net, int(fc_on[s]), int(fc_max[s]), tank)
+        on = fuel_cell_on(e, on, int(fc_on[s]), int(fc_off[s]), tank)
+        f = min(max(0, -net), int(fc_max[s]), tank) if on else 0
         fc_out[s] = f
+        on_out[s] = on
         tank -= f
         net += f
         e = min((scale * e + ec * net) // scale, (ed * e + scale * net) // ed,

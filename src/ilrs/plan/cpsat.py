@@ -199,29 +199,19 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     for s in range(S):
         m.Add(A[s] == sum(e_terms[s]))
     E = [m.NewConstant(bud.e0_wh)]
-    # the fuel cell: F[s] Wh while on (FDIR has it on below fc_on), only the bus deficit,
-    # from what the tanks hold at the start (the electrolyser's refill is not counted)
     fuel = bud.fc0_wh > 0 and bud.fc_max_wh.max(initial=0) > 0
-    F, on = [], []
+    fcv: dict[str, list] = {"on": [], "low": [], "high": [], "keep": [], "D": [], "M": [],
+                            "F": [], "H": [m.NewConstant(int(bud.fc0_wh))]}
     for s in range(S):
         lo = int(bud.floor_wh[s])
         nxt = m.NewIntVar(lo, max(lo, int(bud.cap_wh[s])), f"E{s + 1}")
         net = int(bud.gen_wh[s] - bud.base_wh[s]) - A[s]
         if fuel:
-            f = m.NewIntVar(0, int(bud.fc_max_wh[s]), f"F{s}")
-            o = m.NewBoolVar(f"fc{s}")
-            m.Add(f == 0).OnlyEnforceIf(o.Not())
-            m.Add(E[s] <= int(bud.fc_on_wh[s]) - 1).OnlyEnforceIf(o)
-            m.Add(f <= -net).OnlyEnforceIf(o)
-            F.append(f)
-            on.append(o)
-            net = net + f
+            net = net + _fuel_cell(m, bud, fcv, E[s], net, s)
         m.Add(ETA_SCALE * nxt <= ETA_SCALE * E[s] + ec * net)
         m.Add(ed * nxt <= ed * E[s] + ETA_SCALE * net)
         m.Add(nxt <= E[s] + int(bud.charge_wh[s]))
         E.append(nxt)
-    if fuel:
-        m.Add(sum(F) <= int(bud.fc0_wh))
     # -- data buffer -----------------------------------------------------------------------------
     B = [m.NewConstant(bud.b0)]
     for s in range(S):
@@ -296,7 +286,7 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     # -- objective ---------------------------------------------------------------------------------
     m.Maximize(sum(round(VALUE_SCALE * P.value(c)) * x[i] for i, c in enumerate(cands)))
     if hint:
-        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, F, on)
+        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, fcv)
     build_s = time.perf_counter() - t_build
     solver = cp_model.CpSolver()
     # the limit is wall time from the call: building the model counts against it
@@ -321,6 +311,39 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
             "gap": (bound - obj) / bound if bound > 0 else 0.0,
             "build_s": build_s, "solve_s": solve_s, "chosen": chosen,
             "binding": {**_binding(P, chosen), "rolling_windows_at_limit": at_rolling}}
+
+
+def _fuel_cell(m, bud, v: dict, e, net, s: int):
+    """The fuel cell in slot ``s`` as the twin's FDIR runs it: on below ``fc_on`` (battery
+    energy ``e`` at the slot's start), still on until above ``fc_off``, off once the tanks
+    are empty; while on it serves the whole deficit (``-net``), at most ``fc_max``.
+    Returns the slot's fuel-cell energy (a variable of ``m``); the variables go to ``v``."""
+    big = int(bud.fc_max_wh[s])
+    tank = int(bud.fc0_wh)
+    on, low, high, keep = (m.NewBoolVar(f"{n}{s}") for n in ("fc", "low", "high", "keep"))
+    m.Add(e <= int(bud.fc_on_wh[s]) - 1).OnlyEnforceIf(low)
+    m.Add(e >= int(bud.fc_on_wh[s])).OnlyEnforceIf(low.Not())
+    m.Add(e >= int(bud.fc_off_wh[s]) + 1).OnlyEnforceIf(high)
+    m.Add(e <= int(bud.fc_off_wh[s])).OnlyEnforceIf(high.Not())
+    was = v["on"][-1] if v["on"] else (m.NewConstant(1) if bud.fc_on0 else m.NewConstant(0))
+    m.AddBoolAnd([was, high.Not()]).OnlyEnforceIf(keep)
+    m.AddBoolOr([was.Not(), high]).OnlyEnforceIf(keep.Not())
+    m.AddBoolOr([low, keep]).OnlyEnforceIf(on)
+    m.AddImplication(low, on)
+    m.AddImplication(keep, on)
+    deficit = m.NewIntVar(0, 10 ** 7, f"D{s}")
+    m.AddMaxEquality(deficit, [0, -net])
+    serve = m.NewIntVar(0, big, f"M{s}")
+    m.AddMinEquality(serve, [deficit, big, v["H"][-1]])
+    f = m.NewIntVar(0, big, f"F{s}")
+    m.Add(f == serve).OnlyEnforceIf(on)
+    m.Add(f == 0).OnlyEnforceIf(on.Not())
+    h = m.NewIntVar(0, tank, f"H{s + 1}")
+    m.Add(h == v["H"][-1] - f)
+    for name, var in (("on", on), ("low", low), ("high", high), ("keep", keep),
+                      ("D", deficit), ("M", serve), ("F", f), ("H", h)):
+        v[name].append(var)
+    return f
 
 
 def _binding(P: Problem, chosen) -> dict:
@@ -375,7 +398,7 @@ def _canonical(P: Problem, chosen: list[int]) -> list[int]:
     return out
 
 
-def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, bud, F, fc_on):
+def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, bud, fcv):
     """A complete hint (every variable) from a feasible choice, so CP-SAT starts from it."""
     S = P.horizon.n_slots
     on = set(chosen)
@@ -391,12 +414,21 @@ def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, b
         t = P.instances[c.instance].type
         act_e[c.start:c.end] += P.energy_units(t)[c.start:c.end]
         act_d[c.start:c.end] += P.data_units(t)[c.start:c.end]
-    energy, fc = bud.energy_rounded(act_e)
+    energy, fc, fc_on = bud.energy_rounded(act_e)
     b = bud.b0
+    e, tank, was = bud.e0_wh, int(bud.fc0_wh), bud.fc_on0
     for s in range(S):
-        if F:
-            m.AddHint(F[s], int(fc[s]))
-            m.AddHint(fc_on[s], bool(fc[s] > 0))
+        if fcv["F"]:
+            deficit = max(0, int(bud.base_wh[s] - bud.gen_wh[s] + act_e[s]))
+            low, high = e <= int(bud.fc_on_wh[s]) - 1, e >= int(bud.fc_off_wh[s]) + 1
+            for name, value in (("on", fc_on[s]), ("low", low), ("high", high),
+                                ("keep", was and not high), ("D", deficit),
+                                ("M", min(deficit, int(bud.fc_max_wh[s]), tank)),
+                                ("F", fc[s])):
+                m.AddHint(fcv[name][s], int(value))
+            tank -= int(fc[s])
+            m.AddHint(fcv["H"][s + 1], tank)
+            e, was = int(energy[s]), bool(fc_on[s])
         m.AddHint(A[s], int(act_e[s]))
         m.AddHint(E[s + 1], int(energy[s]))
         b = max(0, b + int(bud.hk[s] - bud.downlink[s] + act_d[s]))

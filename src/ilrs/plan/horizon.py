@@ -46,7 +46,7 @@ class Horizon:
     gen_j: np.ndarray            # energy generated in each slot
     base_j: np.ndarray           # survival + communications (+ transmitter in contact)
     charge_max_w: np.ndarray
-    cap_j: np.ndarray            # battery capacity (minimum over the slot)
+    cap_j: np.ndarray            # battery capacity (minimum over the slot, faded: see below)
     downlink_bit: np.ndarray     # what the links can carry in the slot
     hk_bit: np.ndarray           # housekeeping data made in the slot
     buffer_bit: float
@@ -73,11 +73,17 @@ class Horizon:
     load_peak_w: dict[str, float] = field(default_factory=dict)
     #: the deepest dip of the battery inside each slot below its ends' straight line (J)
     dip_j: np.ndarray | None = None
+    rise_j: np.ndarray | None = None     # ... and the highest rise above it (J)
     #: the regenerative fuel cell: what its tanks hold at the start (J, electric out), its
     #: most power (W) and the battery energy below which FDIR switches it on (J per slot)
     fc_energy_j: float = 0.0
     fc_max_w: float = 0.0
     fc_on_j: np.ndarray | None = None
+    fc_off_j: np.ndarray | None = None     # ... and off above this one (its hysteresis)
+    fc_on_at_start: bool = False
+    #: the battery's capacity before fade (minimum over the slot): the floor is a share of
+    #: it (the twin's state of charge is a share of the faded capacity, between the two)
+    cap_nominal_j: np.ndarray | None = None
 
     @property
     def n_slots(self) -> int:
@@ -191,7 +197,8 @@ class Horizon:
             gen_j=per_slot(inp.gen_w, np.sum) * step_s,
             base_j=per_slot(base_w, np.sum) * step_s,
             charge_max_w=per_slot(inp.charge_max_w, np.min),
-            cap_j=per_slot(inp.cap_j, np.min),
+            cap_j=per_slot(inp.cap_j, np.min) * _faded(battery, initial, days, n_slots),
+            cap_nominal_j=per_slot(inp.cap_j, np.min),
             downlink_bit=downlink_bit, hk_bit=hk_bit, buffer_bit=buffer_bit,
             conditions=conditions,
             sink_min_k=per_slot(cond["sink_k"], np.min),
@@ -204,21 +211,38 @@ class Horizon:
             arrivals_tdb_s=station_arrivals(twin),
             rover_km_per_h={r.id: r.speed_m_s * 3.6 for r in sc.rovers},
             load_j=load_j, load_bit=load_bit, load_peak_w=peak,
-            dip_j=_dips(net_w.reshape(n_slots, per), step_s),
+            **dict(zip(("dip_j", "rise_j"), _dips(net_w.reshape(n_slots, per), step_s),
+                       strict=True)),
             **_fuel_cell(sc, inp, per_slot, initial),
         )
 
 
-def _dips(net_w: np.ndarray, step_s: float) -> np.ndarray:
+def _dips(net_w: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
     """How far the battery may dip inside each slot below the straight line from its
-    energy at the slot's start to its energy at the end (J): the deepest fall of the
-    slot's running net energy below its linear interpolation. An activity draws the same
-    power all through a slot, so it moves that line, not the dip: a floor kept at both
-    ends of a slot, raised by the dip, is kept at every step."""
+    energy at the slot's start to its energy at the end, and rise above it (J): the
+    deepest fall and the highest rise of the slot's running net energy against its linear
+    interpolation. An activity draws the same power all through a slot, so it moves that
+    line, not the dip: a floor kept at both ends of a slot, raised by the dip, is kept at
+    every step. A full battery clips the rise (curtailed), so the twin may end such a slot
+    up to the rise below the planners' energy, until the battery next fills."""
     per = net_w.shape[1]
     run = np.cumsum(net_w, axis=1) * step_s
     line = run[:, -1:] * (np.arange(1, per + 1) / per)
-    return np.maximum(0.0, (line - run).max(axis=1))
+    return (np.maximum(0.0, (line - run).max(axis=1)),
+            np.maximum(0.0, (run - line).max(axis=1)))
+
+
+def _faded(battery, initial: dict, days: float, n_slots: int) -> np.ndarray | float:
+    """The share of its capacity the battery keeps in each slot at the most (it loses
+    ``fade_per_cycle`` per equivalent full cycle): the cycles of the warm-up so far, and
+    twice their daily rate, plus half a cycle, from then on — a full battery holds no more
+    than this in the twin."""
+    if battery is None or not battery.fade_per_cycle:
+        return 1.0
+    cycles0 = float(initial.get("cycles", 0.0))
+    rate = cycles0 / max(float(initial.get("warm_days", 0.0)), 1.0)
+    t_days = np.arange(1, n_slots + 1) * days / n_slots
+    return 1.0 - battery.fade_per_cycle * (cycles0 + 0.5 + 2.0 * rate * t_days)
 
 
 def _fuel_cell(sc, inp, per_slot, initial: dict) -> dict:
@@ -231,7 +255,9 @@ def _fuel_cell(sc, inp, per_slot, initial: dict) -> dict:
     tank = initial.get("rfc_j", rfc.arrival_fill * float(cap_j[0]))
     return {"fc_energy_j": float(tank) * rfc.fuel_cell_efficiency,
             "fc_max_w": float(rfc.fuel_cell_max_w) if cap_j.max() > 0 else 0.0,
-            "fc_on_j": rfc.on_below_soc * per_slot(inp.cap_j, np.min)}
+            "fc_on_j": rfc.on_below_soc * per_slot(inp.cap_j, np.min),
+            "fc_off_j": rfc.off_above_soc * per_slot(inp.cap_j, np.max),
+            "fc_on_at_start": bool(initial.get("rfc_on", False))}
 
 
 def station_arrivals(twin: Twin) -> dict[str, float]:

@@ -249,25 +249,30 @@ class Budgets:
     buffer_limit: np.ndarray    # per slot: buffer_max, or the whole buffer while FDIR holds
     eta_c: float
     eta_d: float
-    fc_on_wh: np.ndarray        # the fuel cell serves deficits below this battery energy
+    fc_on_wh: np.ndarray        # FDIR switches the fuel cell on below this battery energy
+    fc_off_wh: np.ndarray       # ... and off above this one
     fc_max_wh: np.ndarray       # most fuel-cell energy per slot
     fc0_wh: int                 # fuel-cell energy in the tanks at the start
+    fc_on0: bool                # the fuel cell on at the start
 
     def energy(self, act) -> np.ndarray:
         """Battery energy after each slot with activities ``act`` (Wh per slot)."""
         return kern.battery_wh(self.gen_wh, self.base_wh, np.asarray(act, float), self.cap_wh,
                                self.charge_wh, self.e0_wh, self.eta_c, self.eta_d,
-                               self.fc_on_wh, self.fc_max_wh, self.fc0_wh)
+                               self.fc_on_wh, self.fc_off_wh, self.fc_max_wh, self.fc0_wh,
+                               self.fc_on0)
 
-    def energy_rounded(self, act) -> tuple[np.ndarray, np.ndarray]:
+    def energy_rounded(self, act) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The CP-SAT model's integer battery energy after each slot, and the fuel cell's
-        Wh in each slot."""
+        Wh and state in each slot."""
         fc = np.zeros(self.gen_wh.size, np.int64)
+        on = np.zeros(self.gen_wh.size, np.bool_)
         e = kern.battery_wh_rounded(
             self.gen_wh, self.base_wh, np.asarray(act, np.int64), self.cap_wh, self.charge_wh,
             self.e0_wh, round(self.eta_c * ETA_SCALE), round(self.eta_d * ETA_SCALE),
-            ETA_SCALE, self.fc_on_wh, self.fc_max_wh, self.fc0_wh, fc)
-        return e, fc
+            ETA_SCALE, self.fc_on_wh, self.fc_off_wh, self.fc_max_wh, self.fc0_wh,
+            self.fc_on0, fc, on)
+        return e, fc, on
 
 
 def budgets(problem: Problem) -> Budgets:
@@ -281,21 +286,28 @@ def budgets(problem: Problem) -> Budgets:
     n = h.n_slots
     fc_on = (np.floor(h.fc_on_j / 3600.0).astype(np.int64) if h.fc_on_j is not None
              else np.zeros(n, np.int64))
+    fc_off = (np.floor(h.fc_off_j / 3600.0).astype(np.int64) if h.fc_off_j is not None
+              else np.zeros(n, np.int64))
     fc_max = np.full(n, math.floor(h.fc_max_w * h.slot_s / 3600.0), np.int64)
     fc0 = math.floor(h.fc_energy_j / 3600.0)
     # conservative: the floor holds at every step of the twin, not only at the slots'
     # ends: raised by the deepest dip inside the slots on either side of each end
     dip = (np.ceil(h.dip_j / 3600.0 / h.eta_d).astype(np.int64) if h.dip_j is not None
            else np.zeros(n, np.int64))
-    margin = np.maximum(dip, np.append(dip[1:], 0)) + 1
-    soc_floor = np.ceil(rules.soc_min * h.cap_j / 3600.0).astype(np.int64) + margin
+    # and by the most a full battery can lose to clipping inside one slot (the twin may
+    # carry that shortfall until the battery next fills)
+    clip = math.ceil(h.rise_j.max(initial=0.0) / 3600.0) if h.rise_j is not None else 0
+    margin = np.maximum(dip, np.append(dip[1:], 0)) + clip + 1
+    nominal = h.cap_nominal_j if h.cap_nominal_j is not None else h.cap_j
+    soc_floor = np.ceil(rules.soc_min * nominal / 3600.0).astype(np.int64) + margin
     bud = Budgets(gen_wh=gen, base_wh=base, cap_wh=cap, floor_wh=soc_floor, charge_wh=charge,
                   e0_wh=e0, hk=None, downlink=None, buffer_max=0, b0=0, buffer_limit=None,
-                  eta_c=h.eta_c, eta_d=h.eta_d, fc_on_wh=fc_on, fc_max_wh=fc_max, fc0_wh=fc0)
+                  eta_c=h.eta_c, eta_d=h.eta_d, fc_on_wh=fc_on, fc_off_wh=fc_off,
+                  fc_max_wh=fc_max, fc0_wh=fc0, fc_on0=bool(h.fc_on_at_start))
     # the floor, or where survival and housekeeping alone take the battery below it (a
     # power-limited station in a long night), what they leave: science may not deepen
     # that discharge, but it may still run on the surplus and on what refills before it
-    alone, _ = bud.energy_rounded(np.zeros(n, np.int64))
+    alone, _, _ = bud.energy_rounded(np.zeros(n, np.int64))
     floor = np.minimum(soc_floor, np.minimum(alone, e0))
     bmax = int(rules.buffer_max_fraction * h.buffer_bit / DATA_UNIT_BIT)
     b0 = math.ceil(h.initial_buffer_bit / DATA_UNIT_BIT)

@@ -48,7 +48,9 @@ def warm_state(twin: Twin, start_tdb_s: float, warm_days: float) -> dict | None:
                           3600.0).run()
     st = result.final_state
     return {"energy_j": float(st[k.S_E]), "buffer_bit": float(st[k.S_BUF]),
-            "hold": bool(st[k.S_HOLD] > 0.5), "rfc_j": float(st[k.S_RFC]), "result": result}
+            "hold": bool(st[k.S_HOLD] > 0.5), "rfc_j": float(st[k.S_RFC]),
+            "rfc_on": bool(st[k.S_RFC_ON] > 0.5), "cycles": float(st[k.S_CYCLES]),
+            "warm_days": float(warm_days), "result": result}
 
 
 def _kpis(result, twin: Twin, acts: ActivitySet, warm=None, schedule=None,
