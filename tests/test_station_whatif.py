@@ -24,6 +24,7 @@ from ilrs.sky import Epochs, Site, eclipse_contacts
 from ilrs.sky.timescale import utc_to_tdb_s
 from ilrs.station import Twin, load_scenario
 from ilrs.station import _kernels as k
+from ilrs.station import _thermal_kernels as tk
 from ilrs.station.geometry import HorizonSource, distance_on_sphere_m, geometry_at
 from ilrs.terrain import horizon_profile, site_on_dem
 from ilrs.terrain.reference import reference_horizon
@@ -172,13 +173,16 @@ def _kernel_run(gen_w, load0_w, fc_on=True, tank_j=1e9):
     state[k.S_E] = state[k.S_CAPN] = 0.0
     state[k.S_RFC_ON] = 1.0 if fc_on else 0.0
     acc = k.new_accumulators()
-    agg = np.zeros((n, k.N_AGG))
-    agg[:, k.G_SOC_MIN] = agg[:, k.G_TEMP_MIN] = np.inf
+    agg = k.new_aggregates(n)
     cap = np.full(n, 3.6e6)      # a 1 kWh battery, empty (held on by the SOC rule)
     ev = np.zeros(100, np.int64)
-    k.run_block(gen_w, load0_w, z, z, z, z, z, z, cap, np.full(n, 1e4), z, z, z,
-                np.full(n, tank_j), params, state, acc, 1, agg, np.zeros(n, np.uint8),
-                np.zeros(n), ev, ev.copy(), np.zeros(100))
+    no_nodes = np.zeros((n, 0))
+    node_t, node_acc = k.new_node_state(0)
+    k.run_block(gen_w, load0_w, z, z, z, z, z, z, cap, np.full(n, 1e4), z,
+                no_nodes.astype(np.bool_), no_nodes, z, z, np.full(n, tank_j), params,
+                np.zeros((0, tk.N_NPAR)), state, node_t, acc, node_acc, 1, agg,
+                np.zeros(n, np.uint8), np.zeros(n), z.copy(), z.copy(), ev, ev.copy(),
+                np.zeros(100))
     return agg
 
 
@@ -196,9 +200,10 @@ def test_fuel_cell_gives_the_deficit_only():
 def test_reference_with_a_slow_charger_never_runs_the_fuel_cell_into_curtailment():
     """The case of the issue: a 3 kW charger makes power curtailed in daylight while the
     battery is still low; the fuel cell must not run then (it ran 20 h on 2032-01-25,
-    95.8 kWh out while 230.8 kWh were curtailed)."""
+    95.8 kWh out while 230.8 kWh were curtailed). Battery-1 of 300 kWh: the night heaters
+    of the regolith-and-node model (issue 21) no longer take the 400 kWh one below 50 %."""
     s = load_scenario(None)
-    b = s.batteries[0].model_copy(update={"max_charge_w": 3000.0})
+    b = s.batteries[0].model_copy(update={"max_charge_w": 3000.0, "capacity_wh": 300_000.0})
     s = s.model_copy(update={"batteries": (b, *s.batteries[1:]),
                              "output": s.output.model_copy(update={"aggregate_s": 60.0})})
     res = Twin.from_scenario(_period(s, "first-landing", "2032-01-31")).run()

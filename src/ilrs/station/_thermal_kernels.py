@@ -266,11 +266,13 @@ def node_heater_w(temp_k, surface_k, sky_k, rhu_w, dt_s, p):
 
 
 @njit(cache=True)
-def node_advance(temp_k, surface_k, sky_k, heater_w, rhu_w, dt_s, p):
+def node_advance(temp_k, surface_k, sky_k, heater_w, rhu_w, dt_s, p, powered=1.0):
     """The node temperature after a step with ``heater_w`` of heating (linearly
-    implicit: the losses are linearized about the start of the step)."""
+    implicit: the losses are linearized about the start of the step); ``powered``: the
+    share of its survival power the station served (its electronics dissipate that share
+    of ``internal``)."""
     loss, dloss = node_losses(temp_k, surface_k, sky_k, p)
-    net = p[N_INTERNAL] + rhu_w + heater_w - loss
+    net = p[N_INTERNAL] * powered + rhu_w + heater_w - loss
     return temp_k + net * dt_s / (p[N_C] + dloss * dt_s)
 
 

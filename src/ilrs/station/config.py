@@ -52,7 +52,6 @@ __all__ = [
     "SolarArray",
     "SurfaceFacet",
     "Thermal",
-    "ThermalElement",
     "ThermalNode",
     "ThermalNumerics",
     "load_scenario",
@@ -256,20 +255,6 @@ class Thermal(_Model):
     rhus: tuple[Rhu, ...] = ()
 
 
-class ThermalElement(Component):
-    """A lumped thermal node: survival heaters hold ``setpoint_k`` against a sink that is
-    ``sink_sun_k`` in sunlight and ``sink_dark_k`` in darkness."""
-
-    conductance_w_per_k: float = Field(gt=0)
-    heat_capacity_j_per_k: float = Field(gt=0)
-    setpoint_k: float = Field(gt=0)
-    min_k: float = Field(gt=0)
-    internal_w: float = Field(ge=0)
-    sink_sun_k: float = Field(gt=0)
-    sink_dark_k: float = Field(gt=0)
-    heater_max_w: float = Field(gt=0)
-
-
 class Link(_Model):
     """A radio link budget (transmit power, gains, frequency, noise, required Eb/N0)."""
 
@@ -359,7 +344,8 @@ class FdirRules(_Model):
     buffer_hold_fraction: float = Field(gt=0, le=1)
     buffer_resume_fraction: float = Field(ge=0, lt=1)
     isru_retry_h: float = Field(gt=0)
-    recover_heater_w: float = Field(ge=0)
+    thermal_safe_mode: bool = Field(default=True, description="a thermal node below its "
+                                    "min_k puts the station in safe mode until it is back")
     source: str = Field(min_length=1)
 
 
@@ -463,7 +449,7 @@ class Scenario(_Model):
     fission_units: tuple[FissionUnit, ...] = ()
     batteries: tuple[Battery, ...] = ()
     rfcs: tuple[Rfc, ...] = Field(default=(), max_length=1)
-    thermal: tuple[ThermalElement, ...] = ()
+    thermal: Thermal = Field(default_factory=Thermal)
     comms: Comms | None = None
     isru: tuple[IsruPlant, ...] = ()
     rovers: tuple[Rover, ...] = ()

@@ -163,6 +163,9 @@ class Geometry:
     horizons: dict[float, HorizonProfile]
     site: Site
     memo: Memo | None = None     # per-step arrays kept for reuse (see memoized)
+    #: the regolith's surface temperature over this span, by property set (a per-site input:
+    #: see ilrs.station.thermal.surface_for)
+    surfaces: dict = field(default_factory=dict)
 
     def at(self, name: str, tdb_s: np.ndarray, mast_m: float | None = None) -> np.ndarray:
         """A quantity linearly interpolated to ``tdb_s``."""

@@ -203,6 +203,8 @@ class Block:
     km_before: np.ndarray          # rover plan (km) before the block
     flags: np.ndarray
     soc: np.ndarray
+    temp: np.ndarray               # coldest thermal node after each step, K
+    heater: np.ndarray             # survival heater power served, W
 
 
 @dataclass

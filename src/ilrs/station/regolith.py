@@ -27,7 +27,7 @@ trials over the same site compute it once.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -173,21 +173,54 @@ def facet_absorbed_w_m2(sun_fraction, sun_elevation_rad, sun_azimuth_rad, sun_di
 
 @dataclass
 class SurfaceSeries:
-    """Surface temperature of the facet (K) at TDB seconds, and how it was computed."""
+    """Surface temperature of the facet (K) at TDB seconds, and how it was computed; it
+    can be continued through a later geometry (:meth:`extend_to`, the live twin)."""
 
     tdb_s: np.ndarray
     temp_k: np.ndarray
     absorbed_w_m2: np.ndarray    # the flux absorbed at each point (the forcing)
     start_k: np.ndarray          # the column's spun-up profile at the first point
     column: Column               # the column at the last point
-    step_s: float
+    thermal: object              # the scenario's thermal settings
+    mast_m: float
+    weight: float                # terrain weight (0: none)
     spin_up_cycles: int
     spin_up_change_k: float
-    info: dict = field(default_factory=dict)
+
+    @property
+    def step_s(self) -> float:
+        return float(self.thermal.numerics.step_s)
 
     def at(self, tdb_s: np.ndarray) -> np.ndarray:
         """The surface temperature at ``tdb_s``, linearly interpolated."""
         return np.interp(tdb_s, self.tdb_s, self.temp_k)
+
+    def absorbed_at(self, geo, tdb_s: np.ndarray) -> np.ndarray:
+        """The flux the facet absorbs at ``tdb_s``: computed on the grid of ``geo`` and
+        interpolated linearly."""
+        mast = float(self.mast_m)
+        on_grid = {"sun_fraction": geo.sun_fraction[mast],
+                   "sun_elevation_rad": geo.sun_elevation_rad,
+                   "sun_azimuth_rad": geo.sun_azimuth_rad,
+                   "sun_distance_m": geo.sun_distance_m,
+                   "eclipse_hidden_fraction": geo.eclipse_hidden_fraction}
+        return np.interp(tdb_s, geo.tdb_s, _absorbed(on_grid, self.thermal, self.weight))
+
+    def extend_to(self, geo, until_tdb_s: float) -> None:
+        """Run the column on, at the same steps, through ``until_tdb_s`` with the
+        insolation of ``geo`` (which must cover the span from the series' last point)."""
+        step = self.step_s
+        t0 = float(self.tdb_s[0])
+        n_old = self.tdb_s.size
+        n_new = math.ceil((until_tdb_s - t0) / step - 1e-9) + 1
+        if n_new <= n_old:
+            return
+        t = t0 + step * np.arange(n_old, n_new)
+        q = self.absorbed_at(geo, t)
+        temp, _ = self.column.run(q, step)
+        self.tdb_s = np.concatenate([self.tdb_s, t])
+        self.temp_k = np.concatenate([self.temp_k, temp])
+        self.absorbed_w_m2 = np.concatenate([self.absorbed_w_m2, q])
 
     def describe(self) -> dict:
         """The numerics of the series, for KPIs and reports."""
@@ -195,7 +228,7 @@ class SurfaceSeries:
                 "bottom_m": float(self.column.z_m[-1]),
                 "first_layer_m": float(self.column.z_m[1]),
                 "spin_up_cycles": self.spin_up_cycles,
-                "spin_up_change_k": self.spin_up_change_k, **self.info}
+                "spin_up_change_k": self.spin_up_change_k, "terrain_weight": self.weight}
 
 
 def _absorbed(sun, thermal, weight: float) -> np.ndarray:
@@ -205,10 +238,12 @@ def _absorbed(sun, thermal, weight: float) -> np.ndarray:
                                thermal.surface, weight)
 
 
-def surface_series(geo, thermal, mast_m: float, sky=None) -> SurfaceSeries:
-    """The facet's surface temperature over the span of ``geo`` (a
-    :class:`~ilrs.station.geometry.Geometry`), spun up over the ``spin_up_days`` before it.
-    The Sun is seen through the horizon of ``mast_m`` (the element mast)."""
+def surface_series(geo, thermal, mast_m: float, start_tdb_s: float | None = None,
+                   until_tdb_s: float | None = None, sky=None) -> SurfaceSeries:
+    """The facet's surface temperature from ``start_tdb_s`` (default: the start of
+    ``geo``, a :class:`~ilrs.station.geometry.Geometry`) through ``until_tdb_s`` (default:
+    its end), spun up over the ``spin_up_days`` before the start. The Sun is seen through
+    the horizon of ``mast_m`` (the element mast)."""
     from ilrs.station.geometry import sun_columns
 
     num = thermal.numerics
@@ -216,27 +251,17 @@ def surface_series(geo, thermal, mast_m: float, sky=None) -> SurfaceSeries:
     weight = terrain_weight(horizon.elevation_rad, thermal.surface.slope_deg) \
         if thermal.surface.terrain else 0.0
     column = Column.of(thermal.regolith, num)
-    t0 = float(geo.tdb_s[0])
+    t0 = float(geo.tdb_s[0]) if start_tdb_s is None else float(start_tdb_s)
     # the year before: hourly, cycled to a periodic state
     spin_step = 3600.0
     n_spin = max(2, round(num.spin_up_days * 86400.0 / spin_step))
     before = sun_columns(geo.site, horizon, t0 - spin_step * np.arange(n_spin, 0, -1), sky)
     cycles, change = column.spin_up(_absorbed(before, thermal, weight), spin_step,
                                     num.spin_up_tol_k)
-    # the period, at the column's step, from the geometry grid
-    step = num.step_s
-    n = math.ceil((float(geo.tdb_s[-1]) - t0) / step) + 1
-    t = t0 + step * np.arange(n)
-    on_grid = {"sun_fraction": geo.sun_fraction[float(mast_m)],
-               "sun_elevation_rad": geo.sun_elevation_rad,
-               "sun_azimuth_rad": geo.sun_azimuth_rad,
-               "sun_distance_m": geo.sun_distance_m,
-               "eclipse_hidden_fraction": geo.eclipse_hidden_fraction}
-    q = np.interp(t, geo.tdb_s, _absorbed(on_grid, thermal, weight))
-    temp = np.empty(n)
     # the first point is the spun-up state; each step ends at the next point
     start = column.temp_k.copy()
-    temp[0] = start[0]
-    temp[1:], _ = column.run(q[1:], step)
-    return SurfaceSeries(t, temp, q, start, column, step, cycles, change,
-                         {"terrain_weight": weight})
+    series = SurfaceSeries(np.array([t0]), start[:1].copy(), np.zeros(1), start, column,
+                           thermal, float(mast_m), weight, cycles, change)
+    series.absorbed_w_m2[0] = series.absorbed_at(geo, series.tdb_s)[0]
+    series.extend_to(geo, float(geo.tdb_s[-1]) if until_tdb_s is None else until_tdb_s)
+    return series
