@@ -11,15 +11,13 @@ second order). ``planets`` 0.4.6 is pinned: later versions download a NAIF kerne
 
 from __future__ import annotations
 
+import importlib
 import math
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 
 from ilrs.station.regolith import SYNODIC_DAY_S
-
-heat1d_main = pytest.importorskip("heat1d.main")
 
 
 def _planet(props, numerics) -> SimpleNamespace:
@@ -44,6 +42,7 @@ def heat1d_surface(props, numerics, z_m, start_k, tdb_s, absorbed_w_m2) -> np.nd
     """heat1d's surface temperature at ``tdb_s[1:]``, started from the profile ``start_k``
     (at depths ``z_m``) at ``tdb_s[0]`` and driven by ``absorbed_w_m2`` (linear between
     the points)."""
+    heat1d_main = importlib.import_module("heat1d.main")
     config = heat1d_main.Configurator(chi=props.radiative_chi, DTSURF=0.001, **FINE)
     planet = _planet(props, numerics)
     prof = heat1d_main.Profile(planet, 0.0, config)

@@ -135,6 +135,7 @@ def test_a_floor_with_only_the_geothermal_flux_is_at_its_equilibrium():
 def test_column_matches_heat1d_on_the_same_insolation(equator):
     # Hayne's heat1d (independent numerics, finer in time and depth) from the same state
     # through the same flux, one lunation
+    pytest.importorskip("heat1d.main")           # the dev extra (pyproject.toml)
     col, q, start, surface, _ = equator
     props, num = RegolithProperties(albedo=0.12), ThermalNumerics()
     t = STEP_S * np.arange(q.size + 1)
