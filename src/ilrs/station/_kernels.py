@@ -191,6 +191,8 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
     sky_k = params[P_SKY_K]
     n_nodes = node_t.size
     want = np.zeros(n_nodes)
+    node_loss = np.zeros(n_nodes)   # each node's losses at the start of the step, W
+    node_dloss = np.zeros(n_nodes)  # and their derivative, W/K
     n_ev = 0
     for i in range(gen_w.size):
         b = i // agg_every
@@ -225,8 +227,10 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
             if node_on[i, j]:
                 if node_t[j] != node_t[j]:          # arrives now, at its set point
                     node_t[j] = node_par[j, tk.N_SET]
-                want[j] = tk.node_heater_w(node_t[j], surface_k[i], sky_k, rhu_w[i, j], dt,
-                                           node_par[j])
+                node_loss[j], node_dloss[j] = tk.node_losses(node_t[j], surface_k[i], sky_k,
+                                                             node_par[j])
+                want[j] = tk.heater_for(node_t[j], node_loss[j], node_dloss[j], rhu_w[i, j],
+                                        dt, node_par[j])
                 heat += want[j]
         d0 = load0_w[i] + heat
         safe = (state[S_SAFE] > 0.5 or state[S_CMD_SAFE] > 0.5
@@ -342,8 +346,8 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
                 continue
             h = want[j] * share
             npar = node_par[j]
-            t_new = tk.node_advance(node_t[j], surface_k[i], sky_k, h, rhu_w[i, j], dt, npar,
-                                    share)
+            t_new = tk.advance_with(node_t[j], node_loss[j], node_dloss[j], h, rhu_w[i, j],
+                                    dt, npar, share)
             node_t[j] = t_new
             node_acc[j, tk.NA_HEATER_J] += h * dt
             node_acc[j, tk.NA_MIN_K] = min(node_acc[j, tk.NA_MIN_K], t_new)

@@ -46,6 +46,8 @@ N_RPAR = 8
 #: temperature moves by less than this (K), at most MAX_NEWTON solves.
 NEWTON_TOL_K = 1e-3
 MAX_NEWTON = 30
+#: Rows of the column step's scratch array.
+N_WORK = 8
 
 # --- thermal node parameters (rows of ``node_par``) -------------------------------------
 N_C = 0               # heat capacity, J/K
@@ -108,7 +110,7 @@ def column_step(temp_k, q_abs_w_m2, dt_s, rho_dz, kc_mid, inv_dz, par, n_iter, w
     flux ``q_abs_w_m2``; returns the emitted flux ``ε σ T_s⁴`` at the end of the step.
 
     ``rho_dz`` (ρ × cell thickness, kg/m², per node), ``kc_mid`` (contact conductivity at
-    the interfaces), ``inv_dz`` (1 / node spacing); ``work`` (6 × nodes) is scratch;
+    the interfaces), ``inv_dz`` (1 / node spacing); ``work`` (N_WORK × nodes) is scratch;
     ``flux_out`` gets the upward heat flux through each interface (W/m², ``K ∂T/∂z``)."""
     n = temp_k.size
     eps_sigma = par[R_EMISSIVITY] * SIGMA
@@ -119,14 +121,16 @@ def column_step(temp_k, q_abs_w_m2, dt_s, rho_dz, kc_mid, inv_dz, par, n_iter, w
     d = work[3]
     g = work[4]
     cap = work[5]
+    new = work[6]
+    h_old = work[7]
     for i in range(n):
         cap[i] = rho_dz[i] * heat_capacity_j_per_kg_k(temp_k[i], par) / dt_s
+        h_old[i] = enthalpy_j_per_kg(temp_k[i], par)
     for i in range(n - 1):
         t0 = temp_k[i]
         t1 = temp_k[i + 1]
         g[i] = kc_mid[i] * (1.0 + 0.5 * r350 * (t0 * t0 * t0 + t1 * t1 * t1)) * inv_dz[i]
     ts = temp_k[0]
-    new = np.empty(n)
     for it in range(MAX_NEWTON):
         if it > 0:
             # the secant heat capacity over the step, so the heat put in each cell is its
@@ -135,7 +139,7 @@ def column_step(temp_k, q_abs_w_m2, dt_s, rho_dz, kc_mid, inv_dz, par, n_iter, w
                 dtemp = new[i] - temp_k[i]
                 if abs(dtemp) > 1e-6:
                     cap[i] = rho_dz[i] * (enthalpy_j_per_kg(new[i], par)
-                                          - enthalpy_j_per_kg(temp_k[i], par)) / (dtemp * dt_s)
+                                          - h_old[i]) / (dtemp * dt_s)
         t3 = ts * ts * ts
         for i in range(n):
             a[i] = 0.0
@@ -169,7 +173,7 @@ def column_run(temp_k, q_abs_w_m2, dt_s, rho_dz, kc_mid, inv_dz, par, n_iter, su
     at the end of the step); ``surface_k`` gets the surface temperature after each step
     and ``budget`` adds [absorbed, emitted, geothermal] energy (J/m²)."""
     n = temp_k.size
-    work = np.zeros((6, n))
+    work = np.zeros((N_WORK, n))
     flux = np.zeros(n - 1)
     for j in range(q_abs_w_m2.size):
         emitted = column_step(temp_k, q_abs_w_m2[j], dt_s, rho_dz, kc_mid, inv_dz, par,
@@ -193,7 +197,7 @@ def column_spin_up(temp_k, q_cycle_w_m2, dt_s, rho_dz, kc_mid, inv_dz, par, n_it
     mean down; the correction is skipped once it is below ``tol_k``, so the last cycles
     are plain ones."""
     n = temp_k.size
-    work = np.zeros((6, n))
+    work = np.zeros((N_WORK, n))
     flux = np.zeros(n - 1)
     start = np.empty(n)
     mean_t = np.empty(n)
@@ -256,24 +260,36 @@ def node_losses(temp_k, surface_k, sky_k, p):
 
 
 @njit(cache=True)
-def node_heater_w(temp_k, surface_k, sky_k, rhu_w, dt_s, p):
+def heater_for(temp_k, loss, dloss, rhu_w, dt_s, p):
     """The heater power that brings the node to its set point by the end of the step,
-    within [0, heater max]."""
-    loss, dloss = node_losses(temp_k, surface_k, sky_k, p)
+    within [0, heater max], from its losses (``node_losses``) at ``temp_k``."""
     need = ((p[N_C] / dt_s + dloss) * (p[N_SET] - temp_k) + loss
             - p[N_INTERNAL] - rhu_w)
     return min(max(need, 0.0), p[N_HEATER_MAX])
 
 
 @njit(cache=True)
-def node_advance(temp_k, surface_k, sky_k, heater_w, rhu_w, dt_s, p, powered=1.0):
-    """The node temperature after a step with ``heater_w`` of heating (linearly
-    implicit: the losses are linearized about the start of the step); ``powered``: the
-    share of its survival power the station served (its electronics dissipate that share
-    of ``internal``)."""
-    loss, dloss = node_losses(temp_k, surface_k, sky_k, p)
+def advance_with(temp_k, loss, dloss, heater_w, rhu_w, dt_s, p, powered):
+    """The node temperature after a step with ``heater_w`` of heating, from its losses at
+    ``temp_k`` (linearly implicit: the losses are linearized about the start of the step);
+    ``powered``: the share of its survival power the station served (its electronics
+    dissipate that share of ``internal``)."""
     net = p[N_INTERNAL] * powered + rhu_w + heater_w - loss
     return temp_k + net * dt_s / (p[N_C] + dloss * dt_s)
+
+
+@njit(cache=True)
+def node_heater_w(temp_k, surface_k, sky_k, rhu_w, dt_s, p):
+    """:func:`heater_for` at ``temp_k`` over a surface at ``surface_k``."""
+    loss, dloss = node_losses(temp_k, surface_k, sky_k, p)
+    return heater_for(temp_k, loss, dloss, rhu_w, dt_s, p)
+
+
+@njit(cache=True)
+def node_advance(temp_k, surface_k, sky_k, heater_w, rhu_w, dt_s, p, powered=1.0):
+    """:func:`advance_with` at ``temp_k`` over a surface at ``surface_k``."""
+    loss, dloss = node_losses(temp_k, surface_k, sky_k, p)
+    return advance_with(temp_k, loss, dloss, heater_w, rhu_w, dt_s, p, powered)
 
 
 @njit(cache=True)
