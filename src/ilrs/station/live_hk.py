@@ -88,6 +88,8 @@ def housekeeping_of(live: LiveTwin, last: LastStep | None) -> Housekeeping:
         data_loss=_on(st, k.S_LOSS), thermal_low=_on(st, k.S_COLD),
         ops_safe_hold=_on(st, k.S_CMD_SAFE), ops_science_hold=_on(st, k.S_CMD_SHED),
         temp_k=_coldest(live, last),
+        surface_k=float(inp.surface_k[j]) if inp is not None else 0.0,
+        heater_w=float(st[k.S_HEAT]),
         o2_kg=float(st[k.S_O2]),
         crew=int(inp.crew_present[j]) if inp is not None else 0,
     )

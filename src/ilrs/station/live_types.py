@@ -77,6 +77,8 @@ class StationHk:
     ops_safe_hold: bool
     ops_science_hold: bool
     temp_k: float
+    surface_k: float
+    heater_w: float
     o2_kg: float
     crew: int
 
