@@ -74,7 +74,7 @@ def test_relay_outage_lowers_relay_contact_and_switches_to_dte():
 def test_battery_cell_loss_lowers_the_minimum_soc_through_a_night():
     base = run(scenario("2031-12-01", "2032-01-05"))
     hit = run(scenario("2031-12-01", "2032-01-05", [
-        fault(kind="battery-cell-loss", at="2031-12-02", magnitude=0.6, target="battery-1")]))
+        fault(kind="battery-cell-loss", at="2031-12-02", magnitude=0.4, target="battery-1")]))
     assert hit.kpis["min_soc"] < base.kpis["min_soc"] - 0.05
     assert hit.balance["capacity_loss_j"] > 0
     assert abs(hit.balance["residual_j"]) < 1e-12 * hit.balance["generated_j"]

@@ -200,10 +200,9 @@ def test_fuel_cell_gives_the_deficit_only():
 def test_reference_with_a_slow_charger_never_runs_the_fuel_cell_into_curtailment():
     """The case of the issue: a 3 kW charger makes power curtailed in daylight while the
     battery is still low; the fuel cell must not run then (it ran 20 h on 2032-01-25,
-    95.8 kWh out while 230.8 kWh were curtailed). Battery-1 of 300 kWh: the night heaters
-    of the regolith-and-node model (issue 21) no longer take the 400 kWh one below 50 %."""
+    95.8 kWh out while 230.8 kWh were curtailed)."""
     s = load_scenario(None)
-    b = s.batteries[0].model_copy(update={"max_charge_w": 3000.0, "capacity_wh": 300_000.0})
+    b = s.batteries[0].model_copy(update={"max_charge_w": 3000.0})
     s = s.model_copy(update={"batteries": (b, *s.batteries[1:]),
                              "output": s.output.model_copy(update={"aggregate_s": 60.0})})
     res = Twin.from_scenario(_period(s, "first-landing", "2032-01-31")).run()

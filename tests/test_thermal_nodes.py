@@ -13,10 +13,11 @@ from ilrs.errors import ScenarioFileError
 from ilrs.station import Twin, load_scenario
 from ilrs.station import _kernels as k
 from ilrs.station import _thermal_kernels as tk
+from ilrs.station.build import block_inputs
 from ilrs.station.components import J_PER_KWH
 from ilrs.station.config import Rhu
 from ilrs.station.fdir import kernel_params
-from ilrs.station.thermal import node_params
+from ilrs.station.thermal import node_params, steady_heater_w
 
 STEP_S = 60.0
 
@@ -178,3 +179,19 @@ def test_thermal_inputs_are_checked(tmp_path):
     path.write_text("extends: reference\nthermal:\n  regolith: {albedo: 1.5}\n")
     with pytest.raises(ScenarioFileError, match="albedo"):
         load_scenario(path)
+
+
+def test_the_planners_steady_heater_is_the_loops(polar_night):
+    """``steady_heater_w`` (what a planner counts, ilrs.plan.horizon) equals the heater
+    power the loop served, hour by hour, while the nodes sit at their set points."""
+    sc, res = polar_night
+    twin = Twin.from_scenario(sc)
+    t = res.start_tdb_s + res.step_s * np.arange(res.n_steps)
+    occ, _ = twin.faults(t[0], t[-1] + res.step_s)
+    inputs = block_inputs(t, res.step_s, sc, twin.up, res.geometry, occ,
+                          np.zeros(len(sc.rovers)), twin.crew_visits_tdb())
+    per_bin = round(res.bin_s / res.step_s)
+    steady_j = steady_heater_w(sc, inputs)[: per_bin * (t.size // per_bin)].reshape(
+        -1, per_bin).sum(axis=1) * res.step_s
+    loop_j = res.series("heater_j")[: steady_j.size]
+    np.testing.assert_allclose(steady_j, loop_j, rtol=1e-6)

@@ -78,7 +78,7 @@ def test_size_battery_for_a_lander_night_against_the_hand_calculation():
                                                        + node.view_factor_surface
                                                        * (tset ** 4 - ts4))
                 - node.internal_w)
-    assert 100.0 < heater_w < 400.0
+    assert 300.0 < heater_w < 600.0
     hand_wh = night_h * (1000.0 + heater_w) / sc.batteries[0].discharge_efficiency
     assert hand_wh <= res.value <= 1.10 * hand_wh
     assert res.row["heater_night_max_kwh"] == pytest.approx(heater_w * night_h / 1000,

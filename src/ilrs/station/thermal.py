@@ -14,8 +14,8 @@ from ilrs.station import _thermal_kernels as tk
 from ilrs.station.components import J_PER_KWH, SECONDS_PER_YEAR
 from ilrs.station.regolith import SurfaceSeries, surface_series
 
-__all__ = ["continue_surface", "node_params", "rhu_power_w", "surface_for",
-           "thermal_inputs", "thermal_kpis"]
+__all__ = ["continue_surface", "node_params", "rhu_power_w", "steady_heater_w",
+           "surface_for", "thermal_inputs", "thermal_kpis"]
 
 
 def node_params(scenario) -> np.ndarray:
@@ -98,6 +98,23 @@ def thermal_inputs(t: np.ndarray, scenario, up, geo) -> dict[str, np.ndarray]:
             rhu[:, index[r.node]] += rhu_power_w(r.count, r.power_w, r.decay_per_yr,
                                                  (t - arrival) / SECONDS_PER_YEAR)
     return {"surface_k": surface, "node_on": on, "rhu_w": rhu}
+
+
+def steady_heater_w(scenario, inputs) -> np.ndarray:
+    """The survival heaters' power at each step of ``inputs`` (a block's
+    :class:`~ilrs.station.build.BlockInputs`) with every node present held at its set point
+    over the surface there — what the loop's heaters draw while the station keeps them
+    warm; a planner's estimate of the heater load (W)."""
+    par = node_params(scenario)
+    sky_k = scenario.thermal.regolith.sky_k
+    surface = np.ascontiguousarray(inputs.surface_k, dtype=float)
+    total = np.zeros(surface.size)
+    for j in range(par.shape[0]):
+        p = par[j]
+        loss, _ = tk.node_losses(np.full(surface.size, p[tk.N_SET]), surface, sky_k, p)
+        need = np.clip(loss - p[tk.N_INTERNAL] - inputs.rhu_w[:, j], 0.0, p[tk.N_HEATER_MAX])
+        total += np.where(inputs.node_on[:, j], need, 0.0)
+    return total
 
 
 def _nights(dark: np.ndarray) -> list[tuple[int, int]]:
