@@ -24,10 +24,11 @@ def test_run_writes_report_figures_parquet_kpis_and_the_sky_section(capsys, tmp_
     assert {"generation_j", "soc_min", "data_returned_bit"} <= set(table.column_names)
     events = json.loads((tmp_path / "events.json").read_text())
     assert events[0]["kind"] == "landing"
-    for png in ("power-month", "energy-yearly", "data-o2", "buildup", "events", "sky-tracks"):
+    for png in ("power-month", "thermal-month", "energy-yearly", "data-o2", "buildup", "events",
+                "sky-tracks"):
         assert (tmp_path / f"{png}.png").stat().st_size > 10_000
     html = (tmp_path / "report.html").read_text()
-    assert html.count(" src='data:image/png;base64,") == 6
+    assert html.count(" src='data:image/png;base64,") == 7
     # the sky section: within the period run (2031-08-01 … 09-15), against the terrain
     summary = json.loads((tmp_path / "sky-summary.json").read_text())
     assert summary["start_utc"][:10] == "2031-08-01"

@@ -14,7 +14,7 @@ from ilrs.report.findings import margins
 from ilrs.report.provenance import assumption_rows, scenario_hash
 from ilrs.station import Twin, load_scenario
 
-SECTIONS = ("findings", "kpis", "lighting", "sky", "survival", "power", "energy", "data",
+SECTIONS = ("findings", "kpis", "lighting", "sky", "survival", "power", "thermal", "energy", "data",
             "science", "buildup", "assumptions", "provenance", "events")
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -116,7 +116,7 @@ def test_report_in_headless_chromium(run, tmp_path):
             for bad in ("None", "NaN", "nan"):
                 assert not re.search(rf"\b{bad}\b", body), bad
             images = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
-            assert len(images) == 6 and min(images) > 500  # every figure decoded
+            assert len(images) == 7 and min(images) > 500  # every figure decoded
             # the event log: collapsed, then every event; the filter narrows it
             rows = page.locator("#event-table tbody tr")
             assert not rows.first.is_visible()

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from ilrs.station import _kernels as k
+from ilrs.station import _thermal_kernels as tk
 from ilrs.station import components as c
 from ilrs.station.config import load_scenario
 from ilrs.station.fdir import kernel_params
+from ilrs.station.thermal import node_params
 
 
 def test_free_space_loss_is_the_friis_formula():
@@ -83,41 +85,36 @@ def test_vsat_class_array_gives_10_kw_at_1_au_and_nothing_in_the_dark():
     assert float(side) == pytest.approx(c.SOLAR_CONSTANT_W_M2 / 2)
 
 
-def test_heater_power_is_the_steady_state_balance():
-    kw = dict(conductance_w_per_k=4.0, setpoint_k=253.0, internal_w=200.0, sink_sun_k=250.0,
-              sink_dark_k=90.0, heater_max_w=500.0)
-    dark, sun = c.heater_demand_w(np.array([0.0, 1.0]), **kw)
-    assert dark == pytest.approx(4.0 * (253 - 90) - 200)
-    assert sun == 0.0
-    assert float(c.heater_demand_w(0.0, **{**kw, "heater_max_w": 100.0})) == 100.0
-
-
-def _inputs(n, **arrays):
+def _inputs(n, n_nodes=0, **arrays):
+    """The loop's per-step inputs; ``n_nodes`` thermal nodes present from the start over a
+    surface at ``surface_k`` (100 K unless given)."""
     base = dict(gen_w=0.0, load0_w=0.0, load1_w=0.0, load2_w=0.0, sci_bit_s=0.0, hk_bit_s=0.0,
-                isru_max_w=0.0, dl_bit_s=0.0, cap_j=0.0, charge_max_w=1e9,
-                heatcap_j_per_k=1e6, o2_in_kg=0.0, o2_demand_kg=0.0, rfc_cap_j=0.0)
+                isru_max_w=0.0, dl_bit_s=0.0, cap_j=0.0, charge_max_w=1e9, surface_k=100.0,
+                node_on=np.ones((n, n_nodes), np.bool_), rhu_w=np.zeros((n, n_nodes)),
+                o2_in_kg=0.0, o2_demand_kg=0.0, rfc_cap_j=0.0)
     base.update(arrays)
-    return [np.full(n, float(v)) if np.isscalar(v) else np.asarray(v, float)
-            for v in base.values()]
+    return [np.full(n, float(v)) if np.isscalar(v)
+            else v if k_ == "node_on" else np.asarray(v, float) for k_, v in base.items()]
 
 
 def _params(**rules):
     sc = load_scenario(None)
     fdir = sc.fdir.model_copy(update=rules)
     return kernel_params(fdir, step_s=60.0, battery=sc.batteries[0], buffer_bit=1e9,
-                         transmitter_w=0.0, isru_kwh_per_kg=24.0, thermal=sc.thermal[0])
+                         transmitter_w=0.0, isru_kwh_per_kg=24.0)
 
 
-def _run(inputs, params, state=None, kernel=k.run_block):
+def _run(inputs, params, state=None, kernel=k.run_block, node_par=None):
     n = inputs[0].size
     state = k.new_state() if state is None else state
     acc = k.new_accumulators()
-    agg = np.zeros((n, k.N_AGG))
-    agg[:, k.G_SOC_MIN] = np.inf
-    agg[:, k.G_TEMP_MIN] = np.inf
+    agg = k.new_aggregates(n)
+    node_par = np.zeros((0, tk.N_NPAR)) if node_par is None else node_par
+    node_t, node_acc = k.new_node_state(node_par.shape[0])
     flags = np.zeros(n, np.uint8)
     ev = (np.zeros(100, np.int64), np.zeros(100, np.int64), np.zeros(100))
-    n_ev = kernel(*inputs, params, state, acc, 1, agg, flags, np.zeros(n), *ev)
+    n_ev = kernel(*inputs, params, node_par, state, node_t, acc, node_acc, 1, agg, flags,
+                  np.zeros(n), np.zeros(n), np.zeros(n), *ev)
     return state, acc, agg, flags, ev, n_ev
 
 
@@ -152,9 +149,11 @@ def test_compiled_loop_equals_the_plain_python_loop():
         load1_w=rng.uniform(0, 500, n), load2_w=rng.uniform(0, 3_000, n),
         sci_bit_s=1e6, hk_bit_s=1e5, isru_max_w=2_000.0,
         dl_bit_s=rng.uniform(0, 3e6, n) * (rng.random(n) > 0.5), cap_j=20e3 * 3600,
-        charge_max_w=4_000.0, o2_demand_kg=1e-4)
-    fast = _run(inputs, _params())
-    slow = _run(inputs, _params(), kernel=k.run_block.py_func)
+        charge_max_w=4_000.0, o2_demand_kg=1e-4, n_nodes=2,
+        surface_k=rng.uniform(40, 300, n))
+    nodes = node_params(load_scenario(None))[:2]
+    fast = _run(inputs, _params(), node_par=nodes)
+    slow = _run(inputs, _params(), kernel=k.run_block.py_func, node_par=nodes)
     for a, b in zip(fast[:4], slow[:4], strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
     assert fast[5] == slow[5]
@@ -211,8 +210,7 @@ def test_regenerative_fuel_cell_round_trip_is_eta_el_times_eta_fc():
     sc = load_scenario(None)
     rfc = sc.rfcs[0]
     params = kernel_params(sc.fdir, step_s=60.0, battery=sc.batteries[0], buffer_bit=1e9,
-                           transmitter_w=0.0, isru_kwh_per_kg=24.0, thermal=sc.thermal[0],
-                           rfc=rfc)
+                           transmitter_w=0.0, isru_kwh_per_kg=24.0, rfc=rfc)
     n = 24 * 60
     gen = np.r_[np.full(n // 2, 20_000.0), np.zeros(n // 2)]
     cap = 10e3 * 3600.0
@@ -259,8 +257,7 @@ def test_loop_matches_a_plain_battery_loop():
     load = rng.uniform(500, 3_000, n)
     cap = 15e3 * 3600.0
     params = _params()
-    params[[k.P_FLOOR, k.P_SHED, k.P_RESTORE, k.P_SAFE, k.P_EXIT_SAFE, k.P_RECOVER_W,
-            k.P_FADE]] = 0.0
+    params[[k.P_FLOOR, k.P_SHED, k.P_RESTORE, k.P_SAFE, k.P_EXIT_SAFE, k.P_FADE]] = 0.0
     state = k.new_state()
     state[k.S_CAPN] = cap
     state[k.S_E] = cap / 2
@@ -271,11 +268,3 @@ def test_loop_matches_a_plain_battery_loop():
     assert state[k.S_E] == pytest.approx(e, rel=1e-9)
     assert acc[k.A_UNSERVED0] == pytest.approx(unserved, rel=1e-9)
     assert acc[k.A_CURTAILED] == pytest.approx(curtailed, rel=1e-9)
-    # reheating after the brown-outs costs energy: never less steady demand unserved
-    params[k.P_RECOVER_W] = 2_000.0
-    state2 = k.new_state()
-    state2[k.S_CAPN] = cap
-    state2[k.S_E] = cap / 2
-    state2, acc2, *_ = _run(_inputs(n, gen_w=gen, load0_w=load, cap_j=cap), params, state2)
-    assert acc2[k.A_SERVED0] > acc[k.A_SERVED0]  # the reheating energy
-    assert acc2[k.A_UNSERVED0] >= unserved

@@ -15,8 +15,9 @@ from ilrs.station.config import Component
 def test_every_reference_component_has_a_source_and_a_delivering_mission():
     sc = load_scenario(None)
     twin = Twin.from_scenario(sc)
-    groups = ("solar_arrays", "rtgs", "fission_units", "batteries", "thermal", "isru", "rovers")
-    comps = [c for g in groups for c in getattr(sc, g)] + [sc.comms]
+    groups = ("solar_arrays", "rtgs", "fission_units", "batteries", "thermal.nodes", "isru",
+              "rovers")
+    comps = [c for g in groups for c in sc.group(g)] + [sc.comms]
     assert len(comps) > 15
     for comp in comps:
         assert isinstance(comp, Component)
@@ -30,7 +31,7 @@ def test_every_reference_component_has_a_source_and_a_delivering_mission():
 
 def test_reference_yaml_has_no_unsourced_component():
     raw = yaml.safe_load(reference_scenario_path().read_text())
-    for key, value in raw.items():
+    for key, value in [*raw.items(), *raw["thermal"].items()]:
         if isinstance(value, list) and value and isinstance(value[0], dict) and "id" in value[0]:
             for item in value:
                 assert "source" in item, (key, item["id"])

@@ -24,6 +24,7 @@ from ilrs.sky import Epochs, Site, eclipse_contacts
 from ilrs.sky.timescale import utc_to_tdb_s
 from ilrs.station import Twin, load_scenario
 from ilrs.station import _kernels as k
+from ilrs.station import _thermal_kernels as tk
 from ilrs.station.geometry import HorizonSource, distance_on_sphere_m, geometry_at
 from ilrs.terrain import horizon_profile, site_on_dem
 from ilrs.terrain.reference import reference_horizon
@@ -172,13 +173,16 @@ def _kernel_run(gen_w, load0_w, fc_on=True, tank_j=1e9):
     state[k.S_E] = state[k.S_CAPN] = 0.0
     state[k.S_RFC_ON] = 1.0 if fc_on else 0.0
     acc = k.new_accumulators()
-    agg = np.zeros((n, k.N_AGG))
-    agg[:, k.G_SOC_MIN] = agg[:, k.G_TEMP_MIN] = np.inf
+    agg = k.new_aggregates(n)
     cap = np.full(n, 3.6e6)      # a 1 kWh battery, empty (held on by the SOC rule)
     ev = np.zeros(100, np.int64)
-    k.run_block(gen_w, load0_w, z, z, z, z, z, z, cap, np.full(n, 1e4), z, z, z,
-                np.full(n, tank_j), params, state, acc, 1, agg, np.zeros(n, np.uint8),
-                np.zeros(n), ev, ev.copy(), np.zeros(100))
+    no_nodes = np.zeros((n, 0))
+    node_t, node_acc = k.new_node_state(0)
+    k.run_block(gen_w, load0_w, z, z, z, z, z, z, cap, np.full(n, 1e4), z,
+                no_nodes.astype(np.bool_), no_nodes, z, z, np.full(n, tank_j), params,
+                np.zeros((0, tk.N_NPAR)), state, node_t, acc, node_acc, 1, agg,
+                np.zeros(n, np.uint8), np.zeros(n), z.copy(), z.copy(), ev, ev.copy(),
+                np.zeros(100))
     return agg
 
 

@@ -70,6 +70,13 @@ def run(
     console.print(f"  min SOC {100 * (k['min_soc'] or 0):.1f} % ({k['min_soc_utc']}); "
                   f"energy not served: survival {e['survival']:.1f} kWh, "
                   f"science shed by FDIR {e['science_shed_by_fdir']:,.0f} kWh")
+    th = k["thermal"]
+    night = th["heater_per_night_kwh"]
+    coldest = f"{th['node_min_k']:.1f} K" if th["node_min_k"] is not None else "no node"
+    console.print(f"  thermal: regolith surface {th['surface_k']['min']:.0f} … "
+                  f"{th['surface_k']['max']:.0f} K; coldest node {coldest}; survival heaters "
+                  f"{th['heater_kwh']:,.0f} kWh (worst night {night['max']:,.1f} kWh in "
+                  f"{night['max_night_hours']:.0f} h)")
     c = k["contact_availability"]
     console.print(f"  data returned {k['data_returned_gb']:,.0f} GB, lost "
                   f"{k['data_lost_gb']:,.0f} GB; contact {100 * c['any']:.1f} % "

@@ -22,6 +22,7 @@ from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
 from ilrs.station import Twin
 from ilrs.station.build import block_inputs, payload_power_w, rover_power_w
 from ilrs.station.schedule import Schedule, step_conditions
+from ilrs.station.thermal import steady_heater_w
 from ilrs.station.timeline import Timeline
 
 __all__ = ["Horizon", "station_arrivals", "utc_to_tdb"]
@@ -164,7 +165,8 @@ class Horizon:
         conditions = {name: per_slot(v, np.min) > 0.5 for name, v in cond.items()
                       if name != "sink_k"}
         battery = sc.batteries[0] if sc.batteries else None
-        base_w = inp.load0_w + inp.load1_w + tx_w * (inp.dl_bit_s > 0) + ruled.load2_w
+        base_w = (inp.load0_w + steady_heater_w(sc, inp) + inp.load1_w
+                  + tx_w * (inp.dl_bit_s > 0) + ruled.load2_w)   # survival heaters included
         hk_bit = per_slot(inp.hk_bit_s + ruled.sci_bit_s, np.sum) * step_s
         sun = geo.at("sun_fraction", t, float(sc.site.element_mast_m))
         load_j, load_bit, peak = {}, {}, {}

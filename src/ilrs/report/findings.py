@@ -268,8 +268,28 @@ def kpi_rows(res) -> list[tuple[str, str, str]]:
                                       for rid, km in k["rover_km"].items()) or fmt.DASH, ""),
         ("Faults injected / events", f"{fmt.count(k['faults'])} / {fmt.count(k['events'])}",
          "every event is listed below"),
+        *thermal_rows(k.get("thermal")),
     ]
     return rows
+
+
+def thermal_rows(th) -> list[tuple[str, str, str]]:
+    """KPI rows of thermal survival: the regolith surface, the coldest node, the heaters."""
+    if not th:
+        return []
+    surf, night = th["surface_k"], th["heater_per_night_kwh"]
+    cold = sum(n["hours_below_limit"] for n in th["nodes"].values())
+    return [
+        ("Regolith surface under the landers", f"{surf['min']:.0f} … {surf['max']:.0f} K",
+         f"mean {surf['mean']:.0f} K (1-D column, {th['regolith']['layers']} layers, "
+         f"{fmt.number(th['regolith']['step_s'])} s steps)"),
+        ("Coldest thermal node", fmt.number(th["node_min_k"]) + " K"
+         if th["node_min_k"] is not None else fmt.DASH,
+         f"{fmt.hours(cold)} below a node's limit in all"),
+        ("Survival heater energy", fmt.energy_kwh(th["heater_kwh"]),
+         f"worst night of the arrays {fmt.energy_kwh(night['max'])} in "
+         f"{fmt.hours(night['max_night_hours'])} ({fmt.utc(night['max_night_utc'], 'day')})"),
+    ]
 
 
 #: The columns of :func:`science_rows`.

@@ -18,7 +18,8 @@ __all__ = ["assumption_rows", "provenance_rows", "scenario_hash"]
 #: Scenario groups of components, in the order of the station's systems.
 GROUPS = (("solar_arrays", "solar array"), ("rtgs", "RTG"), ("fission_units", "fission unit"),
           ("batteries", "battery"), ("rfcs", "regenerative fuel cell"),
-          ("thermal", "thermal node"), ("isru", "ISRU plant"), ("rovers", "rover"))
+          ("thermal.nodes", "thermal node"), ("thermal.rhus", "radioisotope heater units"),
+          ("isru", "ISRU plant"), ("rovers", "rover"))
 _SKIP = {"id", "arrives_with", "source"}
 
 
@@ -39,7 +40,7 @@ def assumption_rows(sc) -> list[tuple[str, str, str, str, str]]:
     the links, crew consumables and the FDIR rules."""
     rows = []
     for group, kind in GROUPS:
-        for c in getattr(sc, group):
+        for c in sc.group(group):
             rows.append((c.id, kind, _parameters(c), c.arrives_with, c.source))
     if sc.comms is not None:
         c = sc.comms

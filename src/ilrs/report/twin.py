@@ -47,6 +47,19 @@ def site_lighting_stats(res: Results, step_s: float = 3600.0) -> dict:
     return out
 
 
+def _thermal_text(res: Results) -> str:
+    th = res.kpis["thermal"]
+    reg = th["regolith"]
+    return (f"The regolith under the landers is a 1-D column of Hayne et al. (2017) "
+            f"properties ({reg['layers']} layers to {reg['bottom_m']:.2f} m, "
+            f"{fmt.number(reg['step_s'])} s steps), spun up over the year before the period "
+            f"({reg['spin_up_cycles']} cycles) and driven by the Sun through the site's "
+            f"horizon: {th['surface_k']['min']:.0f} … {th['surface_k']['max']:.0f} K here. "
+            "Each lander's node radiates to the sky and to that surface and conducts to it; "
+            "its survival heater holds the set point from the battery. Same days as the "
+            "power figure.")
+
+
 def _run_text(run) -> str:
     if run is None:
         return "none"
@@ -159,6 +172,8 @@ def write_twin_report(res: Results, out_dir: str | Path, sky_year: int | None = 
          if eclipses else "<p>No eclipse of the Sun by the Earth in this year.</p>")),
         ("survival", "Brown-outs of survival loads", brown),
         ("power", "Power and state of charge", figure(figs["power-month"], "power month")),
+        ("thermal", "Thermal survival", paragraphs(_thermal_text(res)) + figure(
+            figs["thermal-month"], "surface and node temperatures, heaters, hardest month")),
         ("energy", "Yearly energy balance", figure(figs["energy-yearly"], "energy")),
         ("data", "Data and oxygen", figure(figs["data-o2"], "data and oxygen")),
         ("science", "Science", table(SCIENCE_HEADER, science_rows(res), numeric=(1, 2))),

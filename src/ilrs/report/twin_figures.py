@@ -1,6 +1,7 @@
-"""The station twin's figures: power and state of charge over the hardest month, the
-yearly energy balance, data returned and lost with oxygen produced, the station build-up
-and the event timeline (PNG, matplotlib)."""
+"""The station twin's figures: power and state of charge over the hardest month and the
+thermal survival beside it (surface, nodes, heaters), the yearly energy balance, data
+returned and lost with oxygen produced, the station build-up and the event timeline (PNG,
+matplotlib)."""
 
 from __future__ import annotations
 
@@ -93,6 +94,36 @@ def fig_power_month(res: Results, path: Path) -> Path:
     return _save(power_month_figure(res), path)
 
 
+def fig_thermal_month(res: Results, path: Path) -> Path:
+    """The regolith surface under the landers, the nodes' temperatures and the survival
+    heater power over the hardest month (the same days as the power figure)."""
+    s = hardest_month(res)
+    t = res.bin_utc()[s]
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True, layout="constrained",
+                                  height_ratios=(2, 1))
+    ax.plot(t, res.series("surface_temp_k")[s], color="tab:brown", lw=1.2,
+            label="regolith surface (1-D column)")
+    lo, hi = res.series("thermal_min_k")[s], res.series("thermal_max_k")[s]
+    there = np.isfinite(lo) & np.isfinite(hi)
+    ax.fill_between(t, np.where(there, lo, np.nan), np.where(there, hi, np.nan),
+                    color="tab:red", alpha=0.4, lw=0.8, label="thermal nodes (coldest … warmest)")
+    nodes = res.scenario.thermal.nodes
+    if nodes:
+        ax.axhline(min(n.min_k for n in nodes), color="tab:red", ls="--", lw=0.8,
+                   label="lowest node limit")
+    ax.set(ylabel="temperature (K)", ylim=(0, None), title="Thermal survival over the hardest "
+           "month: the surface under the landers, their nodes and heaters")
+    ax.legend(loc="center right", fontsize=8)
+    ax.grid(alpha=0.3)
+    kw = 1.0 / (res.bin_steps[s] * res.step_s * 1000.0)
+    heat = res.series("heater_j")[s] * kw
+    ax2.plot(t, heat, color="tab:orange")
+    ax2.set(ylabel="survival heaters (kW)", ylim=(0, 1.15 * max(float(heat.max()), 0.1)))
+    ax2.grid(alpha=0.3)
+    ax2.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    return _save(fig, path)
+
+
 def _yearly(res: Results, columns) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     years = res.bin_utc().astype("datetime64[Y]").astype(int) + 1970
     uniq = np.unique(years)
@@ -149,9 +180,10 @@ def buildup_rows(res: Results) -> list[tuple[str, str]]:
     sc, up = res.scenario, res.build_up
     rows = []
     for group in ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs", "isru",
-                  "rovers"):
-        for c in getattr(sc, group):
-            rows.append((f"{c.id} ({group.replace('_', ' ')})", c.arrives_with))
+                  "rovers", "thermal.nodes", "thermal.rhus"):
+        for c in sc.group(group):
+            rows.append((f"{c.id} ({group.split('.')[-1].replace('_', ' ')})",
+                         c.arrives_with))
     if sc.comms:
         rows.append((f"{sc.comms.id} (comms)", sc.comms.arrives_with))
     for p in up.payloads:
@@ -215,6 +247,7 @@ def twin_figures(res: Results, out_dir: Path) -> dict[str, Path]:
     res = res if isinstance(res, RunView) else RunView(res)
     return {
         "power-month": fig_power_month(res, out_dir / "power-month.png"),
+        "thermal-month": fig_thermal_month(res, out_dir / "thermal-month.png"),
         "energy-yearly": fig_yearly_energy(res, out_dir / "energy-yearly.png"),
         "data-o2": fig_data_o2(res, out_dir / "data-o2.png"),
         "buildup": fig_buildup(res, out_dir / "buildup.png"),

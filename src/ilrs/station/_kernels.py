@@ -1,7 +1,8 @@
 """The station's time loop: energy balance with priorities, battery, FDIR, data, thermal, O2.
 
-One compiled pass over a block of steps; the state (stored energy, buffer, heat deficit,
-oxygen, FDIR modes) carries over from block to block in ``state``. Pure numba over float64
+One compiled pass over a block of steps; the state (stored energy, buffer, oxygen, FDIR
+modes, and the thermal nodes' temperatures in ``node_t``) carries over from block to block
+in ``state``. Pure numba over float64
 arrays in SI units (W, J, bit, kg, K, s); no I/O.
 
 Per step: generation serves survival loads first (from the battery down to empty if need
@@ -12,12 +13,22 @@ is curtailed. A regenerative fuel cell switched on by FDIR adds only what genera
 charge and buffer fill switch modes after the step (with hysteresis) and log events. Ground
 commands (the live twin) may hold safe mode or science on top of FDIR (``S_CMD_SAFE``,
 ``S_CMD_SHED``; science held counts as shed).
+
+Thermal nodes (:mod:`ilrs.station._thermal_kernels`): each node present asks its survival
+heater for the power that holds its set point against its losses to the sky and the
+surface (``surface_k``, from the regolith column); the heaters are survival loads, and
+what survival gets short of its demand leaves every heater short in proportion, and the
+nodes' electronics dissipate only the share of their power they get, so the nodes cool.
+A node below its lower limit is an FDIR input: with ``P_COLD_SAFE`` the station is in
+safe mode while any node is (survival loads only).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from ilrs.station import _thermal_kernels as tk
 
 # --- params ---------------------------------------------------------------------------
 P_DT = 0
@@ -35,9 +46,9 @@ P_BUF_HOLD = 11
 P_BUF_RESUME = 12
 P_TX_W = 13
 P_J_PER_KG_O2 = 14
-P_TSET = 15
-P_TMIN = 16
-P_RECOVER_W = 17
+P_SKY_K = 15          # sky temperature the thermal nodes radiate to, K
+P_COLD_SAFE = 16      # 1: a node below its lower limit puts the station in safe mode
+# 17: free (was the heat-deficit recovery power of the former steady-state heaters)
 P_ETA_EL = 18         # regenerative fuel cell: electrolysis, electric -> stored
 P_ETA_FC = 19         # fuel cell, stored -> electric
 P_EL_MAX_W = 20
@@ -52,7 +63,7 @@ S_E = 0               # stored energy, J
 S_CAPN = 1            # nominal capacity at the previous step, J
 S_CYCLES = 2          # equivalent full cycles
 S_BUF = 3             # data in the buffer, bit
-S_QDEF = 4            # heat deficit of the thermal nodes, J
+S_HEAT = 4            # survival heater power served at the last step, W
 S_O2 = 5              # oxygen in store, kg
 S_SAFE = 6
 S_SHED = 7
@@ -119,7 +130,10 @@ G_O2_END = 17
 G_RFC_IN = 18
 G_RFC_OUT = 19
 G_RFC_END = 20        # energy in the tanks at the end of the bin, J
-N_AGG = 21
+G_TEMP_MAX = 21       # warmest thermal node, maximum in the bin
+G_HEATER = 22         # survival heater energy served
+G_SURF_END = 23       # regolith surface temperature at the end of the bin
+N_AGG = 24
 
 # --- flags per step (bits) --------------------------------------------------------------
 F_SCIENCE = 1
@@ -156,18 +170,29 @@ def _event(i, code, value, ev_step, ev_code, ev_value, n_ev):
 
 @njit(cache=True)
 def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w, dl_bit_s,
-              cap_j, charge_max_w, heatcap_j_per_k, o2_in_kg, o2_demand_kg, rfc_cap_j,
-              params, state, acc, agg_every, agg, flags, soc_out, ev_step, ev_code, ev_value):
+              cap_j, charge_max_w, surface_k, node_on, rhu_w, o2_in_kg, o2_demand_kg,
+              rfc_cap_j, params, node_par, state, node_t, acc, node_acc, agg_every, agg,
+              flags, soc_out, temp_out, heater_out, ev_step, ev_code, ev_value):
     """Advance the station over ``gen_w.size`` steps; returns the number of events.
 
+    Thermal nodes: ``node_par`` (nodes × tk.N_NPAR), ``node_on`` / ``rhu_w`` (steps ×
+    nodes: present, RHU heat in W), ``node_t`` their temperatures (NaN until the first
+    step present: they arrive at their set point), ``node_acc`` (nodes × tk.N_NACC) their
+    heater energy, extreme temperatures and time below their limit.
     ``agg`` (bins × N_AGG) gets sums / extrema per bin of ``agg_every`` steps (fill the
-    minimum channels with +inf first); ``flags`` (uint8 per step) the F_* bits and
-    ``soc_out`` the state of charge after each step.
+    minimum channels with +inf and G_TEMP_MAX with -inf first); ``flags`` (uint8 per
+    step) the F_* bits, ``soc_out`` the state of charge, ``temp_out`` the coldest node
+    (NaN: none) and ``heater_out`` the heater power served after each step.
     """
     dt = params[P_DT]
     eta_c = params[P_ETA_C]
     eta_d = params[P_ETA_D]
     buf_cap = params[P_BUF_CAP]
+    sky_k = params[P_SKY_K]
+    n_nodes = node_t.size
+    want = np.zeros(n_nodes)
+    node_loss = np.zeros(n_nodes)   # each node's losses at the start of the step, W
+    node_dloss = np.zeros(n_nodes)  # and their derivative, W/K
     n_ev = 0
     for i in range(gen_w.size):
         b = i // agg_every
@@ -195,13 +220,21 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
         fc_avail = 0.0    # what the fuel cell could give this step, W
         if state[S_RFC_ON] > 0.5 and tank > 0.0:
             fc_avail = min(params[P_FC_MAX_W], tank * params[P_ETA_FC] / dt)
-        # -- demands -------------------------------------------------------------------
-        qdef = state[S_QDEF]
-        rec = 0.0
-        if qdef > 0.0:
-            rec = min(params[P_RECOVER_W], qdef / dt)
-        d0 = load0_w[i] + rec
-        safe = state[S_SAFE] > 0.5 or state[S_CMD_SAFE] > 0.5
+        # -- demands: survival heaters first ---------------------------------------------
+        heat = 0.0
+        for j in range(n_nodes):
+            want[j] = 0.0
+            if node_on[i, j]:
+                if node_t[j] != node_t[j]:          # arrives now, at its set point
+                    node_t[j] = node_par[j, tk.N_SET]
+                node_loss[j], node_dloss[j] = tk.node_losses(node_t[j], surface_k[i], sky_k,
+                                                             node_par[j])
+                want[j] = tk.heater_for(node_t[j], node_loss[j], node_dloss[j], rhu_w[i, j],
+                                        dt, node_par[j])
+                heat += want[j]
+        d0 = load0_w[i] + heat
+        safe = (state[S_SAFE] > 0.5 or state[S_CMD_SAFE] > 0.5
+                or (params[P_COLD_SAFE] > 0.5 and state[S_COLD] > 0.5))
         sci_enabled = ((not safe) and state[S_SHED] < 0.5 and state[S_HOLD] < 0.5
                        and state[S_CMD_SHED] < 0.5)
         tx = (not safe) and dl_bit_s[i] > 0.0 and (state[S_BUF] > 0.0 or sci_bit_s[i] > 0.0
@@ -289,8 +322,8 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
         acc[A_DISCHARGE] += bat_out * dt
         acc[A_LOSS] += loss
         acc[A_CURTAILED] += curtailed * dt
-        # survival power not served: the steady demand comes before the reheating
-        short0 = max(0.0, rem0 - rec)
+        # survival power not served
+        short0 = rem0
         acc[A_UNSERVED0] += short0 * dt
         acc[A_UNSERVED1] += unserved1 * dt
         acc[A_UNSERVED2] += unserved2 * dt
@@ -303,12 +336,32 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
         agg[b, G_CURTAILED] += curtailed * dt
         agg[b, G_UNSERVED0] += short0 * dt
         agg[b, G_LOSS] += loss
-        # -- thermal: unserved survival power becomes a heat deficit -------------------------
-        qdef = max(0.0, qdef + (rem0 - rec) * dt)
-        state[S_QDEF] = qdef
-        temp_k = params[P_TSET]
-        if heatcap_j_per_k[i] > 0.0:
-            temp_k = params[P_TSET] - qdef / heatcap_j_per_k[i]
+        # -- thermal: the nodes take the heat they were served ---------------------------
+        share = served0 / d0 if d0 > 0.0 else 1.0
+        temp_k = np.inf
+        temp_hi = -np.inf
+        cold = False
+        for j in range(n_nodes):
+            if not node_on[i, j]:
+                continue
+            h = want[j] * share
+            npar = node_par[j]
+            t_new = tk.advance_with(node_t[j], node_loss[j], node_dloss[j], h, rhu_w[i, j],
+                                    dt, npar, share)
+            node_t[j] = t_new
+            node_acc[j, tk.NA_HEATER_J] += h * dt
+            node_acc[j, tk.NA_MIN_K] = min(node_acc[j, tk.NA_MIN_K], t_new)
+            node_acc[j, tk.NA_MAX_K] = max(node_acc[j, tk.NA_MAX_K], t_new)
+            if t_new < npar[tk.N_MIN]:
+                node_acc[j, tk.NA_COLD_S] += dt
+                cold = True
+            temp_k = min(temp_k, t_new)
+            temp_hi = max(temp_hi, t_new)
+        state[S_HEAT] = heat * share
+        heater_out[i] = heat * share
+        temp_out[i] = temp_k if temp_hi > -np.inf else np.nan
+        agg[b, G_HEATER] += heat * share * dt
+        agg[b, G_SURF_END] = surface_k[i]
         # -- data ----------------------------------------------------------------------------
         buf = state[S_BUF]
         made = hk_bit_s[i] * dt if comms_on else 0.0
@@ -366,10 +419,10 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
         elif state[S_BROWN] > 0.5:
             n_ev = _event(i, E_BROWNOUT_END, 0.0, ev_step, ev_code, ev_value, n_ev)
             state[S_BROWN] = 0.0
-        if temp_k < params[P_TMIN] and state[S_COLD] < 0.5:
+        if cold and state[S_COLD] < 0.5:
             n_ev = _event(i, E_THERMAL_LOW, temp_k, ev_step, ev_code, ev_value, n_ev)
             state[S_COLD] = 1.0
-        elif temp_k >= params[P_TMIN] and state[S_COLD] > 0.5:
+        elif not cold and state[S_COLD] > 0.5:
             n_ev = _event(i, E_THERMAL_OK, temp_k, ev_step, ev_code, ev_value, n_ev)
             state[S_COLD] = 0.0
         if lost > 0.0 and state[S_LOSS] < 0.5:
@@ -403,7 +456,8 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
             state[S_RFC_ON] = 0.0
         if fc > 0.0:
             f |= F_FUEL_CELL
-        if state[S_SAFE] > 0.5 or state[S_CMD_SAFE] > 0.5:
+        if (state[S_SAFE] > 0.5 or state[S_CMD_SAFE] > 0.5
+                or (params[P_COLD_SAFE] > 0.5 and state[S_COLD] > 0.5)):
             f |= F_SAFE
         flags[i] = f
         soc_out[i] = soc
@@ -412,6 +466,7 @@ def run_block(gen_w, load0_w, load1_w, load2_w, sci_bit_s, hk_bit_s, isru_max_w,
             agg[b, G_SOC_MIN] = min(agg[b, G_SOC_MIN], soc)
         agg[b, G_BUF_END] = buf
         agg[b, G_TEMP_MIN] = min(agg[b, G_TEMP_MIN], temp_k)
+        agg[b, G_TEMP_MAX] = max(agg[b, G_TEMP_MAX], temp_hi)
         agg[b, G_O2_END] = o2
     return n_ev
 
@@ -423,3 +478,20 @@ def new_state() -> np.ndarray:
 
 def new_accumulators() -> np.ndarray:
     return np.zeros(N_ACC)
+
+
+def new_node_state(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Temperatures of ``n_nodes`` thermal nodes not yet arrived, and their accumulators."""
+    acc = np.zeros((n_nodes, tk.N_NACC))
+    acc[:, tk.NA_MIN_K] = np.inf
+    acc[:, tk.NA_MAX_K] = -np.inf
+    return np.full(n_nodes, np.nan), acc
+
+
+def new_aggregates(n_bins: int) -> np.ndarray:
+    """Aggregate bins with their extrema channels ready to be folded."""
+    agg = np.zeros((n_bins, N_AGG))
+    agg[:, G_SOC_MIN] = np.inf
+    agg[:, G_TEMP_MIN] = np.inf
+    agg[:, G_TEMP_MAX] = -np.inf
+    return agg

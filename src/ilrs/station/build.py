@@ -20,6 +20,7 @@ from ilrs.campaign.model import IlrsFunction
 from ilrs.sky.timescale import utc_to_tdb_s
 from ilrs.station import components as comp
 from ilrs.station import faults as flt
+from ilrs.station import thermal as thm
 from ilrs.station.config import Scenario
 from ilrs.station.geometry import Geometry
 
@@ -112,8 +113,8 @@ def _tdb(iso: str) -> float:
     return float(utc_to_tdb_s([text])[0])
 
 
-COMPONENT_GROUPS = ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs", "thermal",
-                    "isru", "rovers")
+COMPONENT_GROUPS = ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs",
+                    "thermal.nodes", "thermal.rhus", "isru", "rovers")
 
 
 def check_arrivals(roadmap: Roadmap, scenario: Scenario) -> None:
@@ -122,9 +123,10 @@ def check_arrivals(roadmap: Roadmap, scenario: Scenario) -> None:
     known = {m.id for m in roadmap.missions}
     expected = "a mission id of the campaign (" + ", ".join(sorted(known)) + ")"
     for group in COMPONENT_GROUPS:
-        for i, c in enumerate(getattr(scenario, group)):
+        for i, c in enumerate(scenario.group(group)):
             if c.arrives_with not in known:
-                raise scenario.error((group, i, "arrives_with"), expected, c.arrives_with)
+                raise scenario.error((*group.split("."), i, "arrives_with"), expected,
+                                     c.arrives_with)
     comms = scenario.comms
     if comms is not None:
         for field, value in (("arrives_with", comms.arrives_with),
@@ -145,6 +147,11 @@ def check_names(roadmap: Roadmap, scenario: Scenario) -> None:
         if fault.target not in ids:
             raise scenario.error(("faults", i, "target"), f"an id of the scenario's {group} "
                                  f"({', '.join(ids) or 'none'})", fault.target)
+    nodes = [n.id for n in scenario.thermal.nodes]
+    for i, rhu in enumerate(scenario.thermal.rhus):
+        if rhu.node not in nodes:
+            raise scenario.error(("thermal", "rhus", i, "node"), "an id of the scenario's "
+                                 f"thermal nodes ({', '.join(nodes) or 'none'})", rhu.node)
     names = {p.name for m in roadmap.missions for p in m.payloads}
     for name in scenario.payloads:
         if name not in names:
@@ -210,7 +217,9 @@ class BlockInputs:
     dl_bit_s: np.ndarray
     cap_j: np.ndarray
     charge_max_w: np.ndarray
-    heatcap_j_per_k: np.ndarray
+    surface_k: np.ndarray                # regolith surface under the landers
+    node_on: np.ndarray                  # (n, n_nodes) bool: thermal node present
+    rhu_w: np.ndarray                    # (n, n_nodes) heat of each node's RHUs
     o2_in_kg: np.ndarray
     o2_demand_kg: np.ndarray
     rfc_cap_j: np.ndarray
@@ -223,7 +232,8 @@ class BlockInputs:
     def as_kernel_args(self):
         return (self.gen_w, self.load0_w, self.load1_w, self.load2_w, self.sci_bit_s,
                 self.hk_bit_s, self.isru_max_w, self.dl_bit_s, self.cap_j, self.charge_max_w,
-                self.heatcap_j_per_k, self.o2_in_kg, self.o2_demand_kg, self.rfc_cap_j)
+                self.surface_k, self.node_on, self.rhu_w, self.o2_in_kg, self.o2_demand_kg,
+                self.rfc_cap_j)
 
 
 def _first(t: np.ndarray, arrival: float) -> int:
@@ -281,11 +291,11 @@ def block_inputs(t: np.ndarray, step_s: float, scenario: Scenario, up: BuildUp, 
     cap, charge_max, rfc_cap = _storage(t, scenario, up, occurrences)
     fields = {k: v for k, v in loads.items() if k != "rover_steps"}
     return BlockInputs(gen_w=gen, solar_w=solar, cap_j=cap, charge_max_w=charge_max,
-                       rfc_cap_j=rfc_cap, **fields)
+                       rfc_cap_j=rfc_cap, **thm.thermal_inputs(t, scenario, up, geo), **fields)
 
 
 #: The scenario parts the loads depend on (the plant — arrays, generators, storage — not).
-_LOAD_FIELDS = {"site", "thermal", "comms", "isru", "rovers", "crew"}
+_LOAD_FIELDS = {"site", "comms", "isru", "rovers", "crew"}
 
 
 def _km_per_step(rover, step_s: float) -> float:
@@ -303,7 +313,6 @@ class Marks:
 
     n: int
     step_s: float
-    thermal: tuple[int, ...]            # first step of each thermal node
     payloads: tuple[int, ...]           # first step of each payload (n: switched off)
     comms: int                          # first step of the station's communications
     relay_off: Spans                    # relay not yet in orbit, or in an outage
@@ -333,7 +342,6 @@ class Marks:
                 visits.append((i0, i1, size, o2, store))
         return cls(
             n=n, step_s=step_s,
-            thermal=tuple(_first(t, up.arrival(th.arrives_with)) for th in scenario.thermal),
             payloads=tuple(n if k in ops.payloads_off else _first(t, p.arrival_tdb_s)
                            for k, p in enumerate(up.payloads)),
             comms=_first(t, up.arrival(comms.arrives_with)) if comms else n,
@@ -388,28 +396,17 @@ def _generation(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
 
 def _loads(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
            marks: Marks) -> dict:
-    """Loads by priority class, data rates, contacts, ISRU ceiling, thermal capacity, crew
+    """Loads by priority class, data rates, contacts, ISRU ceiling, crew
     and oxygen per step, and the steps each rover drives.
 
-    What does not depend on arrivals or faults (heater demand, a payload's power and data
-    while its condition holds, contact rates) comes from the geometry's memo; arrivals
+    What does not depend on arrivals or faults (a payload's power and data while its
+    condition holds, contact rates) comes from the geometry's memo; arrivals
     and faults then act on index ranges of the block (``marks``)."""
     n = t.size
     sun_elem = geo.at("sun_fraction", t, float(scenario.site.element_mast_m))
     lit = geo.cached(("lit", scenario.site.element_mast_m), t, lambda: sun_elem > 0.5)
-    # -- survival: heaters, command center, habitat -----------------------------------------
+    # -- survival: command center, habitat (the heaters are the loop's: thermal nodes) -----
     load0 = np.zeros(n)
-    heatcap = np.zeros(n)
-    for th, i in zip(scenario.thermal, marks.thermal, strict=True):
-        if i == n:
-            continue
-        spec = {"conductance_w_per_k": th.conductance_w_per_k, "setpoint_k": th.setpoint_k,
-                "internal_w": th.internal_w, "sink_sun_k": th.sink_sun_k,
-                "sink_dark_k": th.sink_dark_k, "heater_max_w": th.heater_max_w}
-        demand = geo.cached(("heater", *spec.values()), t,  # the same for identical nodes
-                            lambda spec=spec: comp.heater_demand_w(sun_elem, **spec))
-        load0[i:] += demand[i:]
-        heatcap[i:] += th.heat_capacity_j_per_k
     load1 = np.zeros(n)
     load2 = np.zeros(n)
     sci = np.zeros(n)
@@ -519,7 +516,7 @@ def _loads(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
                         if scenario.crew else 0.0)
     return {"load0_w": load0, "load1_w": load1, "load2_w": load2, "sci_bit_s": sci,
             "hk_bit_s": hk, "isru_max_w": isru_max, "dl_bit_s": dl,
-            "heatcap_j_per_k": heatcap, "o2_in_kg": o2_in, "o2_demand_kg": o2_demand,
+            "o2_in_kg": o2_in, "o2_demand_kg": o2_demand,
             "dte_ok": comms_here & earth_ok, "relay_ok": comms_here & relay_ok,
             "payload_running": running, "rover_driving": driving, "crew_present": crew,
             "rover_steps": tuple(steps)}

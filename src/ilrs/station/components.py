@@ -1,8 +1,9 @@
-"""Component physics: solar arrays, radioisotope generators, thermal nodes, link budgets, ISRU.
+"""Component physics: solar arrays, radioisotope generators, link budgets, ISRU.
 
 Pure vectorized functions in SI units (W, J, K, m, s, bit/s); the scenario models in
 :mod:`ilrs.station.config` hold the parameters, :mod:`ilrs.station.build` applies these
-functions per time step.
+functions per time step. Thermal nodes and the regolith are in :mod:`ilrs.station.thermal`
+and :mod:`ilrs.station.regolith`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ __all__ = [
     "SOLAR_CONSTANT_W_M2",
     "dish_gain_dbi",
     "free_space_loss_db",
-    "heater_demand_w",
     "link_rate_bit_s",
     "o2_mass_kg",
     "rtg_power_w",
@@ -76,23 +76,6 @@ def rtg_power_w(power_w: float, decay_per_yr: float, years) -> np.ndarray:
     62.5
     """
     return power_w * degradation_factor(years, decay_per_yr)
-
-
-def heater_demand_w(sun_fraction, *, conductance_w_per_k: float, setpoint_k: float,
-                    internal_w: float, sink_sun_k: float, sink_dark_k: float,
-                    heater_max_w: float) -> np.ndarray:
-    """Survival heater power holding a lumped node at ``setpoint_k``, W.
-
-    Steady state: heater + internal dissipation = G (T_set − T_sink), the sink temperature
-    going linearly from ``sink_dark_k`` (no Sun) to ``sink_sun_k`` (full disk).
-
-    >>> float(heater_demand_w(0.0, conductance_w_per_k=4, setpoint_k=253, internal_w=200,
-    ...                       sink_sun_k=250, sink_dark_k=90, heater_max_w=1500))
-    452.0
-    """
-    sink_k = sink_dark_k + np.asarray(sun_fraction, float) * (sink_sun_k - sink_dark_k)
-    need = conductance_w_per_k * (setpoint_k - sink_k) - internal_w
-    return np.clip(need, 0.0, heater_max_w)
 
 
 def dish_gain_dbi(diameter_m: float, frequency_hz: float, efficiency: float = 0.6) -> float:

@@ -15,10 +15,13 @@ records merge by ``id`` as in campaign scenarios (``remove: true`` drops one).
 from __future__ import annotations
 
 import datetime as dt
+import math
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -40,12 +43,17 @@ __all__ = [
     "FissionUnit",
     "IsruPlant",
     "Link",
+    "RegolithProperties",
     "Rfc",
+    "Rhu",
     "Rover",
     "Rtg",
     "Scenario",
     "SolarArray",
-    "ThermalElement",
+    "SurfaceFacet",
+    "Thermal",
+    "ThermalNode",
+    "ThermalNumerics",
     "load_scenario",
     "reference_scenario_path",
 ]
@@ -135,18 +143,116 @@ class Rfc(Component):
     arrival_fill: float = Field(ge=0, le=1, default=0.0)
 
 
-class ThermalElement(Component):
-    """A lumped thermal node: survival heaters hold ``setpoint_k`` against a sink that is
-    ``sink_sun_k`` in sunlight and ``sink_dark_k`` in darkness."""
+@lru_cache(maxsize=1)
+def thermal_data() -> dict[str, dict[str, dict[str, Any]]]:
+    """The regolith properties and column numerics of ``data/thermal.yaml``: section ->
+    name -> ``{"value": …, "source": …}``."""
+    path = Path(str(resources.files("ilrs.station") / "data" / "thermal.yaml"))
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
-    conductance_w_per_k: float = Field(gt=0)
+
+def _default(section: str, name: str):
+    value = thermal_data()[section][name]["value"]
+    return (lambda: tuple(value)) if isinstance(value, list) else (lambda: value)
+
+
+class RegolithProperties(_Model):
+    """Thermophysical properties of the regolith under the site (Hayne et al. 2017; every
+    default and its source in ``data/thermal.yaml``)."""
+
+    albedo: float = Field(default_factory=_default("regolith", "albedo"), ge=0, lt=1)
+    albedo_a: float = Field(default_factory=_default("regolith", "albedo_a"), ge=0)
+    albedo_b: float = Field(default_factory=_default("regolith", "albedo_b"), ge=0)
+    emissivity: float = Field(default_factory=_default("regolith", "emissivity"), gt=0, le=1)
+    density_surface_kg_m3: float = Field(
+        default_factory=_default("regolith", "density_surface_kg_m3"), gt=0)
+    density_deep_kg_m3: float = Field(
+        default_factory=_default("regolith", "density_deep_kg_m3"), gt=0)
+    scale_depth_m: float = Field(default_factory=_default("regolith", "scale_depth_m"), gt=0)
+    conductivity_surface_w_m_k: float = Field(
+        default_factory=_default("regolith", "conductivity_surface_w_m_k"), gt=0)
+    conductivity_deep_w_m_k: float = Field(
+        default_factory=_default("regolith", "conductivity_deep_w_m_k"), gt=0)
+    radiative_chi: float = Field(default_factory=_default("regolith", "radiative_chi"), ge=0)
+    heat_capacity_coefficients: tuple[float, float, float, float, float] = Field(
+        default_factory=_default("regolith", "heat_capacity_coefficients"))
+    geothermal_w_m2: float = Field(default_factory=_default("regolith", "geothermal_w_m2"),
+                                   ge=0)
+    sky_k: float = Field(default_factory=_default("regolith", "sky_k"), ge=0)
+
+
+class ThermalNumerics(_Model):
+    """Time step and layer grid of the regolith column, and its spin-up."""
+
+    step_s: float = Field(default_factory=_default("numerics", "step_s"), gt=0, le=3600)
+    layers_per_skin_depth: int = Field(
+        default_factory=_default("numerics", "layers_per_skin_depth"), ge=2, le=200)
+    growth: float = Field(default_factory=_default("numerics", "growth"), ge=1, le=2)
+    skin_depth_heat_capacity_j_kg_k: float = Field(
+        default_factory=_default("numerics", "skin_depth_heat_capacity_j_kg_k"), gt=0)
+    bottom_skin_depths: float = Field(
+        default_factory=_default("numerics", "bottom_skin_depths"), gt=1, le=500)
+    newton_iterations: int = Field(default_factory=_default("numerics", "newton_iterations"),
+                                   ge=1, le=10)
+    spin_up_tol_k: float = Field(default_factory=_default("numerics", "spin_up_tol_k"), gt=0)
+    spin_up_days: float = Field(default_factory=_default("numerics", "spin_up_days"),
+                                gt=0, le=3653)
+
+
+class SurfaceFacet(_Model):
+    """The ground under the landers: its slope, the azimuth its slope faces (downhill,
+    from north through east) and whether the terrain above its horizon adds infrared and
+    scattered light (the first-order view-factor model of :mod:`ilrs.station.regolith`)."""
+
+    slope_deg: float = Field(default=0.0, ge=0, le=90)
+    aspect_deg: float = 0.0
+    terrain: bool = True
+
+
+class ThermalNode(Component):
+    """A lander's thermal node (warm electronics box): heat capacity, conduction to the
+    surface through its insulation and legs, radiation from ``radiating_area_m2`` (effective
+    emissivity ``emissivity``) to the sky and to the surface by its view factors, internal
+    dissipation, and a survival heater holding ``setpoint_k`` (up to ``heater_max_w``)."""
+
     heat_capacity_j_per_k: float = Field(gt=0)
+    conductance_w_per_k: float = Field(ge=0, description="to the surface: insulation, legs")
+    radiating_area_m2: float = Field(ge=0)
+    emissivity: float = Field(ge=0, le=1)
+    view_factor_sky: float = Field(ge=0, le=1)
+    view_factor_surface: float = Field(ge=0, le=1)
+    internal_w: float = Field(ge=0)
     setpoint_k: float = Field(gt=0)
     min_k: float = Field(gt=0)
-    internal_w: float = Field(ge=0)
-    sink_sun_k: float = Field(gt=0)
-    sink_dark_k: float = Field(gt=0)
-    heater_max_w: float = Field(gt=0)
+    heater_max_w: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ThermalNode:
+        if self.view_factor_sky + self.view_factor_surface > 1.0 + 1e-9:
+            raise ValueError("view_factor_sky + view_factor_surface at most 1")
+        if self.min_k > self.setpoint_k:
+            raise ValueError("min_k at most setpoint_k")
+        return self
+
+
+class Rhu(Component):
+    """Radioisotope heater units on a node: ``count`` units of ``power_w`` thermal power
+    each at arrival, decaying at ``decay_per_yr`` (Pu-238: ln 2 / 87.7 yr)."""
+
+    node: str = Field(min_length=1, description="id of the thermal node they heat")
+    count: int = Field(ge=0)
+    power_w: float = Field(gt=0, description="thermal power of one unit at arrival")
+    decay_per_yr: float = Field(default=math.log(2.0) / 87.7, ge=0, lt=0.5)
+
+
+class Thermal(_Model):
+    """Thermal survival: the regolith under the site, the landers' nodes and their RHUs."""
+
+    regolith: RegolithProperties = Field(default_factory=RegolithProperties)
+    numerics: ThermalNumerics = Field(default_factory=ThermalNumerics)
+    surface: SurfaceFacet = SurfaceFacet()
+    nodes: tuple[ThermalNode, ...] = ()
+    rhus: tuple[Rhu, ...] = ()
 
 
 class Link(_Model):
@@ -228,7 +334,8 @@ class Crew(_Model):
 
 class FdirRules(_Model):
     """Limit rules of the autonomy: state of charge thresholds (with hysteresis), buffer
-    fill thresholds, and the ISRU retry interval."""
+    fill thresholds, the ISRU retry interval, and what a thermal node below its limit
+    does."""
 
     shed_science_soc: float = Field(ge=0, le=1)
     restore_science_soc: float = Field(ge=0, le=1)
@@ -237,7 +344,8 @@ class FdirRules(_Model):
     buffer_hold_fraction: float = Field(gt=0, le=1)
     buffer_resume_fraction: float = Field(ge=0, lt=1)
     isru_retry_h: float = Field(gt=0)
-    recover_heater_w: float = Field(ge=0)
+    thermal_safe_mode: bool = Field(default=True, description="a thermal node below its "
+                                    "min_k puts the station in safe mode until it is back")
     source: str = Field(min_length=1)
 
 
@@ -341,7 +449,7 @@ class Scenario(_Model):
     fission_units: tuple[FissionUnit, ...] = ()
     batteries: tuple[Battery, ...] = ()
     rfcs: tuple[Rfc, ...] = Field(default=(), max_length=1)
-    thermal: tuple[ThermalElement, ...] = ()
+    thermal: Thermal = Field(default_factory=Thermal)
     comms: Comms | None = None
     isru: tuple[IsruPlant, ...] = ()
     rovers: tuple[Rover, ...] = ()
@@ -352,6 +460,13 @@ class Scenario(_Model):
     output: Output = Output()
     file: str = "<memory>"
     _data: Any = PrivateAttr(default=None)     # the line-marked YAML it was read from
+
+    def group(self, path: str) -> tuple:
+        """The component records at a dotted ``path`` (``batteries``, ``thermal.nodes``)."""
+        node: Any = self
+        for part in path.split("."):
+            node = getattr(node, part)
+        return node
 
     def error(self, loc: tuple, expected: str, value: object = None) -> ScenarioFileError:
         """An error about the field at ``loc`` (``("batteries", 0, "arrives_with")``),

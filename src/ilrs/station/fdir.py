@@ -4,8 +4,10 @@ The rules themselves run inside the compiled loop (:mod:`ilrs.station._kernels`)
 charge below ``shed_science_soc`` sheds science and ISRU, below ``safe_mode_soc`` enters
 safe mode (science off, transmitter off: survival and receivers only), each with a
 hysteresis to restore; a buffer above ``buffer_hold_fraction`` holds science until it
-drains below ``buffer_resume_fraction``; survival loads may use the battery below the
-depth-of-discharge floor, down to empty, so they stay powered wherever energy exists.
+drains below ``buffer_resume_fraction``; a thermal node below its ``min_k`` puts the
+station in safe mode until every node is back (``thermal_safe_mode``); survival loads —
+the heaters among them — may use the battery below the depth-of-discharge floor, down to
+empty, so they stay powered wherever energy exists.
 Time-based rules (ISRU retries, relay back-up, rover safing) are in
 :mod:`ilrs.station.faults`.
 """
@@ -55,14 +57,14 @@ def describe(code: int, value: float) -> str:
     if code == k.E_THERMAL_LOW:
         return f"thermal node at {value:.1f} K, below its limit"
     if code == k.E_THERMAL_OK:
-        return f"thermal node back at {value:.1f} K"
+        return f"thermal nodes back in limits (coldest {value:.1f} K)"
     if code == k.E_DATA_LOSS_START:
         return "buffer full: data lost"
     return "buffer no longer overflowing"
 
 
 def kernel_params(rules: FdirRules, *, step_s: float, battery, buffer_bit: float,
-                  transmitter_w: float, isru_kwh_per_kg: float, thermal,
+                  transmitter_w: float, isru_kwh_per_kg: float, sky_k: float = 3.0,
                   rfc=None) -> np.ndarray:
     """The loop's parameter vector (see the P_* indices of ``_kernels``)."""
     p = np.zeros(k.N_PARAMS)
@@ -81,9 +83,8 @@ def kernel_params(rules: FdirRules, *, step_s: float, battery, buffer_bit: float
     p[k.P_BUF_RESUME] = rules.buffer_resume_fraction
     p[k.P_TX_W] = transmitter_w
     p[k.P_J_PER_KG_O2] = isru_kwh_per_kg * 3.6e6
-    p[k.P_TSET] = thermal.setpoint_k if thermal else 293.0
-    p[k.P_TMIN] = thermal.min_k if thermal else 0.0
-    p[k.P_RECOVER_W] = rules.recover_heater_w
+    p[k.P_SKY_K] = sky_k
+    p[k.P_COLD_SAFE] = 1.0 if rules.thermal_safe_mode else 0.0
     p[k.P_ETA_EL] = rfc.electrolysis_efficiency if rfc else 1.0
     p[k.P_ETA_FC] = rfc.fuel_cell_efficiency if rfc else 1.0
     p[k.P_EL_MAX_W] = rfc.electrolyser_max_w if rfc else 0.0

@@ -31,7 +31,7 @@ from ilrs.terrain.reference import (
     reference_horizon,
 )
 
-__all__ = ["Geometry", "HorizonSource", "distance_on_sphere_m", "geometry_at"]
+__all__ = ["Geometry", "HorizonSource", "distance_on_sphere_m", "geometry_at", "sun_columns"]
 
 
 #: The reference horizon holds within one pixel of the finest DEM it was computed from (the
@@ -163,6 +163,9 @@ class Geometry:
     horizons: dict[float, HorizonProfile]
     site: Site
     memo: Memo | None = None     # per-step arrays kept for reuse (see memoized)
+    #: the regolith's surface temperature over this span, by property set (a per-site input:
+    #: see ilrs.station.thermal.surface_for)
+    surfaces: dict = field(default_factory=dict)
 
     def at(self, name: str, tdb_s: np.ndarray, mast_m: float | None = None) -> np.ndarray:
         """A quantity linearly interpolated to ``tdb_s``."""
@@ -305,6 +308,21 @@ def _columns(tdb_s: np.ndarray, sky: Sky, antenna: Site, horizons: dict[float, H
         cols[("sun_fraction", m)] = disk_fraction(
             h, sun.azimuth_rad, sun.elevation_rad, sun.angular_radius_rad) * (1.0 - hidden)
     return cols
+
+
+def sun_columns(site: Site, horizon: HorizonProfile, tdb_s: np.ndarray,
+                sky: Sky | None = None) -> dict[str, np.ndarray]:
+    """The Sun alone at ``tdb_s`` seen from ``site`` through ``horizon``: visible disk
+    fraction (eclipses included), elevation, azimuth, distance and the eclipse's hidden
+    fraction (the regolith's spin-up year)."""
+    sky = sky or Sky()
+    seen = sky.topocentric_many(("sun", "earth"), site, Epochs(np.asarray(tdb_s, float)))
+    sun, earth = seen["sun"], seen["earth"]
+    hidden = eclipse_hidden_fraction(sun, earth)
+    return {"sun_fraction": disk_fraction(horizon, sun.azimuth_rad, sun.elevation_rad,
+                                          sun.angular_radius_rad) * (1.0 - hidden),
+            "sun_elevation_rad": sun.elevation_rad, "sun_azimuth_rad": sun.azimuth_rad,
+            "sun_distance_m": sun.distance_km * 1e3, "eclipse_hidden_fraction": hidden}
 
 
 def _phase(fraction: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ from ilrs.errors import InputError
 from ilrs.sky import Sky
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import _kernels as k
+from ilrs.station import thermal as thm
 from ilrs.station.build import Overrides, _tdb, block_inputs
 from ilrs.station.config import Scenario
 from ilrs.station.fdir import EVENTS, describe
@@ -112,6 +113,8 @@ class LiveTwin:
         self._visits = twin.crew_visits_tdb()
         self.state = k.new_state()
         self.acc = k.new_accumulators()
+        self.node_par = thm.node_params(sc)
+        self.node_t, self.node_acc = k.new_node_state(self.node_par.shape[0])
         self._n = 0
         self._clock = self.start_tdb_s
         n_pay, n_rov = len(twin.up.payloads), len(sc.rovers)
@@ -124,6 +127,7 @@ class LiveTwin:
         self._last: LastStep | None = None
         self._geo = None
         self._geo_range = (0, 0)
+        self._surface = None
         self.fault_occurrences: list = []
         self._fault_events: list[tuple[float, str, str, str]] = []
         self._fault_times: list[float] = []
@@ -239,7 +243,7 @@ class LiveTwin:
         if self.onboard.timeline.entries or self.onboard.cover:
             inputs = self.onboard.apply(t, inputs, self._geo, self.fault_occurrences)
         self.current_block = Block(i0, i1, t, inputs, km_before, np.zeros(t.size, np.uint8),
-                           np.zeros(t.size))
+                                   np.zeros(t.size), np.zeros(t.size), np.zeros(t.size))
         return self.current_block
 
     def _ensure_faults(self, until: float) -> None:
@@ -267,18 +271,19 @@ class LiveTwin:
         self._geo = self.twin.geometry_at(
             self.start_tdb_s + g * np.arange(lo, hi, dtype=float), self._sky)
         self._geo_range = (lo, hi)
+        # the regolith under the landers runs on from where it was (one column, one spin-up)
+        self._surface = thm.continue_surface(self._surface, self._geo, self.scenario,
+                                             self.start_tdb_s)
 
     def _run(self, b: Block, a: int, e: int) -> None:
         """Run steps ``a … e − 1`` of block ``b``; the last one alone, so its flows are
         known (its accumulators start from zero and are added: the same sums)."""
         args = b.inputs.as_kernel_args()
         if e - a > 1:
-            agg = np.zeros((1, k.N_AGG))
-            agg[0, k.G_SOC_MIN] = agg[0, k.G_TEMP_MIN] = np.inf
+            agg = k.new_aggregates(1)
             self._kernel(b, [x[a:e - 1] for x in args], self.acc, e - a, agg, a, e - 1)
         acc1 = k.new_accumulators()
-        agg1 = np.zeros((1, k.N_AGG))
-        agg1[0, k.G_SOC_MIN] = agg1[0, k.G_TEMP_MIN] = np.inf
+        agg1 = k.new_aggregates(1)
         self._kernel(b, [x[e - 1:e] for x in args], acc1, 1, agg1, e - 1, e)
         self.acc += acc1
         self.onboard.record(b.t[a:e], b.flags[a:e])
@@ -292,8 +297,9 @@ class LiveTwin:
 
     def _kernel(self, b: Block, args, acc, agg_every, agg, a: int, e: int) -> None:
         ev_step, ev_code, ev_value = self._ev
-        n_ev = k.run_block(*args, self.params, self.state, acc, agg_every, agg,
-                           b.flags[a:e], b.soc[a:e], ev_step, ev_code, ev_value)
+        n_ev = k.run_block(*args, self.params, self.node_par, self.state, self.node_t, acc,
+                           self.node_acc, agg_every, agg, b.flags[a:e], b.soc[a:e],
+                           b.temp[a:e], b.heater[a:e], ev_step, ev_code, ev_value)
         kept = min(n_ev, MAX_EVENTS_PER_CALL)
         self.events_dropped += n_ev - kept
         for j in range(kept):

@@ -238,8 +238,8 @@ def _station_params(sc) -> tuple[ParamSpec, ...]:
     fill_limits = {"yellow": {"high": fdir.buffer_resume_fraction},
                    "red": {"high": fdir.buffer_hold_fraction}}
     temp_limits = None
-    if sc.thermal:
-        th = sc.thermal[0]
+    if sc.thermal.nodes:
+        th = sc.thermal.nodes[0]
         temp_limits = {"yellow": {"low": 0.5 * (th.min_k + th.setpoint_k)},
                        "red": {"low": th.min_k}}
     return (
@@ -280,7 +280,10 @@ def _station_params(sc) -> tuple[ParamSpec, ...]:
         _flag("fdir.thermal_low", "thermal_low", "thermal node below its limit", "red"),
         _flag("ops.safe_hold", "ops_safe_hold", "safe mode held by ground command"),
         _flag("ops.science_hold", "ops_science_hold", "science held by ground command"),
-        _f("thermal.temp_k", "temp_k", "K", "lumped thermal node temperature", temp_limits),
+        _f("thermal.temp_k", "temp_k", "K", "coldest thermal node temperature", temp_limits),
+        _f("thermal.surface_k", "surface_k", "K", "regolith surface temperature under the "
+           "landers (1-D column; 0 before the first step)"),
+        _f("thermal.heater_w", "heater_w", "W", "survival heater power served"),
         _f("o2.store_kg", "o2_kg", "kg", "oxygen in store"),
         ParamSpec("crew.count", "crew", "uint8", "", "crew on the station"),
     )

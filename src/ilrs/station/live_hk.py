@@ -37,6 +37,15 @@ def _on(state: np.ndarray, index: int) -> bool:
     return bool(state[index] > 0.5)
 
 
+def _coldest(live: LiveTwin, last: LastStep | None) -> float:
+    """The coldest thermal node after the last step (before any: the first node's set
+    point; no node: 293 K)."""
+    if last is not None and np.isfinite(last.agg[k.G_TEMP_MIN]):
+        return float(last.agg[k.G_TEMP_MIN])
+    nodes = live.scenario.thermal.nodes
+    return float(nodes[0].setpoint_k) if nodes else 293.0
+
+
 def housekeeping_of(live: LiveTwin, last: LastStep | None) -> Housekeeping:
     """The housekeeping of ``live`` whose last step run is ``last`` (None: none yet)."""
     dt = live.step_s
@@ -72,12 +81,15 @@ def housekeeping_of(live: LiveTwin, last: LastStep | None) -> Housekeeping:
         dte_contact=bool(inp.dte_ok[j]) if inp is not None else False,
         relay_contact=bool(inp.relay_ok[j]) if inp is not None else False,
         transmitting=bool(flags & k.F_TX),
-        safe_mode=_on(st, k.S_SAFE) or _on(st, k.S_CMD_SAFE),
+        safe_mode=(_on(st, k.S_SAFE) or _on(st, k.S_CMD_SAFE)
+                   or (_on(st, k.S_COLD) and p[k.P_COLD_SAFE] > 0.5)),
         fdir_safe_mode=_on(st, k.S_SAFE), science_shed=_on(st, k.S_SHED),
         buffer_hold=_on(st, k.S_HOLD), brownout=_on(st, k.S_BROWN),
         data_loss=_on(st, k.S_LOSS), thermal_low=_on(st, k.S_COLD),
         ops_safe_hold=_on(st, k.S_CMD_SAFE), ops_science_hold=_on(st, k.S_CMD_SHED),
-        temp_k=float(last.agg[k.G_TEMP_MIN]) if last is not None else float(p[k.P_TSET]),
+        temp_k=_coldest(live, last),
+        surface_k=float(inp.surface_k[j]) if inp is not None else 0.0,
+        heater_w=float(st[k.S_HEAT]),
         o2_kg=float(st[k.S_O2]),
         crew=int(inp.crew_present[j]) if inp is not None else 0,
     )

@@ -77,6 +77,8 @@ class StationHk:
     ops_safe_hold: bool
     ops_science_hold: bool
     temp_k: float
+    surface_k: float
+    heater_w: float
     o2_kg: float
     crew: int
 
@@ -203,6 +205,8 @@ class Block:
     km_before: np.ndarray          # rover plan (km) before the block
     flags: np.ndarray
     soc: np.ndarray
+    temp: np.ndarray               # coldest thermal node after each step, K
+    heater: np.ndarray             # survival heater power served, W
 
 
 @dataclass

@@ -43,6 +43,9 @@ COLUMNS = {
     k.G_RFC_IN: "rfc_electrolyser_j",
     k.G_RFC_OUT: "rfc_fuel_cell_j",
     k.G_RFC_END: "rfc_tank_end_j",
+    k.G_TEMP_MAX: "thermal_max_k",
+    k.G_HEATER: "heater_j",
+    k.G_SURF_END: "surface_temp_k",
 }
 
 
@@ -240,7 +243,7 @@ class Results:
         cols = {"time_utc": pa.array(self.bin_utc())}
         for code, name in COLUMNS.items():
             values = self.agg[:, code]
-            if name in ("soc_min", "thermal_min_k"):
+            if name in ("soc_min", "thermal_min_k", "thermal_max_k"):
                 values = np.where(np.isfinite(values), values, np.nan)
             cols[name] = pa.array(values)
         return pa.table(cols)

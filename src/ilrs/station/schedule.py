@@ -15,8 +15,9 @@ fault, science not served), and the steps on which a needed condition did not ho
 
 :func:`step_conditions` gives the condition flags of a block from the twin's own inputs and
 geometry (the Sun seen at the element height through the site's real horizon, the Earth
-and the relay above the antenna's horizon and masks, eclipses, crew on site, the thermal
-sink temperature), so a planner and the replay read the same conditions.
+and the relay above the antenna's horizon and masks, eclipses, crew on site, the regolith
+surface temperature under the landers), so a planner and the replay read the same
+conditions.
 """
 
 from __future__ import annotations
@@ -48,16 +49,12 @@ LIT_FRACTION = 0.5
 def step_conditions(t: np.ndarray, inputs: BlockInputs, geo: Geometry,
                     scenario: Scenario) -> dict[str, np.ndarray]:
     """Boolean condition flags at the steps ``t`` (TDB s), plus ``sink_k`` (float): the
-    radiative sink temperature of the first thermal node (dark to sunlit sink with the
-    visible solar disk, as :func:`~ilrs.station.components.heater_demand_w` uses)."""
+    regolith surface temperature under the landers (:mod:`ilrs.station.regolith`), the
+    sink their thermal nodes conduct and radiate to."""
     sun = geo.at("sun_fraction", t, float(scenario.site.element_mast_m))
     lit = sun > LIT_FRACTION
     eclipse = geo.at("eclipse_hidden_fraction", t) > 0.0
-    if scenario.thermal:
-        th = scenario.thermal[0]
-        sink_k = th.sink_dark_k + sun * (th.sink_sun_k - th.sink_dark_k)
-    else:
-        sink_k = np.full(t.size, np.nan)
+    sink_k = inputs.surface_k.copy()
     return {
         "sunlit": lit, "dark": ~lit,
         "earth_in_view": inputs.dte_ok.copy(), "relay_in_view": inputs.relay_ok.copy(),

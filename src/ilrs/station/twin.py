@@ -27,11 +27,12 @@ from ilrs.sky import RelayOrbit, Site, Sky
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station import _kernels as k
 from ilrs.station import faults as flt
+from ilrs.station import thermal as thm
 from ilrs.station.build import BuildUp, _tdb, block_inputs, build_up
 from ilrs.station.config import Scenario, load_scenario
 from ilrs.station.fdir import EVENTS, describe, kernel_params
 from ilrs.station.geometry import Geometry, HorizonSource, geometry_at
-from ilrs.station.results import Results, kpis_from_run
+from ilrs.station.results import Results, _utc, kpis_from_run
 
 __all__ = ["Twin", "load_roadmap_for"]
 
@@ -147,7 +148,7 @@ class Twin:
             buffer_bit=sc.comms.buffer_bit if sc.comms else 0.0,
             transmitter_w=sc.comms.transmitter_w if sc.comms else 0.0,
             isru_kwh_per_kg=sc.isru[0].kwh_per_kg if sc.isru else 24.0,
-            thermal=sc.thermal[0] if sc.thermal else None,
+            sky_k=sc.thermal.regolith.sky_k,
             rfc=sc.rfcs[0] if sc.rfcs else None)
 
     def campaign_events(self, start: float, stop: float) -> list[tuple[float, str, str, str]]:
@@ -183,6 +184,9 @@ class Twin:
         geo = geometry or self.geometry(start, start + (n_steps - 1) * step_s)
         self.timings_s["geometry"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        surface = thm.surface_for(geo, sc)
+        self.timings_s["regolith"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         occ, fault_events = self.faults(start, start + n_steps * step_s)
         visits = self.crew_visits_tdb()
         params = self.kernel_params()
@@ -190,10 +194,10 @@ class Twin:
         bins_per_block = max(1, round(block_days * 86400.0 / (agg_every * step_s)))
         block = agg_every * bins_per_block
         n_bins = -(-n_steps // agg_every)
-        agg = np.zeros((n_bins, k.N_AGG))
-        agg[:, k.G_SOC_MIN] = np.inf
-        agg[:, k.G_TEMP_MIN] = np.inf
+        agg = k.new_aggregates(n_bins)
         state = k.new_state()
+        node_par = thm.node_params(sc)
+        node_t, node_acc = k.new_node_state(node_par.shape[0])
         acc = k.new_accumulators()
         rover_km_planned = np.zeros(len(sc.rovers))
         tally = _Tally(len(self.up.payloads), len(sc.rovers))
@@ -217,13 +221,16 @@ class Twin:
             tb = time.perf_counter()
             flags = np.zeros(i1 - i0, np.uint8)
             soc = np.zeros(i1 - i0)
+            temp = np.zeros(i1 - i0)
+            heater = np.zeros(i1 - i0)
             b0 = i0 // agg_every
-            n_ev = k.run_block(*inputs.as_kernel_args(), params, state, acc, agg_every,
-                               agg[b0:], flags, soc, ev_step, ev_code, ev_value)
+            n_ev = k.run_block(*inputs.as_kernel_args(), params, node_par, state, node_t, acc,
+                               node_acc, agg_every, agg[b0:], flags, soc, temp, heater,
+                               ev_step, ev_code, ev_value)
             if schedule is not None:
                 schedule.record(t, flags)
             if window is not None:
-                window.add(i0, inputs, flags, soc)
+                window.add(i0, inputs, flags, soc, temp, heater)
             tc = time.perf_counter()
             t_build += tb - ta
             t_kernel += tc - tb
@@ -240,6 +247,8 @@ class Twin:
         self.timings_s["kernel"] = t_kernel
         events.sort(key=lambda e: e[0])
         bin_t = start + step_s * agg_every * np.arange(n_bins, dtype=float)
+        thermal = thm.thermal_kpis(sc, node_t, node_acc, agg, bin_t, agg_every * step_s, geo,
+                                   surface, _utc)
         return Results(
             scenario=sc, start_tdb_s=start, step_s=step_s, n_steps=n_steps,
             bin_tdb_s=bin_t, bin_s=agg_every * step_s, agg=agg, acc=acc, final_state=state,
@@ -247,7 +256,8 @@ class Twin:
             kpis={**kpis_from_run(sc, self.up, acc, state, agg, tally, events, step_s,
                                   n_steps, start, rover_km_planned),
                   "horizon": {**self.horizon.describe(),
-                              "ground_height_m": float(geo.site.height_m)}},
+                              "ground_height_m": float(geo.site.height_m)},
+                  "thermal": thermal},
             build_up=self.up, geometry=geo, timings_s=dict(self.timings_s),
             full_resolution=window.columns() if window is not None else None,
             executed=schedule,
@@ -282,7 +292,7 @@ class _Window:
         j1 = min(n_steps, j0 + round(out.full_resolution_days * 86400.0 / step_s))
         return cls(j0, j1, start, step_s) if j1 > j0 else None
 
-    def add(self, i0: int, inp, flags, soc) -> None:
+    def add(self, i0: int, inp, flags, soc, temp, heater) -> None:
         a, b = max(self.j0, i0), min(self.j1, i0 + flags.size)
         if a >= b:
             return
@@ -291,7 +301,9 @@ class _Window:
             "generation_w": inp.gen_w[s], "solar_w": inp.solar_w[s],
             "survival_demand_w": inp.load0_w[s], "comms_demand_w": inp.load1_w[s],
             "science_demand_w": inp.load2_w[s], "downlink_bit_s": inp.dl_bit_s[s],
-            "soc": soc[s].copy(), "flags": flags[s].copy()})
+            "soc": soc[s].copy(), "flags": flags[s].copy(),
+            "surface_temp_k": inp.surface_k[s], "node_temp_min_k": temp[s].copy(),
+            "heater_w": heater[s].copy()})
 
     def columns(self) -> dict[str, np.ndarray]:
         cols = {key: np.concatenate([p[key] for p in self.parts]) for key in self.parts[0]}

@@ -91,6 +91,9 @@ def _replace(node: Any, parts: list[str], value: Any, field: str) -> Any:
         return value
     child, key = _step(node, parts[0], field)
     new = _replace(child, parts[1:], value, field)
+    if (not parts[1:] and isinstance(child, int) and not isinstance(child, bool)
+            and isinstance(new, float) and new.is_integer()):
+        new = int(new)                  # a count (RHUs, layers) swept as 0.0, 100.0, …
     if isinstance(node, BaseModel):
         return node.model_copy(update={key: new})
     if isinstance(node, tuple):

@@ -99,7 +99,7 @@ def draw_trial(scenario: Scenario, slips: Slips, disp: Dispersions, seed: int, t
     arrival.update({m: _tdb(d) for m, d in landings.items()})
     for m in sorted(arrival):
         if any(getattr(c, "arrives_with", None) == m for g in _GROUPS
-               for c in getattr(scenario, g)):
+               for c in scenario.group(g)):
             base = _tdb(slips.roadmap.landing_date(m))
             inputs[f"in:slip_days.{m}"] = (arrival[m] - base) / 86400.0
     # -- degradation rates -------------------------------------------------------------
@@ -152,8 +152,8 @@ def draw_trial(scenario: Scenario, slips: Slips, disp: Dispersions, seed: int, t
     return job, inputs
 
 
-_GROUPS = ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs", "thermal", "isru",
-           "rovers")
+_GROUPS = ("solar_arrays", "rtgs", "fission_units", "batteries", "rfcs", "thermal.nodes",
+           "thermal.rhus", "isru", "rovers")
 
 
 @dataclass

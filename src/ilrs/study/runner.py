@@ -50,6 +50,10 @@ KPI_UNITS = {
     "energy_curtailed_kwh": "kWh",
     "contact_fraction": "1",
     "crew_days_supported": "d",
+    "heater_kwh": "kWh",
+    "heater_night_max_kwh": "kWh",
+    "node_min_k": "K",
+    "surface_mean_k": "K",
     "sun_visible_pct": "%",
     "earth_visible_pct": "%",
     "longest_night_h": "h",
@@ -94,7 +98,21 @@ def flat_kpis(kpis: dict) -> dict[str, Any]:
         "energy_curtailed_kwh": float(e["curtailed"]),
         "contact_fraction": float(kpis["contact_availability"]["any"]),
         "crew_days_supported": float(kpis["crew_days_supported"]),
+        **_thermal(kpis.get("thermal")),
     }
+
+
+def _thermal(th) -> dict[str, float]:
+    """Survival heater energy (all of it, and the worst night of the arrays), the coldest
+    node and the mean regolith surface under the landers."""
+    if not th:
+        return {"heater_kwh": math.nan, "heater_night_max_kwh": math.nan,
+                "node_min_k": math.nan, "surface_mean_k": math.nan}
+    return {"heater_kwh": float(th["heater_kwh"]),
+            "heater_night_max_kwh": float(th["heater_per_night_kwh"]["max"]),
+            "node_min_k": float(th["node_min_k"]) if th["node_min_k"] is not None
+            else math.nan,
+            "surface_mean_k": float(th["surface_k"]["mean"])}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,146 @@
+"""The regolith column against outside authorities: Hayne et al. (2017) Table A2 at the
+equator, the Apollo 15 and 17 heat-flow sites, Diviner's polar cold traps (Paige et al.
+2010), conservation of energy, and Hayne's own heat1d code on the same insolation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from heat1d_reference import heat1d_surface
+from ilrs.sky import Site, Sky
+from ilrs.sky.timescale import utc_to_tdb_s
+from ilrs.station import _thermal_kernels as tk
+from ilrs.station.components import AU_M
+from ilrs.station.config import RegolithProperties, SurfaceFacet, ThermalNumerics
+from ilrs.station.geometry import sun_columns
+from ilrs.station.regolith import (
+    SYNODIC_DAY_S,
+    Column,
+    facet_absorbed_w_m2,
+    terrain_weight,
+)
+from ilrs.terrain import HorizonProfile, azimuths_rad
+
+STEP_S = 600.0
+
+
+def diurnal(lat_deg: float, props, step_s: float = STEP_S):
+    """One synodic day at latitude ``lat_deg`` (Sun on the equator, 1 au, flat ground,
+    as Hayne 2017 Table A2): the absorbed flux at each step end, from noon."""
+    n = round(SYNODIC_DAY_S / step_s)
+    hour = 2 * math.pi * np.arange(1, n + 1) / n
+    el = np.arcsin(np.clip(math.cos(math.radians(lat_deg)) * np.cos(hour), -1, 1))
+    q = facet_absorbed_w_m2(np.ones(n), el, np.zeros(n), np.full(n, AU_M), np.zeros(n),
+                            props, SurfaceFacet(), 0.0)
+    return q
+
+
+def periodic_day(lat_deg: float, albedo: float):
+    props = RegolithProperties(albedo=albedo)
+    col = Column.of(props, ThermalNumerics())
+    q = diurnal(lat_deg, props)
+    cycles, change = col.spin_up(q, STEP_S, tol_k=0.01)
+    assert change < 0.01 and cycles < 30
+    start = col.temp_k.copy()
+    surface, budget = col.run(q, STEP_S)
+    return col, q, start, surface, budget
+
+
+@pytest.fixture(scope="module")
+def equator():
+    return periodic_day(0.0, 0.12)
+
+
+def test_equator_matches_hayne_2017_table_a2(equator):
+    # Hayne et al. 2017, Table A2, equator: noon 385 K, midnight 101 K, night minimum 95 K
+    _, q, _, surface, _ = equator
+    n = q.size
+    noon, midnight = surface[-1], surface[n // 2 - 1]
+    assert noon == pytest.approx(385.0, abs=5.0)
+    assert midnight == pytest.approx(101.0, abs=5.0)
+    assert surface.min() == pytest.approx(95.0, abs=5.0)
+
+
+def test_energy_is_conserved_over_a_lunation(equator):
+    # ΔU of the column = absorbed − emitted + geothermal, to < 1 % of what was absorbed
+    col, q, start, _, budget = equator
+    end = col.temp_k.copy()
+    col.temp_k[:] = start
+    u0 = col.enthalpy_j_m2()
+    col.temp_k[:] = end
+    u1 = col.enthalpy_j_m2()
+    absorbed, emitted, geothermal = budget
+    assert abs((u1 - u0) - (absorbed - emitted + geothermal)) < 0.01 * absorbed
+    # and a column far from its periodic state: a cold start warms the column
+    col.temp_k[:] = 150.0
+    u0 = col.enthalpy_j_m2()
+    _, budget = col.run(q, STEP_S)
+    u1 = col.enthalpy_j_m2()
+    absorbed, emitted, geothermal = budget
+    assert abs(u1 - u0) > 0.01 * absorbed            # a real change of heat content ...
+    assert abs((u1 - u0) - (absorbed - emitted + geothermal)) < 0.01 * abs(u1 - u0)
+
+
+@pytest.mark.parametrize(("site", "lat_deg", "mean_k"), [
+    ("Apollo 15", 26.13, 211.0),
+    pytest.param("Apollo 17", 20.19, 216.0, marks=pytest.mark.xfail(strict=True, reason=(
+        "flat mare ground with Hayne 2017's global-mean properties gives 210.2 K, 5.8 K "
+        "below the 216 K measured; the Taurus-Littrow valley walls add ~2 K in the "
+        "first-order terrain model and the site's own (rockier) regolith is not modelled"))),
+])
+def test_apollo_heat_flow_sites_mean_surface_temperature(site, lat_deg, mean_k):
+    # Langseth et al. 1976 (Apollo 15 / 17 heat-flow experiments): mean surface
+    # temperature 211 K / 216 K; mare albedo 0.07 (Hayne 2017)
+    *_, surface, _ = periodic_day(lat_deg, 0.07)
+    assert surface.mean() == pytest.approx(mean_k, abs=5.0), site
+
+
+def _polar_floor(terrain: bool):
+    """A crater floor at 89.5° S whose rim, 3° high all round, hides the Sun all year
+    (the Sun never rises above ~2.3° there), through a real year of Sun geometry."""
+    props = RegolithProperties()
+    horizon = HorizonProfile(azimuths_rad(360), np.full(360, math.radians(3.0)))
+    site = Site("floor", -89.5, 0.0, 0.0, 0.0)
+    t0 = float(utc_to_tdb_s(["2031-01-01T00:00:00"])[0])
+    t = t0 + 3600.0 * np.arange(0, 366 * 24)
+    sun = sun_columns(site, horizon, t, Sky())
+    assert sun["sun_fraction"].max() == 0.0 and np.degrees(sun["sun_elevation_rad"]).max() > 1
+    weight = terrain_weight(horizon.elevation_rad) if terrain else 0.0
+    q = facet_absorbed_w_m2(sun["sun_fraction"], sun["sun_elevation_rad"],
+                            sun["sun_azimuth_rad"], sun["sun_distance_m"],
+                            sun["eclipse_hidden_fraction"], props, SurfaceFacet(), weight)
+    col = Column.of(props, ThermalNumerics())
+    col.spin_up(q, 3600.0, tol_k=0.01)
+    surface, _ = col.run(q, 3600.0)
+    return props, surface
+
+
+def test_permanently_shadowed_floor_stays_below_50_k():
+    # Diviner: south-polar PSRs below 40 K by day (Paige et al. 2010, Science 330, 479)
+    _, surface = _polar_floor(terrain=True)
+    assert surface.max() < 50.0
+    assert surface.max() - surface.min() > 1.0          # the lit walls do warm it in summer
+
+
+def test_a_floor_with_only_the_geothermal_flux_is_at_its_equilibrium():
+    # (Q_b / (ε σ))^¼ ≈ 24 K (thermal.md): nothing else reaches it
+    props, surface = _polar_floor(terrain=False)
+    want = (props.geothermal_w_m2 / (props.emissivity * tk.SIGMA)) ** 0.25
+    assert surface == pytest.approx(np.full(surface.size, want), abs=0.1)
+
+
+def test_column_matches_heat1d_on_the_same_insolation(equator):
+    # Hayne's heat1d (independent numerics, finer in time and depth) from the same state
+    # through the same flux, one lunation
+    pytest.importorskip("heat1d.main")           # the dev extra (pyproject.toml)
+    col, q, start, surface, _ = equator
+    props, num = RegolithProperties(albedo=0.12), ThermalNumerics()
+    t = STEP_S * np.arange(q.size + 1)
+    flux = np.concatenate([[q[-1]], q])              # flux at each point, from noon
+    ref = heat1d_surface(props, num, col.z_m, start, t, flux)
+    err = surface - ref
+    assert float(np.sqrt(np.mean(err ** 2))) < 2.0
+    assert float(np.max(np.abs(err))) < 5.0
