@@ -25,10 +25,10 @@ GRANTED = {
                          "request_lighting"},
     "flight_director": {"send_commands", "approve_commands", "cancel_others_commands",
                         "acknowledge_alarms", "upload_plans", "declare_faults",
-                        "request_lighting"},
+                        "request_lighting", "cancel_others_jobs"},
     "admin": {"send_commands", "approve_commands", "cancel_others_commands",
               "acknowledge_alarms", "upload_plans", "declare_faults", "request_lighting",
-              "administer", "read_audit"},
+              "cancel_others_jobs", "administer", "read_audit"},
 }  # fmt: skip
 
 

@@ -28,6 +28,7 @@ CAPABILITIES: dict[str, Action] = {
     "upload_plans": Action.COMMAND,            # POST /api/plans (its own partner's elements)
     "declare_faults": Action.APPROVE,          # POST /api/plans/repair
     "request_lighting": Action.COMMAND,        # POST /api/lighting/products
+    "cancel_others_jobs": Action.APPROVE,      # POST /api/lighting/products/{id}/cancel
     "administer": Action.ADMIN,                # users, tokens of others, XTCE
     "read_audit": Action.AUDIT,                # GET /api/audit
 }  # fmt: skip
