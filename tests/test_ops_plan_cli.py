@@ -113,6 +113,11 @@ def test_a_real_14_day_plan_uploads_with_the_cli(server, fourteen_days, capsys, 
     assert size > 64 * 1024  # over the limit of every other route: the reason for its own
     n = len(plan["activities"])
     assert n > 100
+    with httpx.Client(base_url=server.url, timeout=30.0, headers={
+            "Authorization": f"Bearer {_token(server, 'viewer')}"}) as c:  # fmt: skip
+        assert c.get("/api/plans/latest").status_code == 404  # none yet…
+        none = c.get("/api/plans/latest", params={"allow_none": "true"})
+        assert (none.status_code, none.json()) == (200, None)  # …or null, for the dashboard
     # a viewer may not upload: one line, exit 1, nothing stored
     assert main(["ops", "plan", "upload", str(path), "--url", server.url,
                  "--token", _token(server, "viewer")]) == 1  # fmt: skip

@@ -67,10 +67,14 @@ def versions(desk: Desk, user: Reader, response: Response, limit: Limit = 1000,
 
 
 @router.get("/plans/latest")
-def latest(desk: Desk, user: Reader) -> dict[str, Any]:
-    """The newest stored version with its plan (the dashboard's plan view)."""
+def latest(desk: Desk, user: Reader, allow_none: bool = False) -> dict[str, Any] | None:
+    """The newest stored version with its plan (the dashboard's plan view); before any
+    upload 404, or ``null`` with ``?allow_none=true`` (a page asking whether there is one
+    need not log a failed request)."""
     last = desk.ops.archive.last_plan_version()
     if not last:
+        if allow_none:
+            return None
         raise HTTPException(404, "no plan uploaded yet")
     return version(last, desk, user)
 
