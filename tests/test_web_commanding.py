@@ -134,6 +134,7 @@ def test_each_role_is_offered_only_what_it_may_do(served, browser):
     from playwright.sync_api import expect
 
     with _client(served, "flight.director") as fd:
+        _completed(fd, _issue(fd, "station.safe_mode_enter"))  # raises an alarm (FDIR)
         _completed(fd, _issue(fd, "rover.profiling_rover.drive", distance_km=3))
         waiting = _issue(fd, "station.safe_mode_exit")
     IMG.mkdir(parents=True, exist_ok=True)
@@ -174,10 +175,18 @@ def test_each_role_is_offered_only_what_it_may_do(served, browser):
     expect(page.locator("#faults")).to_be_hidden()
     _no_horizontal_overflow(page)
     page.screenshot(path=IMG / "commanding-viewer.png")
+    # … and on the alarms page the alarm without Acknowledge / Shelve
+    page.click(".ilrs-nav a[data-page=alarms]")
+    alarm = page.locator('tr.alarm[data-parameter="station.fdir.safe_mode"]')
+    expect(alarm).to_have_count(1, timeout=30_000)
+    assert alarm.locator("button, select").count() == 0
+    expect(page.locator("#active th", has_text="Actions")).to_be_hidden()
     page.close()
-    # what the page leaves out, the server refuses: the viewer's Send and Approve
+    # what the page leaves out, the server refuses: the viewer's Send, Approve, Acknowledge
     with _client(served, "viewer") as viewer:
         assert viewer.post("/api/commands", json={"name": "station.safe_mode_enter"}
                            ).status_code == 403  # fmt: skip
         assert viewer.post(f"/api/commands/{waiting['id']}/approve").status_code == 403
+        assert viewer.post("/api/alarms/station.fdir.safe_mode/acknowledge"
+                           ).status_code == 403  # fmt: skip
     assert errors == []
