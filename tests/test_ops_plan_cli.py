@@ -71,7 +71,7 @@ def _one_line_error(capsys) -> str:
 def test_upload_refuses_bad_input_in_one_line(tmp_path, capsys):
     args = ["ops", "plan", "upload", "--token", "ilrs_x"]
     assert main([*args[:3], str(tmp_path / "none.json"), *args[3:]]) == 1
-    assert "readable plan file" in _one_line_error(capsys)
+    assert "an existing plan file" in _one_line_error(capsys)
     (tmp_path / "bad.json").write_text("{not json")
     assert main([*args[:3], str(tmp_path / "bad.json"), *args[3:]]) == 1
     assert "a plan as ilrs plan writes it" in _one_line_error(capsys)
@@ -85,6 +85,8 @@ def test_upload_refuses_bad_input_in_one_line(tmp_path, capsys):
     assert "running ilrs serve" in _one_line_error(capsys)
     assert main(["ops", "plan", "upload", str(tmp_path / "p.json")]) == 1  # no token
     assert "--token" in _one_line_error(capsys)
+    assert main([*args[:3], str(tmp_path / "p.json"), *args[3:], "--timeout", "nan"]) == 1
+    assert "--timeout" in _one_line_error(capsys)
 
 
 @pytest.fixture(scope="module")

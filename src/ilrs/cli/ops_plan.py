@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from ilrs.cli import _options as opt
+
 app = typer.Typer(help="Plans on a running command center.", no_args_is_help=True)
 
 #: Where ``ilrs serve`` listens by default.
@@ -16,16 +18,17 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 
 @app.command("upload")
 def upload(
-    plan: Path = typer.Argument(..., metavar="PLAN.json", help="The plan (ilrs plan's "
-                                "plan.json)."),
+    plan: Path = typer.Argument(..., metavar="PLAN", callback=opt.existing_file(
+                                "plan file"), help="The plan (ilrs plan's plan.json)."),
     url: str = typer.Option(DEFAULT_URL, "--url", help="The command center's address."),
     token: str = typer.Option(..., "--token", envvar="ILRS_TOKEN", show_envvar=True,
                               help="Your API token (ilrs_…), e.g. one ilrs serve printed."),
-    timeout_s: float = typer.Option(120.0, "--timeout", min=1.0, help="Seconds to wait for "
-                                    "the server's answer (checking and delivering a 14-day "
-                                    "plan takes a few)."),
+    timeout_s: float = typer.Option(120.0, "--timeout", callback=opt.number(0, 3600,
+                                    low_open=True, unit="s"), help="Seconds to wait for the "
+                                    "server's answer (checking and delivering a 14-day plan "
+                                    "takes a few)."),
 ) -> None:
-    """Upload PLAN.json as the station's new plan version; prints the version and the
+    """Upload PLAN (a plan.json) as the station's new plan version; prints the version and the
     commands delivered. Refusals (role, a field, the size) are one line, exit 1."""
     import json
 
@@ -36,12 +39,12 @@ def upload(
     try:
         body = plan.read_bytes()
     except OSError as exc:
-        raise InputError("PLAN.json", str(plan), f"a readable plan file ({exc.strerror})") \
+        raise InputError("PLAN", str(plan), f"a readable plan file ({exc.strerror})") \
             from None  # fmt: skip
     try:
         activities = len(json.loads(body)["activities"])
     except (ValueError, KeyError, TypeError):
-        raise InputError("PLAN.json", str(plan), "a plan as ilrs plan writes it (JSON with "
+        raise InputError("PLAN", str(plan), "a plan as ilrs plan writes it (JSON with "
                          "start_utc, stop_utc and activities)") from None  # fmt: skip
     if not url.startswith(("http://", "https://")):
         raise InputError("--url", url, f"an http:// or https:// address, e.g. {DEFAULT_URL}")
