@@ -128,7 +128,9 @@ def test_dashboard_plot_alarm_and_command(served, browser):
         nudge[0] ^= 1  # a different pixel each time, so the browser sends a mouse move
         page.mouse.move(chart["x"] + chart["width"] - 8 - nudge[0],
                         chart["y"] + chart["height"] / 2)  # fmt: skip
-        return cells.nth(1).text_content(), cells.nth(2).text_content()
+        # Open MCT's own readout (beside it, web/legend.js's "latest" when not hovering)
+        return tuple(cells.nth(i).locator("span.plot-series-value").text_content().strip()
+                     for i in (1, 2))
 
     deadline = time.monotonic() + 15
     while not (first := newest_point())[1]:
@@ -137,7 +139,8 @@ def test_dashboard_plot_alarm_and_command(served, browser):
     while newest_point()[0] <= first[0]:  # live points keep arriving
         assert time.monotonic() < deadline, f"no point newer than {first} on the plot"
         page.wait_for_timeout(200)
-    assert float(first[1]) > 0  # watts generated
+    number, unit = first[1].split()
+    assert float(number) > 0 and unit == "W"  # watts generated, printed with their unit
     # mission time: the plot's time axis is the twin's UTC (2036), not the ground's clock
     twin = station.ops.processor.latest_value("station.time.utc_s")
     shown = time.mktime(time.strptime(first[0][:19], "%Y-%m-%d %H:%M:%S")) - time.timezone

@@ -1,11 +1,12 @@
 """The lighting page in a real browser (Debian's headless Chromium through Playwright): a
-viewer is refused; an operator asks for products over a small square of the shared LOLA
-DEMs, follows the job to "done" and sees the maps, fetched with the token, then cancels a
-long job while it runs (issue 13: products "from the CLI and the API", here through the
-dashboard)."""
+viewer is offered no request form (and the server refuses it anyway); an operator asks for
+products over a small square of the shared LOLA DEMs, follows the job to "done" and sees
+the maps, fetched with the token, then cancels a long job while it runs (issue 13:
+products "from the CLI and the API", here through the dashboard)."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from conftest import watched_page
@@ -42,8 +43,17 @@ def test_an_operator_gets_maps_and_a_viewer_is_refused(served, browser):
     page = watched_page(browser, errors)
     login(page, served.url, token_of(served, "viewer"))
     page.goto(f"{served.url}/lighting")
-    _ask(page, "0.72")
-    expect(page.locator("#ask-result")).to_contain_text("Refused — 403", timeout=15_000)
+    expect(page.locator("#ask-result")).to_contain_text("Your role (viewer) may view the "
+                                                        "products", timeout=15_000)
+    expect(page.locator("#product-form")).to_be_hidden()
+    assert page.locator("#product-form button").count() == 0
+    with httpx.Client(base_url=served.url, timeout=30.0, headers={
+            "Authorization": f"Bearer {token_of(served, 'viewer')}"}) as c:  # fmt: skip
+        refused = c.post("/api/lighting/products", json={"products": ["sun"],
+                         "center_lat_deg": -89.6374, "center_lon_deg": 199.73,
+                         "size_km": 0.72, "resolution_m": 240.0, "start_utc": "2030-01-01",
+                         "stop_utc": "2030-04-01"})  # fmt: skip
+    assert refused.status_code == 403  # the server checks the role whatever the page shows
     assert served.station.lighting.jobs() == []
     page.close()
 

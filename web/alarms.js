@@ -1,14 +1,18 @@
 // The alarms page: the active alarms (ISA-18.2 states) with acknowledge / shelve /
-// unshelve, refreshed live from the WebSocket's alarm transitions.
+// unshelve, refreshed live from the WebSocket's alarm transitions. The buttons are
+// offered only to users whose roles may act on alarms (GET /api/me).
 
 import {
-  api, apiPage, escapeHtml, liveSocket, login, missionClock, navBar, shortTime,
+  api, apiPage, escapeHtml, liveSocket, login, missionClock, navBar, shortTime, whoAmI,
 } from "./common.js";
 
 const SHELVE_CHOICES = [["5 min", 300], ["30 min", 1800], ["1 h", 3600], ["8 h", 28800]];
 const LOG_LENGTH = 50;
 
+let mayAct = false;
+
 function actions(alarm) {
+  if (!mayAct) return "";
   const name = escapeHtml(alarm.parameter);
   const buttons = [];
   if (alarm.state === "unacknowledged" || alarm.state === "rtn_unacknowledged") {
@@ -107,6 +111,8 @@ async function history() {
 
 const user = await login();
 const nav = navBar("alarms", user);
+mayAct = (await whoAmI()).may.acknowledge_alarms;
+document.getElementById("active").classList.toggle("read-only", !mayAct);
 history().catch((err) => console.warn("no event history", err));
 liveSocket((message) => {
   if (message.type === "alarm") {

@@ -1,9 +1,13 @@
 // The commanding page: forms generated from the mission database's command definitions,
 // the approval queue (two-person rule) and the command history with its verification.
 // An optional release time (the twin's own UTC) sends a command to the on-board
-// time-based schedule (PUS 11) instead of executing it on arrival.
+// time-based schedule (PUS 11) instead of executing it on arrival. Only what the user's
+// roles allow is offered (GET /api/me): a viewer reads definitions without a Send button,
+// Approve and the fault panel are a flight director's.
 
-import { api, apiAll, escapeHtml, login, navBar, shortTime } from "./common.js";
+import {
+  api, apiAll, escapeHtml, login, maySend, navBar, shortTime, whoAmI,
+} from "./common.js";
 import { mountFaultPanel } from "./faults.js";
 
 const INTEGER_RANGES = {
@@ -14,9 +18,10 @@ const INTEGER_RANGES = {
 };
 const PRIVILEGED = new Set(["critical", "severe"]);
 const STAGE_ORDER = ["queued", "authorized", "approval", "constraints", "released",
-  "scheduled", "accepted", "started", "completed", "final"];
+  "scheduled", "accepted", "started", "completed", "cancelled"];
 
 let user = "";
+let me = null;  // GET /api/me: roles and what they grant
 let commands = [];
 let selected = null;
 
@@ -50,15 +55,21 @@ function showForm(command) {
   document.getElementById("send-result").textContent = "";
   const constraints = command.constraints.map((c) =>
     `${c.parameter} ${c.operator} ${c.value}`).join(", ");
-  form.innerHTML = `<h3>${escapeHtml(command.name)}
+  const sendable = maySend(me, command.apid);
+  document.getElementById("composer-title").textContent = sendable ? "Send a command"
+    : "Command definition";
+  const fields = command.arguments.map(argumentField).join("") ||
+    '<p class="hint">No arguments.</p>';
+  // the element's name is shown in the list: the heading wraps at its dots, never clipped
+  form.innerHTML = `<h3 class="command-title"><span class="name">${
+      escapeHtml(command.name).replaceAll(".", ".<wbr>")}</span>
       <span class="badge sig-${command.significance}">${escapeHtml(command.significance)}</span>
     </h3>
     ${command.description ? `<p>${escapeHtml(command.description)}</p>` : ""}
     <p class="hint">APID ${command.apid} · owner ${escapeHtml(command.owner)}${
       constraints ? ` · constraints: ${escapeHtml(constraints)}` : ""}${
       PRIVILEGED.has(command.significance) ? " · needs a second approval" : ""}</p>
-    ${command.arguments.map(argumentField).join("") ||
-      '<p class="hint">No arguments.</p>'}
+    ${sendable ? `${fields}
     <label class="field"><span class="label">Release at (twin UTC, optional)</span>
       <input type="text" id="release-at" name="release_at_utc" autocomplete="off"
         placeholder="now — or e.g. 2036-01-01T06:00:00Z"
@@ -66,7 +77,10 @@ function showForm(command) {
       <span class="hint" id="twin-time">on-board time-based schedule (PUS 11), in the
         twin's simulated UTC</span>
     </label>
-    <button type="submit" class="primary">Send ${escapeHtml(command.name)}</button>`;
+    <button type="submit" class="primary send">Send</button>`
+    : `<fieldset disabled class="definition">${fields}</fieldset>
+    <p class="hint" id="read-only">Your role (${escapeHtml(me.roles.join(", "))}) may read
+      this command, not send it.</p>`}`;
   form.hidden = false;
 }
 
@@ -96,13 +110,27 @@ async function send(event) {
   refresh();
 }
 
+/**
+ * Each verification stage once, in pipeline order, with its latest status (an approval
+ * or a constraint check goes from pending to ok); "final" is the State column.
+ */
+function latestStages(stages) {
+  const latest = new Map();
+  for (const s of stages) {
+    if (s.stage === "final") continue;
+    const seen = latest.get(s.stage);
+    if (!seen || s.time >= seen.time) latest.set(s.stage, s);
+  }
+  const rank = (s) => (STAGE_ORDER.includes(s.stage) ? STAGE_ORDER.indexOf(s.stage)
+    : STAGE_ORDER.length);
+  return [...latest.values()].sort((a, b) => rank(a) - rank(b) ||
+    (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+}
+
 function stageChips(entry) {
-  const stages = [...entry.stages].sort((a, b) =>
-    (a.time < b.time ? -1 : a.time > b.time ? 1 : 0) ||
-    STAGE_ORDER.indexOf(a.stage) - STAGE_ORDER.indexOf(b.stage));
-  return stages.map((s) => `<span class="stage st-${escapeHtml(s.status)}" title="${
-    escapeHtml(`${shortTime(s.time)} ${s.detail ?? ""}`)}">${escapeHtml(s.stage)}</span>`)
-    .join("");
+  return latestStages(entry.stages).map((s) => `<span class="stage st-${
+    escapeHtml(s.status)}" title="${escapeHtml(`${s.stage} ${s.status} at ${
+    shortTime(s.time)} ${s.detail ?? ""}`)}">${escapeHtml(s.stage)}</span>`).join("");
 }
 
 function argumentsText(entry) {
@@ -148,23 +176,39 @@ async function refresh() {
       <td>${escapeHtml(e.name)} <span class="badge sig-${e.significance}">${
         escapeHtml(e.significance)}</span><span class="args">${argumentsText(e)}</span></td>
       <td>${escapeHtml(e.user)}</td>
-      <td>${shortTime(e.created).slice(11)}</td>
-      <td class="actions"><button data-approve="${e.id}" ${e.user === user
-        ? 'disabled title="a second user must approve"' : ""}>Approve</button>
-        <button data-cancel="${e.id}">Cancel</button></td></tr>`).join("") ||
+      <td>${shortTime(e.created).slice(11, 19)}</td>
+      <td class="actions">${approvalButtons(e)}</td></tr>`).join("") ||
     '<tr><td colspan="4" class="hint">Nothing awaiting approval.</td></tr>';
-  document.getElementById("history-rows").innerHTML = history.slice(0, 200).map((e) => `<tr
-      data-id="${e.id}">
-      <td>${shortTime(e.created)}</td><td>${escapeHtml(e.name)}</td><td>${argumentsText(e)}</td>
-      <td>${escapeHtml(e.user)}</td>
+  document.getElementById("history-rows").innerHTML = history.slice(0, 200).map((e) => {
+    const args = argumentsText(e);
+    return `<tr data-id="${e.id}">
+      <td title="${shortTime(e.created)}">${shortTime(e.created).slice(0, 19)}</td>
+      <td class="command">${escapeHtml(e.name)}${
+        args ? ` <span class="args-inline">${args}</span>` : ""}</td>
+      <td title="${escapeHtml(e.user)}">${escapeHtml(e.user)}</td>
       <td><span class="state state-${e.state}">${escapeHtml(e.state.replace("_", " "))}</span></td>
-      <td><div class="stages">${stageChips(e)}</div></td></tr>`).join("") ||
-    '<tr><td colspan="6" class="hint">No commands yet.</td></tr>';
+      <td><div class="stages">${stageChips(e)}</div></td></tr>`;
+  }).join("") || '<tr><td colspan="5" class="hint">No commands yet.</td></tr>';
+}
+
+/** Approve (an approver's, never on one's own command) and Cancel (one's own, or an
+ * approver's): only the buttons the user's roles allow. */
+function approvalButtons(e) {
+  const own = e.user === user;
+  const buttons = [];
+  if (me.may.approve_commands) {
+    buttons.push(`<button data-approve="${e.id}" ${own
+      ? 'disabled title="a second user must approve"' : ""}>Approve</button>`);
+  }
+  if (own || me.may.cancel_others_commands) {
+    buttons.push(`<button data-cancel="${e.id}">Cancel</button>`);
+  }
+  return buttons.join(" ");
 }
 
 user = await login();
 navBar("commanding", user);
-commands = await api("/mdb/commands");
+[me, commands] = await Promise.all([whoAmI(), api("/mdb/commands")]);
 const list = document.getElementById("command-list");
 const render = (filter = "") => {
   // grouped by element (the name up to its last dot), in the database's order
@@ -196,7 +240,11 @@ document.getElementById("approval-rows").addEventListener("click", (event) => {
   if (approve) act(approve, "approve");
   if (cancel) act(cancel, "cancel");
 });
-const faults = mountFaultPanel(document.getElementById("faults"));
+if (me.may.declare_faults) {  // a flight director's (POST /api/plans/repair)
+  const section = document.getElementById("faults");
+  const faults = mountFaultPanel(section);
+  section.hidden = false;
+  setInterval(faults.refresh, 5000);
+}
 refresh();
 setInterval(refresh, 1000);
-setInterval(faults.refresh, 5000);

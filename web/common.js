@@ -58,6 +58,26 @@ export async function apiAll(path, maxPages = 50) {
   return rows;
 }
 
+let theUser = null;
+
+/**
+ * Who the token is and what its roles let it do (GET /api/me: user, partner, roles,
+ * `may` — send_commands, approve_commands, cancel_others_commands, acknowledge_alarms,
+ * upload_plans, declare_faults, request_lighting, administer, read_audit — and
+ * `command_apids`, null for every APID). Pages offer only what `may` grants; the server
+ * checks every request anyway. Fetched once per page.
+ */
+export function whoAmI() {
+  theUser ??= api("/me");
+  return theUser;
+}
+
+/** May the signed-in user send commands on `apid` (per whoAmI's answer `me`)? */
+export function maySend(me, apid) {
+  return Boolean(me.may.send_commands) &&
+    (me.command_apids === null || me.command_apids.includes(apid));
+}
+
 /** The navigation bar at the top of every page; `active` is the current page's key. */
 export function navBar(active, user) {
   const nav = document.createElement("nav");
@@ -76,7 +96,7 @@ export function navBar(active, user) {
     <span class="who"><a class="alarm-badge" href="/alarms" hidden></a>
       <span class="mission-time" title="mission UTC: the spacecraft's clock (the twin's)"></span>
       <span class="link-state" title="spacecraft link">link ?</span>
-      <span class="user"></span><button type="button" class="logout">Log out</button></span>`;
+      <span class="user" title="signed in as"></span><button type="button" class="logout">Log out</button></span>`;
   nav.querySelector(".user").textContent = user;
   nav.querySelector(".logout").addEventListener("click", logout);
   document.body.prepend(nav);
@@ -91,7 +111,7 @@ export function navBar(active, user) {
         a.state === "rtn_unacknowledged").length;
       const badge = nav.querySelector(".alarm-badge");
       badge.hidden = open === 0;
-      badge.textContent = `${open} alarm${open === 1 ? "" : "s"} to acknowledge`;
+      badge.textContent = `${open} unacknowledged alarm${open === 1 ? "" : "s"}`;
     } catch (err) {
       console.warn("status refresh failed", err);
     }

@@ -40,12 +40,11 @@ function showKind() {
 async function showCurrent() {
   const current = document.getElementById("plan-current");
   try {
-    const latest = await api("/plans/latest");
-    current.textContent = `Current plan: v${latest.version} (${latest.reason}), ${
-      latest.activities} activities.`;
+    const latest = await api("/plans/latest?allow_none=true");
+    current.textContent = latest ? `Current plan: v${latest.version} (${latest.reason}), ${
+      latest.activities} activities.` : "No plan uploaded yet: there is nothing to repair.";
   } catch (err) {
-    current.textContent = err.message.startsWith("404")
-      ? "No plan uploaded yet: there is nothing to repair." : `Plan: ${err.message}`;
+    current.textContent = `Plan: ${err.message}`;
   }
 }
 

@@ -6,7 +6,8 @@
 // Plain ES module; `openmct` is the global of Open MCT's UMD bundle.
 
 import { api, liveSocket, missionClock } from "./common.js";
-import { PLAN_KEY, planObject } from "./plan.js";
+import { addFormats, fillLegends, formatInteger, formatNumber, valueFormat } from "./legend.js";
+import { openPlansOnTheirSpan, PLAN_KEY, PLAN_NAMESPACE, planProvider } from "./plan.js";
 
 const NAMESPACE = "ilrs";
 const TELEMETRY_TYPE = "ilrs.telemetry";
@@ -77,9 +78,9 @@ function telemetryObject(parameter) {
   const limits = parameter.limits;
   const range = {
     key: "value",
-    name: "Value",
+    name: parameter.unit ? `Value (${parameter.unit})` : "Value",  // the plot's axis label
     unit: parameter.unit || undefined,
-    format: parameter.type === "bool" ? "integer" : "float",
+    ...valueFormat(parameter.type, parameter.unit),  // "77472.9 W", not 77472.88843358254
     hints: { range: 1 },
   };
   if (limits?.red?.low != null) range.min = limits.red.low;
@@ -91,10 +92,13 @@ function telemetryObject(parameter) {
     location: `${NAMESPACE}:${folderKey(folderOf(parameter))}`,
     notes: parameter.description || "",
     ilrs: { type: parameter.type, unit: parameter.unit, limits: parameter.limits },
-    // plots draw the yellow / red limit lines (Open MCT's series default is off)
-    configuration: limits ? {
-      series: [{ identifier: { namespace: NAMESPACE, key: parameter.name }, limitLines: true }],
-    } : undefined,
+    configuration: {
+      // plots draw the yellow / red limit lines (Open MCT's series default is off)
+      series: limits ? [{ identifier: { namespace: NAMESPACE, key: parameter.name },
+        limitLines: true }] : [],
+      // the legend's values carry their unit: no separate Unit column
+      legend: { showUnitsWhenExpanded: false },
+    },
     telemetry: {
       values: [
         {
@@ -121,6 +125,17 @@ function folderOf(parameter) {
   return prefix ? `${parameter.owner}.${prefix}` : parameter.owner;
 }
 
+//: Each readable parameter's description (type, unit) by name, once the tree is loaded.
+const described = new Map();
+
+/** A value as the dashboard prints it: its precision and its unit ("77472.9 W"). */
+function valueText(name, value) {
+  const p = described.get(name);
+  const { format, formatString } = valueFormat(p?.type, p?.unit);
+  const text = (format === "ilrs.integer" ? formatInteger : formatNumber)(value);
+  return formatString ? `${text} ${p.unit}` : text;
+}
+
 /**
  * The mission database (what the token may read) as Open MCT domain objects: a folder per
  * partner, then per dotted prefix of the parameter names, the ILRS folder at the root. A
@@ -137,6 +152,7 @@ async function loadTree() {
     children.get(parentOf(path)).add(folderKey(path));
   };
   for (const p of parameters) {
+    described.set(p.name, p);
     addFolder(folderOf(p));
     children.get(folderOf(p)).add(p.name);
     objects.set(p.name, telemetryObject(p));
@@ -156,7 +172,7 @@ async function loadTree() {
     });
   }
   // the station's plan (Open MCT's plan view), first in the ILRS folder
-  objects.get(ROOT_KEY).composition.unshift({ namespace: NAMESPACE, key: PLAN_KEY });
+  objects.get(ROOT_KEY).composition.unshift({ namespace: PLAN_NAMESPACE, key: PLAN_KEY });
   return objects;
 }
 
@@ -214,6 +230,7 @@ export function IlrsPlugin() {
       durationFormat: "duration", isUTCBased: true,
     });
     openmct.time.addClock(missionClock());
+    addFormats(openmct);
 
     openmct.types.addType(TELEMETRY_TYPE, {
       name: "ILRS parameter",
@@ -221,11 +238,11 @@ export function IlrsPlugin() {
       cssClass: "icon-telemetry",
     });
     openmct.objects.addRoot({ namespace: NAMESPACE, key: ROOT_KEY }, openmct.priority.HIGH);
+    // the station's plan (Open MCT's plan view), on its own span
+    openmct.objects.addProvider(PLAN_NAMESPACE, planProvider(`${NAMESPACE}:${ROOT_KEY}`));
+    openPlansOnTheirSpan(openmct);
     openmct.objects.addProvider(NAMESPACE, {
       async get(identifier) {
-        if (identifier.key === PLAN_KEY) {  // fetched anew: the latest version
-          return planObject(NAMESPACE, `${NAMESPACE}:${ROOT_KEY}`);
-        }
         const found = (await objects()).get(identifier.key);
         if (!found) throw new Error(`no ilrs object ${identifier.key}`);
         return structuredClone(found);
@@ -262,11 +279,21 @@ export function IlrsPlugin() {
 
     // realtime telemetry: one WebSocket for the page, samples fanned out to subscribers
     const listeners = new Map();
+    const newest = new Map();  // name → its newest live datum (the legends' "latest")
+    fillLegends(openmct, (name) => {
+      const datum = newest.get(name);
+      return datum && { time: datum[MISSION], text: valueText(name, datum.value) };
+    });
     const socket = liveSocket((message) => {
       if (message.type !== "parameter") return;
       const callbacks = listeners.get(message.name);
       if (!callbacks) return;
       const received = message.reception_time ? Date.parse(message.reception_time) : undefined;
+      const last = message.time.length - 1;
+      if (last >= 0) {
+        newest.set(message.name, { [MISSION]: Date.parse(message.time[last]),
+          value: message.value[last] });
+      }
       message.time.forEach((t, i) => {
         const datum = { [MISSION]: Date.parse(t), [RECEIVED]: received, value: message.value[i] };
         callbacks.forEach((callback) => callback(datum));
@@ -284,6 +311,7 @@ export function IlrsPlugin() {
           callbacks.delete(callback);
           if (!callbacks.size) {
             listeners.delete(name);
+            newest.delete(name);
             socket.unsubscribe([name]);  // the last view of it closed: stop the stream
           }
         };

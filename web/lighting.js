@@ -3,7 +3,7 @@
 // follows the jobs (state, tiles done) and sees the finished maps. Files are fetched with
 // the bearer token and shown or saved from blob URLs.
 
-import { api, getToken, login, navBar } from "./common.js";
+import { api, getToken, login, navBar, whoAmI } from "./common.js";
 
 const PRODUCTS = {
   sun: "Sun visible (any part; mean disk)",
@@ -14,6 +14,7 @@ const PRODUCTS = {
   "double-shadow": "doubly shadowed (first order)",
 };
 let shownJob = null;
+let me = null;  // GET /api/me: what the user's roles let it do
 
 function form() {
   return `<fieldset class="products"><legend class="label">Products</legend>${
@@ -123,7 +124,9 @@ async function refreshJobs() {
       cell(`${r.start_utc} → ${r.stop_utc}, ${r.step_h} h`), cell(job.user));
     const st = cell(state);
     st.className = `job-state ${job.state}`;
-    if (job.state === "queued" || job.state === "running") {
+    const mayCancel = job.user === me?.user ? me.may.request_lighting
+      : Boolean(me?.may.cancel_others_jobs);
+    if (mayCancel && (job.state === "queued" || job.state === "running")) {
       const stop = document.createElement("button");
       stop.type = "button";
       stop.className = "cancel-job";
@@ -179,10 +182,16 @@ async function ask(event) {
 async function main() {
   const user = await login();
   navBar("lighting", user);
+  me = await whoAmI();
   const formEl = document.getElementById("product-form");
-  formEl.innerHTML = form();
-  formEl.hidden = false;
-  formEl.addEventListener("submit", ask);
+  if (me.may.request_lighting) {  // operators and up; a viewer sees the jobs and maps
+    formEl.innerHTML = form();
+    formEl.hidden = false;
+    formEl.addEventListener("submit", ask);
+  } else {
+    document.getElementById("ask-result").textContent = `Your role (${me.roles.join(", ")}) ` +
+      "may view the products, not request them.";
+  }
   if (await refreshJobs()) setInterval(() => refreshJobs().catch(console.warn), 2000);
 }
 

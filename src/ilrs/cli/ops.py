@@ -7,9 +7,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from ilrs.cli.ops_plan import app as plan_app
+
 app = typer.Typer(help="Command-center tools.", no_args_is_help=True)
 audit = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+app.add_typer(plan_app, name="plan")  # ilrs ops plan upload (cli/ops_plan.py)
 
 
 @audit.command("verify")

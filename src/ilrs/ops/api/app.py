@@ -46,7 +46,9 @@ from ilrs.ops.api.deps import (
 )
 from ilrs.ops.api.guard import BodyLimit, error_handler, validation_handler
 from ilrs.ops.api.lighting import router as lighting_router
+from ilrs.ops.api.me import router as me_router
 from ilrs.ops.api.pages import mount_dashboard
+from ilrs.ops.api.plans import PLAN_BODY_BYTES
 from ilrs.ops.api.plans import router as plan_router
 from ilrs.ops.api.ws import router as ws_router
 from ilrs.ops.processing.alarms import Alarm
@@ -380,6 +382,7 @@ def create_app(settings: OpsSettings, *, service: OpsService | None = None,
     app.include_router(plan_router)
     app.include_router(lighting_router)
     app.include_router(admin_router)
+    app.include_router(me_router)
     app.include_router(ws_router)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(PermissionDeniedError, error_handler(403))
@@ -387,7 +390,10 @@ def create_app(settings: OpsSettings, *, service: OpsService | None = None,
     app.add_exception_handler(InputError, error_handler(422))
     app.add_exception_handler(ArchiveError, error_handler(503))
     app.add_exception_handler(IlrsError, error_handler(400))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # plans are the one large upload: their route alone takes more than max_body_bytes
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       routes={("POST", "/api/plans"): max(PLAN_BODY_BYTES,
+                                                           settings.max_body_bytes)})
     if settings.web_dir is not None:
         mount_dashboard(app, settings.web_dir)  # after the API routes: /api keeps precedence
     return app

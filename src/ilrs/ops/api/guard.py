@@ -6,6 +6,7 @@ input into a 4xx naming the field — never a 5xx, never an echo of the bad valu
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -24,21 +25,32 @@ class BodyLimit:
     """Pure ASGI middleware: refuse a body over ``max_bytes`` with 413 before the
     application (routing, authentication, parsing) sees it. A declared
     ``Content-Length`` is checked without reading a byte; a chunked body is read up to the
-    limit and refused as soon as it passes it."""
+    limit and refused as soon as it passes it.
 
-    def __init__(self, app: Any, max_bytes: int):
+    ``routes`` raises (or lowers) the limit of single routes, by method and exact path:
+    ``{("POST", "/api/plans"): 2 << 20}`` lets a plan through and keeps ``max_bytes``
+    everywhere else."""
+
+    def __init__(self, app: Any, max_bytes: int,
+                 routes: Mapping[tuple[str, str], int] | None = None):  # fmt: skip
         self.app = app
         self.max_bytes = int(max_bytes)
+        self.routes = {(m.upper(), path): int(n) for (m, path), n in (routes or {}).items()}
+
+    def limit(self, method: str, path: str) -> int:
+        """The body limit of a request to ``method path``, bytes."""
+        return self.routes.get((method.upper(), path), self.max_bytes)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit(scope.get("method", ""), scope.get("path", ""))
         headers = dict(scope.get("headers") or ())
         declared = headers.get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
-                await self._refuse(send)
+            if not declared.isdigit() or int(declared) > limit:
+                await self._refuse(send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -52,8 +64,8 @@ class BodyLimit:
                 break
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_bytes:
-                await self._refuse(send)
+            if size > limit:
+                await self._refuse(send, limit)
                 return
             if not message.get("more_body"):
                 break
@@ -69,8 +81,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Any) -> None:
-        body = json.dumps({"detail": f"request body: at most {self.max_bytes} bytes",
+    async def _refuse(self, send: Any, limit: int) -> None:
+        body = json.dumps({"detail": f"request body: at most {limit} bytes",
                            "error": "RequestTooLarge", "field": "body"}).encode()  # fmt: skip
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

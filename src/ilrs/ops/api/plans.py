@@ -5,6 +5,10 @@ versions (``GET /api/plans``) and read one (``GET /api/plans/{version}``, ``/lat
 Served where a :class:`~ilrs.ops.desks.plans.PlanDesk` runs (``ilrs serve``: the app's
 ``state.plans``); elsewhere the routes answer 404. Reading a plan needs the read role; it
 holds every partner's activities, as the station's plan is one.
+
+An upload may be larger than any other request: ``POST /api/plans`` takes bodies up to
+:data:`PLAN_BODY_BYTES` (the rest of the API 64 KiB), refused with 413 before
+authentication like every oversized body (:class:`~ilrs.ops.api.guard.BodyLimit`).
 """
 
 from __future__ import annotations
@@ -18,9 +22,14 @@ from ilrs.ops.desks.plans import PlanDesk, PlanIn
 from ilrs.ops.desks.repair import RepairIn
 from ilrs.ops.security.policy import Action
 
-__all__ = ["router"]
+__all__ = ["PLAN_BODY_BYTES", "router"]
 
 router = APIRouter(prefix="/api")
+
+#: The body limit of ``POST /api/plans``: the most activities the desk accepts
+#: (``MAX_ACTIVITIES``, 2,000) as ``ilrs plan`` writes them (~560 bytes each, indented;
+#: a 14-day plan of 716 activities is 398 kB) fit with room to spare.
+PLAN_BODY_BYTES = 2 * 1024 * 1024
 
 
 Desk = Annotated[PlanDesk, Depends(app_state(
@@ -58,10 +67,14 @@ def versions(desk: Desk, user: Reader, response: Response, limit: Limit = 1000,
 
 
 @router.get("/plans/latest")
-def latest(desk: Desk, user: Reader) -> dict[str, Any]:
-    """The newest stored version with its plan (the dashboard's plan view)."""
+def latest(desk: Desk, user: Reader, allow_none: bool = False) -> dict[str, Any] | None:
+    """The newest stored version with its plan (the dashboard's plan view); before any
+    upload 404, or ``null`` with ``?allow_none=true`` (a page asking whether there is one
+    need not log a failed request)."""
     last = desk.ops.archive.last_plan_version()
     if not last:
+        if allow_none:
+            return None
         raise HTTPException(404, "no plan uploaded yet")
     return version(last, desk, user)
 
