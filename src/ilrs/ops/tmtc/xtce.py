@@ -121,7 +121,7 @@ def _tag_of(type_name: str, calibrated: bool, kind: str) -> str:
 
 
 def _value_type(parent: ET.Element, tag: str, name: str, type_name: str, bits: int,
-                unit: str, description: str) -> ET.Element:  # fmt: skip
+                unit: str, description: str, extra: dict | None = None) -> ET.Element:  # fmt: skip
     """A parameter or argument type: engineering size, raw type (ancillary), unit, encoding."""
     el = _sub(parent, tag, name=name, shortDescription=description or None)
     if tag.startswith("Integer"):
@@ -129,7 +129,7 @@ def _value_type(parent: ET.Element, tag: str, name: str, type_name: str, bits: i
         el.set("sizeInBits", "64" if bits > 32 else "32")
     elif tag.startswith("Float"):
         el.set("sizeInBits", "64")  # engineering values are doubles, like ours
-    _ancillary(el, {"type": type_name})
+    _ancillary(el, {"type": type_name} | (extra or {}))
     if unit:
         _sub(_sub(el, "UnitSet"), "Unit", unit)
     _encoding(el, type_name, bits)
@@ -138,7 +138,10 @@ def _value_type(parent: ET.Element, tag: str, name: str, type_name: str, bits: i
 
 def _parameter_type(ts: ET.Element, p: Parameter) -> None:
     tag = _tag_of(p.type, p.calibration is not None, "Parameter")
-    el = _value_type(ts, tag, f"{xtce_name(p.name)}_t", p.type, p.bits, p.unit, p.description)
+    # a boolean has no range alarms in XTCE: its limits travel as ancillary data
+    extra = {"limits": p.limits.model_dump()} if p.limits and tag.startswith("Boolean") else {}
+    el = _value_type(ts, tag, f"{xtce_name(p.name)}_t", p.type, p.bits, p.unit, p.description,
+                     extra)  # fmt: skip
     enc = el[-1]
     if p.calibration is not None:
         cal = _sub(enc, "DefaultCalibrator")

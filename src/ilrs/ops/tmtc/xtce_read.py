@@ -87,7 +87,8 @@ def _read_parameter(name: str, t: ET.Element) -> Parameter:
     elif spline is not None:
         cal = Table(raw=tuple(float(x.get("raw")) for x in spline),
                     eng=tuple(float(x.get("calibrated")) for x in spline))  # fmt: skip
-    limits = None
+    limits = _anc(t).get("limits")  # a boolean's, as ancillary data
+    limits = None if limits is None else Limits.model_validate(limits)
     ranges = t.find(f"{_q('DefaultAlarm')}/{_q('StaticAlarmRanges')}")
     if ranges is not None:
         limits = Limits(yellow=_read_range(ranges.find(_q("WarningRange"))),
