@@ -35,6 +35,7 @@ import yaml
 
 from ilrs.errors import InputError
 from ilrs.ops.tmtc.mdb import MissionDatabase
+from ilrs.ops.tmtc.stream import MAX_PACKET_LEN
 from ilrs.ops.tmtc.xtce import export_xtce
 
 __all__ = ["LinkSettings", "write_instance"]
@@ -95,9 +96,13 @@ class LinkSettings:
         if self.transport == "tcp":
             return [{"name": "twin", "class": "org.yamcs.tctm.TcpTcTmDataLink",
                      "tmStream": "tm_realtime", "tcStream": "tc_realtime", **common,
-                     **_PREPROCESSOR, **_POSTPROCESSOR}]  # fmt: skip
+                     "packetInputStreamClassName": "org.yamcs.tctm.CcsdsPacketInputStream",
+                     "packetInputStreamArgs": {"maxPacketLength": MAX_PACKET_LEN},
+                     **_PREPROCESSOR,
+                     **_POSTPROCESSOR}]  # fmt: skip
         return [{"name": "twin-tm", "class": "org.yamcs.tctm.UdpTmDataLink",
-                 "stream": "tm_realtime", "port": self.tm_port, **_PREPROCESSOR},
+                 "stream": "tm_realtime", "port": self.tm_port, "maxLength": MAX_PACKET_LEN,
+                 **_PREPROCESSOR},
                 {"name": "twin-tc", "class": "org.yamcs.tctm.UdpTcDataLink",
                  "stream": "tc_realtime", **common, **_POSTPROCESSOR}]  # fmt: skip
 
