@@ -127,6 +127,7 @@ def test_cli_yamcs_init_writes_an_instance_with_the_twins_mdb(tmp_path, capsys):
     (["twin", "--transport", "serial"], "--transport"),
     (["twin", "--time-code", "gps"], "--time-code"),
     (["twin", "--transport", "udp", "--tm-port", "70000"], "--tm-port"),
+    (["twin", "--transport", "frames"], "--tm-port"),
     (["yamcs", "init", "DIR", "--transport", "can"], "--transport"),
 ])  # fmt: skip
 def test_cli_bad_options_are_one_line(argv, word, capsys, tmp_path):

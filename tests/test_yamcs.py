@@ -11,21 +11,18 @@ commands it, its PUS-1 verifiers completing on the twin's reports.
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import subprocess
-import threading
 import time
 
 import numpy as np
 import pytest
 
-from ilrs.errors import ExternalProgramError
 from ilrs.ops.api.serve import LiveStation
 from ilrs.ops.tmtc.codec import decode_container
 from ilrs.ops.tmtc.packets import TmPacket
 from ilrs.ops.tmtc.xtce_names import RESERVED, xtce_name
 from ilrs.ops.yamcs.instance import write_instance
-from ilrs.ops.yamcs.server import YamcsProcess, find_java, find_yamcs_lib
+from ilrs.ops.yamcs.server import YamcsProcess
+from yamcs_support import free_port, java_or_skip, wait_for
 
 yamcs_client = pytest.importorskip("yamcs.client", reason="yamcs-client is not installed")
 
@@ -34,44 +31,16 @@ PAYLOAD = "payload.lunar_physics_station"
 WINDOW_S = 15 * 60.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _java_or_skip() -> None:
-    """Skip (one line) where no Java runtime or Yamcs jars are, or Java cannot start."""
-    try:
-        java = find_java()
-        find_yamcs_lib()
-        subprocess.run([java, "-version"], check=True, capture_output=True, timeout=60)
-    except (ExternalProgramError, OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"Yamcs cannot start here: {exc}")
-
-
-def wait_for(predicate, timeout_s: float, what: str):
-    """Poll ``predicate`` until it returns something true (a condition, not a sleep)."""
-    deadline = time.monotonic() + timeout_s
-    pause = threading.Event()
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        pause.wait(0.2)
-    raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def flown(tmp_path_factory):
     """(station, yamcs, client): the live twin serving our command center and listening
     for Yamcs, and Yamcs connected to it."""
-    _java_or_skip()
+    java_or_skip()
     folder = tmp_path_factory.mktemp("yamcs")
     station = LiveStation(speed=120.0, db_url=str(folder / "archive.db"), pump_period_s=0.25,
                           spacecraft_port=0).start()
     try:
-        root = write_instance(folder / "instance", station.mdb, http_port=_free_port(),
+        root = write_instance(folder / "instance", station.mdb, http_port=free_port(),
                               twin_port=station.listener.address[1])
         with YamcsProcess(root) as yamcs:
             client = yamcs_client.YamcsClient(yamcs.url.removeprefix("http://"))

@@ -24,10 +24,13 @@ def twin(
     scenario: Path | None = typer.Argument(None, help="Scenario YAML (default: reference)."),
     port: int = typer.Option(10015, "--port", help="Port the twin listens on (127.0.0.1)."),
     transport: str = typer.Option("tcp", "--transport", help="tcp: TM packets back to back "
-                                  "and TC on one connection; udp: one packet per datagram."),
-    tm_port: int | None = typer.Option(None, "--tm-port", help="UDP: the port on 127.0.0.1 "
-                                       "telemetry goes to (Yamcs' UdpTmDataLink); default: "
-                                       "the sender of the last telecommand."),
+                                  "and TC on one connection; udp: one packet per datagram; "
+                                  "frames: TC frames through COP-1's FARM-1 in, TM frames "
+                                  "with the CLCW out (UDP, needs --tm-port)."),
+    tm_port: int | None = typer.Option(None, "--tm-port", help="udp, frames: the port on "
+                                       "127.0.0.1 telemetry goes to (Yamcs' UdpTmDataLink or "
+                                       "UdpTmFrameLink); udp's default: the sender of the "
+                                       "last telecommand."),
     speed: float = typer.Option(60.0, "--speed", help="Simulated seconds per wall second."),
     epoch: str = typer.Option("2036-01-01T00:00:00", "--epoch",
                               help="Where the twin starts (UTC); the campaign is run up to it."),
@@ -39,8 +42,10 @@ def twin(
 
     if not speed > 0:
         raise InputError("--speed", speed, "a positive number of simulated s per wall s")
-    if transport not in ("tcp", "udp"):
-        raise InputError("--transport", transport, "tcp or udp")
+    if transport not in ("tcp", "udp", "frames"):
+        raise InputError("--transport", transport, "tcp, udp or frames")
+    if transport == "frames" and tm_port is None:
+        raise InputError("--tm-port", None, "the UDP port TM frames go to (with frames)")
     if time_code not in ("cuc", "cds"):
         raise InputError("--time-code", time_code, "cuc or cds")
     if not 0 <= port < 65536:

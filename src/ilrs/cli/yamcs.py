@@ -17,8 +17,8 @@ app = typer.Typer(help="Yamcs beside the twin: a ready instance, and Yamcs run i
 
 def _write(folder: Path, *, scenario: Path | None, port: int, http_port: int,
            transport: str, tm_port: int) -> Path:  # fmt: skip
-    if transport not in ("tcp", "udp"):
-        raise InputError("--transport", transport, "tcp or udp")
+    if transport not in ("tcp", "udp", "frames"):
+        raise InputError("--transport", transport, "tcp, udp or frames")
     if scenario is not None and not scenario.is_file():
         raise InputError("--scenario", str(scenario), "an existing scenario YAML file")
     if folder.exists() and not folder.is_dir():
@@ -34,8 +34,9 @@ def _write(folder: Path, *, scenario: Path | None, port: int, http_port: int,
 
 _PORT = typer.Option(10015, "--port", help="The twin's port (ilrs twin --port).")
 _HTTP = typer.Option(8090, "--http-port", help="Yamcs' web UI and API port (127.0.0.1).")
-_TRANSPORT = typer.Option("tcp", "--transport", help="tcp or udp (as ilrs twin).")
-_TM_PORT = typer.Option(10016, "--tm-port", help="udp: where Yamcs listens for telemetry.")
+_TRANSPORT = typer.Option("tcp", "--transport", help="tcp, udp or frames (as ilrs twin).")
+_TM_PORT = typer.Option(10016, "--tm-port", help="udp, frames: where Yamcs listens for "
+                        "telemetry.")
 _SCENARIO = typer.Option(None, "--scenario", help="Scenario YAML (default: reference).")
 
 

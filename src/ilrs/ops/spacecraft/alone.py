@@ -1,5 +1,7 @@
 """The twin alone as a spacecraft (``ilrs twin``): no command center of ours, a listening
-port for the ground system a team brings (Yamcs: ``ilrs yamcs init``).
+port for the ground system a team brings (Yamcs: ``ilrs yamcs init``): packets over TCP or
+UDP (:class:`~ilrs.ops.spacecraft.listen.ListeningLink`) or transfer frames with COP-1
+(:class:`~ilrs.ops.spacecraft.framed.FramedLink`).
 
 The live twin is run to its epoch, then advances ``speed`` simulated seconds per wall
 second; every ``pump_period_s`` its telemetry goes out on the
@@ -15,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from ilrs.errors import InputError
+from ilrs.ops.spacecraft.framed import FramedLink
 from ilrs.ops.spacecraft.listen import ListeningLink
 from ilrs.ops.spacecraft.twin import TwinSpacecraft, mdb_for_twin
 
@@ -29,14 +33,19 @@ class StandaloneTwin:
 
     def __init__(self, *, scenario: str | Path | None = None,
                  epoch_utc: str = DEFAULT_EPOCH_UTC, speed: float = 60.0, port: int = 10015,
-                 transport: Literal["tcp", "udp"] = "tcp",
+                 transport: Literal["tcp", "udp", "frames"] = "tcp",
                  tm_to: tuple[str, int] | None = None, time_code: str = "cuc",
                  pump_period_s: float = 1.0,
                  progress: Callable[[str, float], None] | None = None):  # fmt: skip
         from ilrs.station import LiveTwin
 
         # the port first: a busy one fails before the campaign run
-        self.link = ListeningLink(_Pending(), port=port, transport=transport, tm_to=tm_to)
+        if transport == "frames":
+            if tm_to is None:
+                raise InputError("frames transport", None, "the port TM frames go to (tm_to)")
+            self.link = FramedLink(_Pending(), port=port, tm_to=tm_to)
+        else:
+            self.link = ListeningLink(_Pending(), port=port, transport=transport, tm_to=tm_to)
         report = progress or (lambda stage, fraction: None)
         report("loading the scenario and the sky", 0.0)
         self.live = LiveTwin.from_scenario(scenario)

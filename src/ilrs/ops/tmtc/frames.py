@@ -42,6 +42,9 @@ __all__ = ["Clcw", "TcFrame", "TmFrameReader", "TmFrameWriter", "idle_packet"]
 
 #: First header pointer: no packet starts in this frame.
 FHP_NONE: Final = 0x7FF
+#: First header pointer of an Only-Idle-Data frame.
+FHP_IDLE: Final = 0x7FE
+_IDLE_FILL: Final = b"\x55"
 #: The APID of idle packets (CCSDS 133.0-B-2).
 IDLE_APID: Final = 0x7FF
 _TM_HEADER = 6
@@ -142,20 +145,22 @@ class TmFrameWriter:
         return self.add(vcid, [idle_packet(room if room > PRIMARY_LEN else room + self.data_len)])
 
     def idle(self, vcid: int = 7) -> bytes:
-        """A frame of idle data on ``vcid`` (kept for idle frames): it still carries the
-        OCF, so FOP-1 hears FARM-1 when there is no telemetry to send."""
+        """An Only-Idle-Data frame (FHP 0x7FE) on ``vcid`` (VC 7 by default, kept for
+        them): it still carries the OCF, so FOP-1 hears FARM-1 when there is no telemetry."""
         vc = self._vcs.setdefault(vcid, _VcOut())
         if vc.buffer:
-            raise PacketError("idle VC", vcid, "a VC that carries no packets")
-        return self.add(vcid, [idle_packet(self.data_len)])[0]
+            raise PacketError("idle VC", vcid, "a VC with no packet data pending")
+        return self._build(vcid, vc, _IDLE_FILL * self.data_len, FHP_IDLE)
 
     def _frame(self, vcid: int, vc: _VcOut) -> bytes:
         data = bytes(vc.buffer[: self.data_len])
         first = next((s for s in vc.starts if s < self.data_len), None)
         del vc.buffer[: self.data_len]
         vc.starts = [s - self.data_len for s in vc.starts if s >= self.data_len]
-        status = TransferFrameDataFieldStatus(False, False, False, 0b11,
-                                              FHP_NONE if first is None else first)  # fmt: skip
+        return self._build(vcid, vc, data, FHP_NONE if first is None else first)
+
+    def _build(self, vcid: int, vc: _VcOut, data: bytes, fhp: int) -> bytes:
+        status = TransferFrameDataFieldStatus(False, False, False, 0b11, fhp)
         header = TmFramePrimaryHeader(MasterChannelId(0, self.scid), vcid, True,
                                       self._mc_count, vc.count, status)  # fmt: skip
         self._mc_count = (self._mc_count + 1) & 0xFF
@@ -214,6 +219,8 @@ class TmFrameReader:
         vc.expected = (head.vc_frame_count + 1) & 0xFF
         data = tf.data_field
         fhp = head.frame_datafield_status.first_header_pointer
+        if fhp == FHP_IDLE:
+            return []
         if not vc.synced:
             if fhp == FHP_NONE:
                 self.stats.bytes_dropped += len(data)

@@ -83,16 +83,20 @@ _PROCESSOR = {
 
 @dataclass(frozen=True)
 class LinkSettings:
-    """Where the twin listens and how: ``tcp`` (one connection for TM and TC) or ``udp``
-    (telecommands to ``twin_port``, telemetry to Yamcs' ``tm_port``)."""
+    """Where the twin listens and how: ``tcp`` (one connection for TM and TC), ``udp``
+    (telecommands to ``twin_port``, telemetry to Yamcs' ``tm_port``) or ``frames`` (as
+    ``udp``, in TC frames with COP-1 and TM frames with the CLCW)."""
 
     twin_host: str = "127.0.0.1"
     twin_port: int = 10015
-    transport: Literal["tcp", "udp"] = "tcp"
+    transport: Literal["tcp", "udp", "frames"] = "tcp"
     tm_port: int = 10016
+    scid: int = 0xAB
 
     def data_links(self) -> list[dict]:
         common = {"host": self.twin_host, "port": self.twin_port}
+        if self.transport == "frames":
+            return self._frame_links(common)
         if self.transport == "tcp":
             return [{"name": "twin", "class": "org.yamcs.tctm.TcpTcTmDataLink",
                      "tmStream": "tm_realtime", "tcStream": "tc_realtime", **common,
@@ -105,6 +109,23 @@ class LinkSettings:
                  **_PREPROCESSOR},
                 {"name": "twin-tc", "class": "org.yamcs.tctm.UdpTcDataLink",
                  "stream": "tc_realtime", **common, **_POSTPROCESSOR}]  # fmt: skip
+
+
+    def _frame_links(self, common: dict) -> list[dict]:
+        vc = {"ocfPresent": True, "service": "PACKET", "maxPacketLength": MAX_PACKET_LEN,
+              "stream": "tm_realtime", **_PREPROCESSOR}  # fmt: skip
+        return [
+            {"name": "twin-frames-tm", "class": "org.yamcs.tctm.ccsds.UdpTmFrameLink",
+             "port": self.tm_port, "frameType": "TM", "spacecraftId": self.scid,
+             "frameLength": 1115, "errorDetection": "CRC16", "clcwStream": "clcw",
+             "virtualChannels": [{"vcId": 0, **vc}, {"vcId": 7, **vc}]},
+            {"name": "twin-frames-tc", "class": "org.yamcs.tctm.ccsds.UdpTcFrameLink",
+             **common, "spacecraftId": self.scid, "maxFrameLength": 1024,
+             "errorDetection": "CRC16",
+             "virtualChannels": [{"vcId": 0, "service": "PACKET", "stream": "tc_realtime",
+                                  "useCop1": True, "clcwStream": "clcw",
+                                  "initialClcwWait": 60, **_POSTPROCESSOR}]},
+        ]  # fmt: skip
 
 
 def _dump(path: Path, data: dict) -> None:

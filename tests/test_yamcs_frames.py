@@ -1,0 +1,71 @@
+"""Yamcs' frame processing and COP-1 pointed at the twin (``ilrs twin --transport frames``):
+TM frames with the CLCW in their OCF to Yamcs' ``UdpTmFrameLink``, TC frames from Yamcs'
+``UdpTcFrameLink`` with its FOP-1 through the twin's FARM-1. A real Yamcs 5.12.8 on
+127.0.0.1, started once for the module.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from ilrs.ops.spacecraft.alone import StandaloneTwin
+from ilrs.ops.tmtc.xtce_names import xtce_name
+from ilrs.ops.yamcs.instance import LinkSettings, write_instance
+from ilrs.ops.yamcs.server import YamcsProcess
+from yamcs_support import free_port, java_or_skip, wait_for
+
+yamcs_client = pytest.importorskip("yamcs.client", reason="yamcs-client is not installed")
+
+PAYLOAD = "payload.lunar_physics_station"
+
+
+@pytest.fixture(scope="module")
+def framed(tmp_path_factory):
+    java_or_skip()
+    folder = tmp_path_factory.mktemp("yamcs-frames")
+    tm_port = free_port(socket.SOCK_DGRAM)
+    alone = StandaloneTwin(speed=120.0, port=0, transport="frames",
+                           tm_to=("127.0.0.1", tm_port), pump_period_s=0.25)  # fmt: skip
+    link = LinkSettings(twin_port=alone.address[1], transport="frames", tm_port=tm_port)
+    root = write_instance(folder, alone.mdb, http_port=free_port(), link=link)
+    with YamcsProcess(root) as yamcs, alone:
+        client = yamcs_client.YamcsClient(yamcs.url.removeprefix("http://"))
+        yield alone, yamcs, client
+        client.close()
+
+
+def test_yamcs_decodes_the_twins_tm_frames(framed):
+    alone, _, client = framed
+    processor = client.get_processor("ilrs", "realtime")
+    value = wait_for(lambda: processor.get_parameter_value("/ILRS/station_time_utc_s"), 60,
+                     "housekeeping through TM frames")
+    assert value.eng_value > 2.0e9  # the twin's UTC in 2036
+    info = client.get_link("ilrs", "twin-frames-tm").get_info()
+    assert info.in_count > 0 and alone.link.frames_out > 0
+
+
+def test_a_command_goes_through_yamcs_cop1_and_the_twins_farm(framed):
+    alone, _, client = framed
+    tc_link = client.get_link("ilrs", "twin-frames-tc.vc0")  # the VC's link runs FOP-1
+    # Yamcs' FOP-1 initiates AD service at start, waiting for the twin's CLCW (60 s)
+    status = wait_for(lambda: (s := tc_link.get_cop1_status()).state in ("ACTIVE", "INITIAL")
+                      and s, 90, "COP-1 out of initialisation")  # fmt: skip
+    if status.state == "INITIAL":  # no CLCW in time: the operator initiates again
+        tc_link.initialize_cop1("WITH_CLCW_CHECK", clcw_wait_timeout=30)
+    wait_for(lambda: tc_link.get_cop1_status().state == "ACTIVE", 60, "COP-1 active")
+    processor = client.get_processor("ilrs", "realtime")
+    power = f"/ILRS/{xtce_name(PAYLOAD)}_power_w"
+    wait_for(lambda: (v := processor.get_parameter_value(power)) and v.eng_value > 0, 60,
+             "the payload on")
+    conn = processor.create_command_connection()
+    try:
+        command = conn.issue(f"/ILRS/{xtce_name(PAYLOAD)}_power_off")
+        command.await_complete(timeout=90)
+        assert command.is_success(), command.error
+    finally:
+        conn.cancel()
+    assert alone.link.farm.accepted >= 1 and alone.link.farm.vr >= 1
+    wait_for(lambda: processor.get_parameter_value(power).eng_value == 0.0, 60,
+             "the payload's power at 0 through frames")
