@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 
+import numpy as np
 import pytest
 
 from ilrs.ops.spacecraft.alone import StandaloneTwin
@@ -46,8 +47,7 @@ def test_yamcs_decodes_the_twins_tm_frames(framed):
     assert info.in_count > 0 and alone.link.frames_out > 0
 
 
-def test_a_command_goes_through_yamcs_cop1_and_the_twins_farm(framed):
-    alone, _, client = framed
+def _cop1_active(client) -> None:
     tc_link = client.get_link("ilrs", "twin-frames-tc.vc0")  # the VC's link runs FOP-1
     # Yamcs' FOP-1 initiates AD service at start, waiting for the twin's CLCW (60 s)
     status = wait_for(lambda: (s := tc_link.get_cop1_status()).state in ("ACTIVE", "INITIAL")
@@ -55,6 +55,11 @@ def test_a_command_goes_through_yamcs_cop1_and_the_twins_farm(framed):
     if status.state == "INITIAL":  # no CLCW in time: the operator initiates again
         tc_link.initialize_cop1("WITH_CLCW_CHECK", clcw_wait_timeout=30)
     wait_for(lambda: tc_link.get_cop1_status().state == "ACTIVE", 60, "COP-1 active")
+
+
+def test_a_command_goes_through_yamcs_cop1_and_the_twins_farm(framed):
+    alone, _, client = framed
+    _cop1_active(client)
     processor = client.get_processor("ilrs", "realtime")
     power = f"/ILRS/{xtce_name(PAYLOAD)}_power_w"
     wait_for(lambda: (v := processor.get_parameter_value(power)) and v.eng_value > 0, 60,
@@ -69,3 +74,26 @@ def test_a_command_goes_through_yamcs_cop1_and_the_twins_farm(framed):
     assert alone.link.farm.accepted >= 1 and alone.link.farm.vr >= 1
     wait_for(lambda: processor.get_parameter_value(power).eng_value == 0.0, 60,
              "the payload's power at 0 through frames")
+
+
+def test_a_file_downlinked_with_cfdp_lands_in_yamcs(framed, tmp_path):
+    """The twin's CFDP entity (class 2, cfdp-py) sends a file down in TM frames; Yamcs'
+    CfdpService receives it into its bucket, its ACK and Finished PDUs come back up as
+    telecommands through COP-1 and the twin's FARM-1."""
+    alone, _, client = framed
+    _cop1_active(client)
+    data = np.random.default_rng(19).integers(0, 256, 150_000, dtype=np.uint8).tobytes()
+    (tmp_path / "product.bin").write_bytes(data)
+    alone.cfdp.put(tmp_path / "product.bin")
+    storage = client.get_storage_client()
+
+    def landed():
+        return any(o.name == "product.bin" for o in storage.list_objects("cfdpDown").objects)
+
+    wait_for(landed, 120, "the file in Yamcs' cfdpDown bucket")
+    assert storage.download_object("cfdpDown", "product.bin") == data
+    # the transaction closed on both sides: Finished (no error) received and acknowledged
+    wait_for(lambda: alone.cfdp.idle and alone.cfdp.user.finished, 60, "the sender finished")
+    finished = alone.cfdp.user.finished[-1].finished_params
+    assert finished.condition_code.name == "NO_ERROR"
+    assert alone.cfdp.faults.seen == [] and alone.cfdp.user.faults == []

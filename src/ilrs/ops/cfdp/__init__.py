@@ -1,4 +1,4 @@
-"""CFDP (CCSDS 727.0-B-5) file downlink of the twin's products: class 2 entities on
-``cfdp-py`` (``entity``) and a downlink over the simulated space link, suspended across
-outages (``downlink``). Nothing is imported here.
+"""CFDP (CCSDS 727.0-B-5) file downlink over the simulated space link, suspended across
+outages (``downlink``); the entities themselves are :mod:`ilrs.ops.tmtc.cfdp`. Nothing is
+imported here.
 """

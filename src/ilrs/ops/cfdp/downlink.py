@@ -29,14 +29,12 @@ from spacepackets.cfdp.pdu.helper import PduFactory
 from spacepackets.util import ByteFieldU16
 
 from ilrs.errors import InputError
-from ilrs.ops.cfdp.entity import CfdpSettings, cfdp_clock, make_entities
+from ilrs.ops.tmtc.cfdp import CFDP_APID, CfdpSettings, cfdp_clock, make_entities
 from ilrs.ops.tmtc.channel import SimulatedLink
 from ilrs.ops.tmtc.frames import TcFrame, TmFrameReader, TmFrameWriter
 
 __all__ = ["CFDP_APID", "DownlinkResult", "downlink_file"]
 
-#: APID of the space packets carrying CFDP PDUs.
-CFDP_APID = 0x7F0
 _VC = 2
 _POLL_S = 0.5  # the entities' timers are looked at at least this often
 

@@ -17,10 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+from spacepackets.cfdp import ChecksumType
+
 from ilrs.errors import InputError
+from ilrs.ops.spacecraft.cfdp_agent import CfdpSpacecraft
 from ilrs.ops.spacecraft.framed import FramedLink
 from ilrs.ops.spacecraft.listen import ListeningLink
 from ilrs.ops.spacecraft.twin import TwinSpacecraft, mdb_for_twin
+from ilrs.ops.tmtc.cfdp import CfdpSettings
 
 __all__ = ["DEFAULT_EPOCH_UTC", "StandaloneTwin"]
 
@@ -35,7 +39,7 @@ class StandaloneTwin:
                  epoch_utc: str = DEFAULT_EPOCH_UTC, speed: float = 60.0, port: int = 10015,
                  transport: Literal["tcp", "udp", "frames"] = "tcp",
                  tm_to: tuple[str, int] | None = None, time_code: str = "cuc",
-                 pump_period_s: float = 1.0,
+                 pump_period_s: float = 1.0, cfdp: bool = True,
                  progress: Callable[[str, float], None] | None = None):  # fmt: skip
         from ilrs.station import LiveTwin
 
@@ -56,6 +60,9 @@ class StandaloneTwin:
         self.time_code = time_code
         self.pump_period_s = pump_period_s
         self.spacecraft: TwinSpacecraft | None = None
+        #: the CFDP sending entity (``alone.cfdp.put(path)`` downlinks a file), with cfdp
+        self.cfdp: CfdpSpacecraft | None = None
+        self._with_cfdp = cfdp
         self._stop = threading.Event()
         self._pump = threading.Thread(target=self._run, name="ilrs-twin-alone", daemon=True)
 
@@ -66,7 +73,10 @@ class StandaloneTwin:
     def start(self) -> StandaloneTwin:
         self.spacecraft = TwinSpacecraft(self.live, self.mdb, speed=self.speed,
                                          start_ns=time.time_ns(), time_code=self.time_code)
-        self.link.spacecraft = self.spacecraft
+        if self._with_cfdp:
+            self.cfdp = CfdpSpacecraft(self.spacecraft, settings=CfdpSettings(
+                checksum=ChecksumType.MODULAR))  # the checksum Yamcs' CfdpService checks
+        self.link.spacecraft = self.cfdp or self.spacecraft
         self.link.start()
         self._pump.start()
         return self

@@ -3,7 +3,9 @@ configuration, the processor, and the mission database as XTCE.
 
 The folder holds ``etc/yamcs.yaml`` (HTTP on 127.0.0.1, the instance), ``etc/yamcs.<name>
 .yaml`` (archive services, the realtime processor, the data links to the twin, the MDB),
-``etc/processor.yaml`` and ``mdb/<name>.xml`` (:func:`ilrs.ops.tmtc.xtce.export_xtce`);
+``etc/processor.yaml``, ``etc/extra_streams.sql`` (the CFDP PDU streams of Yamcs'
+``CfdpService``, which receives the twin's files into the bucket ``cfdpDown``) and
+``mdb/<name>.xml`` (:func:`ilrs.ops.tmtc.xtce.export_xtce`);
 Yamcs runs in that folder (relative paths). The links (the twin listens, Yamcs connects):
 
 - ``tcp``: one ``TcpTcTmDataLink`` to the twin's port, packets back to back both ways;
@@ -20,8 +22,8 @@ records the count for the PUS-1 verifiers).
 >>> db = mdb_from_elements([{"id": "isru", "owner": "cnsa",
 ...     "parameters": [{"name": "o2_rate_kg_s", "type": "float32"}]}])
 >>> root = write_instance(tempfile.mkdtemp(), db, http_port=8090, twin_port=10015)
->>> sorted(p.relative_to(root).as_posix() for p in root.rglob("*.*"))
-['etc/processor.yaml', 'etc/yamcs.ilrs.yaml', 'etc/yamcs.yaml', 'mdb/ilrs.xml']
+>>> [p.relative_to(root).as_posix() for p in sorted(root.rglob("*.y*"))]
+['etc/processor.yaml', 'etc/yamcs.ilrs.yaml', 'etc/yamcs.yaml']
 """
 
 from __future__ import annotations
@@ -128,6 +130,23 @@ class LinkSettings:
         ]  # fmt: skip
 
 
+#: The twin's CFDP PDUs: PUS TM[128,1] of APID 0x7F0 in (the PDU from byte 20), TC[128,2]
+#: out (the PUS TC header before the PDU; the postprocessor fills length, count and CRC).
+_CFDP_STREAMS = """\
+create stream cfdp_in as select substring(packet, 20) as pdu from tm_realtime \
+where extract_short(packet, 0) = 4080
+create stream cfdp_out (gentime TIMESTAMP, entityId long, seqNum int, pdu binary)
+insert into tc_realtime select gentime, 'cfdp-service' as origin, seqNum, \
+'/yamcs/cfdp/upload' as cmdName, unhex('1FF0C00000002F80020000') + pdu as binary from cfdp_out
+"""
+_CFDP_SERVICE = {"class": "org.yamcs.cfdp.CfdpService", "name": "cfdp0", "args": {
+    "inStream": "cfdp_in", "outStream": "cfdp_out", "incomingBucket": "cfdpDown",
+    "entityIdLength": 2, "sequenceNrLength": 2, "maxPduSize": 1024, "immediateNak": True,
+    "nakTimeout": 5000, "nakLimit": 10,
+    "localEntities": [{"name": "ground", "id": 2}],
+    "remoteEntities": [{"name": "twin", "id": 1}]}}  # fmt: skip
+
+
 def _dump(path: Path, data: dict) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
@@ -159,10 +178,11 @@ def write_instance(root: str | Path, db: MissionDatabase, *, instance: str = "il
     if buckets:
         server["buckets"] = buckets
     _dump(root / "etc" / "yamcs.yaml", server)
+    (root / "etc" / "extra_streams.sql").write_text(_CFDP_STREAMS, encoding="utf-8")
     _dump(root / "etc" / f"yamcs.{instance}.yaml", {
         "services": [{"class": c} for c in _SERVICES]
         + [{"class": "org.yamcs.ProcessorCreatorService",
-            "args": {"name": "realtime", "type": "realtime"}}]
+            "args": {"name": "realtime", "type": "realtime"}}, _CFDP_SERVICE]
         + list(extra_services or []),
         "dataLinks": link.data_links(),
         "mdb": [{"type": "xtce", "spec": f"mdb/{instance}.xml"}],
@@ -175,6 +195,7 @@ def write_instance(root: str | Path, db: MissionDatabase, *, instance: str = "il
             "parameterAlarm": ["alarms_realtime"],
             "eventAlarm": ["event_alarms_realtime"],
             "tc": [{"name": "tc_realtime", "processor": "realtime"}],
+            "sqlFile": "etc/extra_streams.sql",
         },
     })  # fmt: skip
     _dump(root / "etc" / "processor.yaml", _PROCESSOR)

@@ -33,7 +33,13 @@ from spacepackets.countdown import Countdown
 from spacepackets.seqcount import SeqCountProvider
 from spacepackets.util import ByteFieldU16
 
-__all__ = ["CfdpSettings", "Faults", "User", "cfdp_clock", "make_entities"]
+__all__ = ["CFDP_APID", "CfdpSettings", "Faults", "User", "cfdp_clock", "make_entities",
+           "make_source"]
+
+#: APID of the space packets carrying CFDP PDUs (PUS TM[128,1] down, TC[128,2] up when
+#: another ground system's preprocessors want PUS headers).
+CFDP_APID = 0x7F0
+CFDP_SERVICE, CFDP_DOWN, CFDP_UP = 128, 1, 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class CfdpSettings:
     nak_limit: int = 10
     check_timer_s: float = 4.0
     immediate_nak: bool = True
+    #: the file checksum (Yamcs' CfdpService checks the modular one)
+    checksum: ChecksumType = ChecksumType.CRC_32
 
 
 class Faults(DefaultFaultHandlerBase):
@@ -131,7 +139,7 @@ def _remote(entity: int, s: CfdpSettings) -> RemoteEntityConfig:
     return RemoteEntityConfig(
         entity_id=ByteFieldU16(entity), max_file_segment_len=None, max_packet_len=s.max_pdu_len,
         closure_requested=True, crc_on_transmission=False,
-        default_transmission_mode=TransmissionMode.ACKNOWLEDGED, crc_type=ChecksumType.CRC_32,
+        default_transmission_mode=TransmissionMode.ACKNOWLEDGED, crc_type=s.checksum,
         positive_ack_timer_interval_seconds=s.ack_timer_s,
         positive_ack_timer_expiration_limit=s.ack_limit, immediate_nak_mode=s.immediate_nak,
         nak_timer_interval_seconds=s.nak_timer_s, nak_timer_expiration_limit=s.nak_limit,
@@ -142,13 +150,21 @@ def _local(entity: int, faults: Faults) -> LocalEntityConfig:
     return LocalEntityConfig(ByteFieldU16(entity), IndicationConfig(), faults)
 
 
-def make_entities(s: CfdpSettings) -> tuple[SourceHandler, DestHandler, User, User, Faults]:
-    """(spacecraft's source handler, ground's destination handler, their users, faults)."""
-    faults = Faults()
-    sc_user, ground_user = User(), User()
-    source = SourceHandler(_local(s.spacecraft_entity, faults), sc_user,
+def make_source(s: CfdpSettings, faults: Faults | None = None
+                ) -> tuple[SourceHandler, User, Faults]:  # fmt: skip
+    """The spacecraft's sending entity: (source handler, its user, faults)."""
+    faults = faults or Faults()
+    user = User()
+    source = SourceHandler(_local(s.spacecraft_entity, faults), user,
                            RemoteEntityConfigTable([_remote(s.ground_entity, s)]),
                            _CheckTimers(s.check_timer_s), SeqCountProvider(16))  # fmt: skip
+    return source, user, faults
+
+
+def make_entities(s: CfdpSettings) -> tuple[SourceHandler, DestHandler, User, User, Faults]:
+    """(spacecraft's source handler, ground's destination handler, their users, faults)."""
+    source, sc_user, faults = make_source(s)
+    ground_user = User()
     dest = DestHandler(_local(s.ground_entity, faults), ground_user,
                        RemoteEntityConfigTable([_remote(s.spacecraft_entity, s)]),
                        _CheckTimers(s.check_timer_s))  # fmt: skip
