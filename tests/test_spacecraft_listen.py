@@ -128,10 +128,11 @@ def test_cli_yamcs_init_writes_an_instance_with_the_twins_mdb(tmp_path, capsys):
     (["twin", "--time-code", "gps"], "--time-code"),
     (["twin", "--transport", "udp", "--tm-port", "70000"], "--tm-port"),
     (["twin", "--transport", "frames"], "--tm-port"),
+    (["twin", "--downlink", "DIR/none.bin"], "--downlink"),
     (["yamcs", "init", "DIR", "--transport", "can"], "--transport"),
 ])  # fmt: skip
 def test_cli_bad_options_are_one_line(argv, word, capsys, tmp_path):
-    argv = [str(tmp_path / "y") if a == "DIR" else a for a in argv]
+    argv = [a.replace("DIR", str(tmp_path / "y")) for a in argv]
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and word in err[0]

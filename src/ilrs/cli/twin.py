@@ -36,6 +36,9 @@ def twin(
                               help="Where the twin starts (UTC); the campaign is run up to it."),
     time_code: str = typer.Option("cuc", "--time-code", help="Packet time stamps: cuc "
                                   "(CCSDS CUC, stock Yamcs decodes it) or cds (CDS short)."),
+    downlink: list[Path] = typer.Option(
+        [], "--downlink", help="A file to send down with CFDP class 2 once a ground listens "
+        "(Yamcs: into its bucket cfdpDown); repeatable."),
 ) -> None:
     """Run the station twin alone as a spacecraft a ground system (Yamcs) connects to."""
     from ilrs.cli.serve import _check_epoch
@@ -54,6 +57,9 @@ def twin(
         raise InputError("scenario", str(scenario), "an existing scenario YAML file")
     _check_epoch(epoch)
     tm_to = _parse_tm_to(tm_port)
+    missing = [str(f) for f in downlink if not f.is_file()]
+    if missing:
+        raise InputError("--downlink", missing[0], "an existing file")
     from ilrs.ops.spacecraft.alone import StandaloneTwin
 
     out = _console()
@@ -62,6 +68,8 @@ def twin(
                            transport=transport, tm_to=tm_to, time_code=time_code)
     host, bound = alone.address
     with alone:
+        for f in downlink:
+            alone.cfdp.put(f)
         out.print(f"twin listening on {transport} {host}:{bound} ({time_code.upper()} time, "
                   f"{speed:g}× real time, twin at {alone.live.now_utc}); Ctrl-C to stop",
                   highlight=False)
