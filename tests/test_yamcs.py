@@ -22,12 +22,10 @@ from ilrs.ops.tmtc.packets import TmPacket
 from ilrs.ops.tmtc.xtce_names import RESERVED, xtce_name
 from ilrs.ops.yamcs.instance import write_instance
 from ilrs.ops.yamcs.server import YamcsProcess
-from yamcs_support import free_port, java_or_skip, wait_for
+from yamcs_support import PAYLOAD, free_port, java_or_skip, power_off_from_yamcs, wait_for
 
 yamcs_client = pytest.importorskip("yamcs.client", reason="yamcs-client is not installed")
 
-#: Russia's payload (ILRS-2) in the built-in roadmap: on at the start, commanded off.
-PAYLOAD = "payload.lunar_physics_station"
 WINDOW_S = 15 * 60.0
 
 
@@ -139,20 +137,5 @@ def test_yamcs_decodes_every_value_as_our_archive_holds_it(flown):
 
 def test_a_command_from_yamcs_is_executed_and_verified(flown):
     station, _, client = flown
-    processor = client.get_processor("ilrs", "realtime")
-    power = f"/ILRS/{xtce_name(PAYLOAD)}_power_w"
-    wait_for(lambda: (v := processor.get_parameter_value(power)) and v.eng_value > 0, 60,
-             "the payload on")
-    conn = processor.create_command_connection()
-    try:
-        command = conn.issue(f"/ILRS/{xtce_name(PAYLOAD)}_power_off")
-        for stage in ("Verifier_Accepted", "Verifier_Started", "Verifier_Completed"):
-            ack = command.await_acknowledgment(stage, timeout=60)
-            assert ack.status == "OK", (stage, ack.status, ack.message)
-        command.await_complete(timeout=60)
-        assert command.is_success()
-    finally:
-        conn.cancel()
-    wait_for(lambda: processor.get_parameter_value(power).eng_value == 0.0, 60,
-             "the payload's power at 0 in Yamcs")
+    power_off_from_yamcs(client.get_processor("ilrs", "realtime"))
     assert station.ops.processor.latest_value(f"{PAYLOAD}.power_w") == 0.0

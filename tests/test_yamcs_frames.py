@@ -12,14 +12,11 @@ import numpy as np
 import pytest
 
 from ilrs.ops.spacecraft.alone import StandaloneTwin
-from ilrs.ops.tmtc.xtce_names import xtce_name
 from ilrs.ops.yamcs.instance import LinkSettings, write_instance
 from ilrs.ops.yamcs.server import YamcsProcess
-from yamcs_support import free_port, java_or_skip, wait_for
+from yamcs_support import free_port, java_or_skip, power_off_from_yamcs, wait_for
 
 yamcs_client = pytest.importorskip("yamcs.client", reason="yamcs-client is not installed")
-
-PAYLOAD = "payload.lunar_physics_station"
 
 
 @pytest.fixture(scope="module")
@@ -60,20 +57,8 @@ def _cop1_active(client) -> None:
 def test_a_command_goes_through_yamcs_cop1_and_the_twins_farm(framed):
     alone, _, client = framed
     _cop1_active(client)
-    processor = client.get_processor("ilrs", "realtime")
-    power = f"/ILRS/{xtce_name(PAYLOAD)}_power_w"
-    wait_for(lambda: (v := processor.get_parameter_value(power)) and v.eng_value > 0, 60,
-             "the payload on")
-    conn = processor.create_command_connection()
-    try:
-        command = conn.issue(f"/ILRS/{xtce_name(PAYLOAD)}_power_off")
-        command.await_complete(timeout=90)
-        assert command.is_success(), command.error
-    finally:
-        conn.cancel()
+    power_off_from_yamcs(client.get_processor("ilrs", "realtime"))
     assert alone.link.farm.accepted >= 1 and alone.link.farm.vr >= 1
-    wait_for(lambda: processor.get_parameter_value(power).eng_value == 0.0, 60,
-             "the payload's power at 0 through frames")
 
 
 def test_a_file_downlinked_with_cfdp_lands_in_yamcs(framed, tmp_path):

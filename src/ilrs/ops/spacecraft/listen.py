@@ -16,116 +16,65 @@ packet.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from ilrs.errors import InputError
-from ilrs.ops.tmtc.link import Spacecraft
+from ilrs.errors import InputError, LinkDownError
+from ilrs.ops.tmtc.link import GroundLink, Spacecraft, UdpGroundLink
 from ilrs.ops.tmtc.packets import PacketKind, TcPacket, TmPacket
-from ilrs.ops.tmtc.stream import PacketStreamDecoder
 
 __all__ = ["Broadcast", "ListeningLink"]
 
 _log = logging.getLogger(__name__)
-_POLL_S = 0.1
-_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+class _TcpSide(GroundLink):
+    """A listening TCP link that reads telecommands."""
+
+    _decodes = PacketKind.TC
+
+
+class _UdpSide(UdpGroundLink):
+    """A UDP link that reads telecommands."""
+
+    _decodes = PacketKind.TC
 
 
 class ListeningLink:
     """``spacecraft`` behind a listening TCP or UDP port (see the module doc); ``pump(now_ns)``
-    sends the telemetry produced up to ``now_ns``, ``send(packets)`` sends given packets."""
+    sends the telemetry produced up to ``now_ns``, ``send(packets)`` sends given packets.
+    Built on the ground links of :mod:`ilrs.ops.tmtc.link`, reading TC instead of TM."""
 
     def __init__(self, spacecraft: Spacecraft, *, host: str = "127.0.0.1", port: int = 0,
                  transport: Literal["tcp", "udp"] = "tcp",
                  tm_to: tuple[str, int] | None = None,
                  lock: threading.Lock | None = None):  # fmt: skip
-        if host not in _LOOPBACK:
-            raise InputError("spacecraft host", host, "a loopback address (127.0.0.1)")
         if transport not in ("tcp", "udp"):
             raise InputError("spacecraft transport", transport, "tcp or udp")
         self.spacecraft = spacecraft
         self.transport = transport
-        self.tm_to = tm_to
-        self.connected = threading.Event()  # a ground is connected (UDP: has a destination)
-        self.sent = 0
-        self.dropped = 0
-        self.commands = 0
+        self.sent = self.dropped = self.commands = 0
         self._lock = lock or threading.Lock()
-        self._send_lock = threading.Lock()
-        self._conn: socket.socket | None = None
-        self._peer: tuple[str, int] | None = tm_to
-        self._stop = threading.Event()
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         try:
             if transport == "tcp":
-                self._sock = socket.create_server((host, port), family=family)
+                self._side = _TcpSide(self._consume, host=host, port=port)
             else:
-                self._sock = socket.socket(family, socket.SOCK_DGRAM)
-                self._sock.bind((host, port))
+                self._side = _UdpSide(self._consume, host=host, port=port, peer=tm_to)
         except OSError as exc:
             raise InputError("spacecraft port", port,
                              f"a free {transport.upper()} port on {host} ({exc.strerror})"
                              ) from None  # fmt: skip
-        self._sock.settimeout(_POLL_S)
-        self.address: tuple[str, int] = self._sock.getsockname()[:2]
-        if tm_to is not None:
-            self.connected.set()
-        target = self._serve_tcp if transport == "tcp" else self._serve_udp
-        self._thread = threading.Thread(target=target, name="ilrs-sc-listen", daemon=True)
+        #: a ground is connected (UDP: a destination is known)
+        self.connected: threading.Event = self._side.connected
+        self.address: tuple[str, int] = self._side.address
 
     def start(self) -> ListeningLink:
-        self._thread.start()
+        self._side.start()
         return self
 
-    # -- telecommands in -------------------------------------------------------------------
-    def _serve_tcp(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(_POLL_S)
-            with self._send_lock:
-                self._conn = conn
-            self.connected.set()
-            decoder = PacketStreamDecoder(PacketKind.TC)
-            while not self._stop.is_set():
-                try:
-                    chunk = conn.recv(65536)
-                except TimeoutError:
-                    continue
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                self._consume(decoder.feed(chunk))
-            with self._send_lock:
-                self._conn = None
-                self.connected.clear()
-            with contextlib.suppress(OSError):
-                conn.close()
-
-    def _serve_udp(self) -> None:
-        while not self._stop.is_set():
-            try:
-                datagram, peer = self._sock.recvfrom(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if self.tm_to is None:
-                self._peer = peer
-                self.connected.set()
-            decoder = PacketStreamDecoder(PacketKind.TC)
-            self._consume(decoder.feed(datagram) + decoder.finish())
-
-    def _consume(self, raws: list[bytes]) -> None:
+    def _consume(self, raws: list[bytes], reception_ns: int) -> None:
         for raw in raws:
             try:
                 tc = TcPacket.unpack(raw)
@@ -135,26 +84,21 @@ class ListeningLink:
             except Exception:  # a bad command must not kill the link
                 _log.exception("telecommand not consumed")
 
-    # -- telemetry out ---------------------------------------------------------------------
     def send(self, packets: Iterable[TmPacket | bytes]) -> int:
         """Send packets to the connected ground; returns how many went (the rest are
         counted in ``dropped``)."""
         raws = [p if isinstance(p, bytes) else p.pack() for p in packets]
         if not raws:
             return 0
-        with self._send_lock:
-            try:
-                if self.transport == "tcp" and self._conn is not None:
-                    self._conn.sendall(b"".join(raws))
-                elif self.transport == "udp" and self._peer is not None:
-                    for raw in raws:
-                        self._sock.sendto(raw, self._peer)
-                else:
-                    self.dropped += len(raws)
-                    return 0
-            except OSError:  # the ground went away mid-send
-                self.dropped += len(raws)
-                return 0
+        try:
+            if self.transport == "tcp":
+                self._side.send_raw(b"".join(raws))
+            else:
+                for raw in raws:  # one packet per datagram
+                    self._side.send_raw(raw)
+        except (LinkDownError, OSError):  # no ground, or it went away mid-send
+            self.dropped += len(raws)
+            return 0
         self.sent += len(raws)
         return len(raws)
 
@@ -165,14 +109,7 @@ class ListeningLink:
         return self.send(packets)
 
     def stop(self) -> None:
-        self._stop.set()
-        with self._send_lock:
-            if self._conn is not None:
-                with contextlib.suppress(OSError):
-                    self._conn.shutdown(socket.SHUT_RDWR)
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-        self._sock.close()
+        self._side.stop()
 
     def __enter__(self) -> ListeningLink:
         return self.start()
