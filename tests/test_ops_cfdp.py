@@ -70,3 +70,34 @@ def test_a_missing_source_file_is_refused(tmp_path):
     down, up = _links(0.0)
     with pytest.raises(InputError, match="CFDP source file"):
         downlink_file(tmp_path / "none.bin", tmp_path / "g", down=down, up=up)
+
+
+def test_a_downlink_suspended_at_earth_set_resumes_at_earth_rise(tmp_path):
+    """Direct to Earth from the reference site (Connecting Ridge, 89.45° S, 222.69° E, the
+    shipped horizon at 2 m): the Earth sets on 2036-01-01 and rises again 15.5 days later
+    (the sky engine's own visibility); a downlink begun a minute before the set is
+    suspended for the whole blackout and completes after the rise."""
+    from ilrs.lighting.visibility import site_lighting
+    from ilrs.ops.cfdp.downlink import outages_from_visibility
+    from ilrs.sky import Epochs, Site
+    from ilrs.terrain.reference import reference_horizon
+
+    step_s = 60.0
+    epochs = Epochs.from_range("2036-01-01T08:00:00", "2036-01-18T00:00:00", step_s)
+    lit = site_lighting(Site("Connecting Ridge", -89.45, 222.69), epochs,
+                        reference_horizon(2.0))  # fmt: skip
+    sets = np.flatnonzero(np.diff(lit.earth_center_visible.astype(np.int8)) < 0)
+    first_set_s = (sets[0] + 1) * step_s
+    start_s = first_set_s - 60.0  # the transfer's clock starts a minute before the set
+    outages = [(a - start_s, b - start_s)
+               for a, b in outages_from_visibility(lit.earth_center_visible, step_s)
+               if b > start_s]  # fmt: skip
+    blackout_s = outages[0][1] - outages[0][0]
+    assert outages[0][0] == 60.0 and 14 * 86_400 < blackout_s < 17 * 86_400
+    path, data = _file(tmp_path, 3_000_000)  # ~100 s at 256 kbit/s: cut by the set
+    down, up = _links(0.05, outages, seed=11)
+    result = downlink_file(path, tmp_path / "ground", down=down, up=up, outages=outages,
+                           max_s=30 * 86_400)  # fmt: skip
+    assert result.condition == "NO_ERROR" and result.faults == ()
+    assert (tmp_path / "ground" / "science.bin").read_bytes() == data
+    assert result.suspended_s == blackout_s and result.finished_s > outages[0][1]

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 from cfdppy.defs import CfdpState
 from cfdppy.request import PutRequest
 from spacepackets.cfdp import ConditionCode, TransmissionMode
@@ -33,7 +34,7 @@ from ilrs.ops.tmtc.cfdp import CFDP_APID, CfdpSettings, cfdp_clock, make_entitie
 from ilrs.ops.tmtc.channel import SimulatedLink
 from ilrs.ops.tmtc.frames import TcFrame, TmFrameReader, TmFrameWriter
 
-__all__ = ["CFDP_APID", "DownlinkResult", "downlink_file"]
+__all__ = ["CFDP_APID", "DownlinkResult", "downlink_file", "outages_from_visibility"]
 
 _VC = 2
 _POLL_S = 0.5  # the entities' timers are looked at at least this often
@@ -57,6 +58,19 @@ class DownlinkResult:
     frames_lost_up: int
     goodput_bit_s: float
     faults: tuple[str, ...]
+
+
+def outages_from_visibility(visible: np.ndarray, step_s: float) -> list[tuple[float, float]]:
+    """The outages of a contact series sampled every ``step_s`` (seconds from its first
+    sample): each starts at the first sample out of contact and ends at the first back in
+    it, or at the series' end — to the sample step.
+
+    >>> outages_from_visibility(np.array([True, True, False, False, True, False]), 60.0)
+    [(120.0, 240.0), (300.0, 360.0)]
+    """
+    v = np.asarray(visible, dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate(([True], v, [True])).astype(np.int8)))
+    return [(float(a * step_s), float(b * step_s)) for a, b in edges.reshape(-1, 2)]
 
 
 def _packet(pdu: bytes, seq: int) -> bytes:
@@ -103,11 +117,13 @@ class _Pass:
 
     def next_time(self, horizon: float) -> float:
         """The next moment something happens: an arrival, the downlink free, a poll."""
-        candidates = [self.t + _POLL_S, horizon]
+        candidates = [horizon]
+        if not self.suspended(self.t):  # suspended: nothing runs until an arrival or the end
+            candidates.append(self.t + _POLL_S)
+            if self.down.free_s > self.t:
+                candidates.append(self.down.free_s)
         if self._events:
             candidates.append(self._events[0][0])
-        if self.down.free_s > self.t:
-            candidates.append(self.down.free_s)
         for a, b in self.outages:
             candidates += [x for x in (a, b) if x > self.t]
         return min(candidates)
