@@ -10,7 +10,11 @@ process (one core = 100 %) and, for PostgreSQL, by the server processes, losses,
 time to query one parameter over one day (filled at that parameter's rate) downsampled
 to 1,000 min/max buckets (median of 5).
 
-Run: ``.venv/bin/python benchmarks/ingest.py [--backend sqlite|postgresql|all]
+With ``--backend yamcs`` (part of ``all``) the same packets go through a real Yamcs too
+(``benchmarks/ingest_yamcs.py``), and the run ends with each ground side's samples per
+CPU-second (the sender thread excluded) and the ratios to Yamcs'.
+
+Run: ``.venv/bin/python benchmarks/ingest.py [--backend sqlite|postgresql|yamcs|all]
 [--duration-s 10] [--rate 1000] [--params 370] [--db postgresql://…]``. Without
 ``--db``, PostgreSQL runs in a throwaway server from the Debian binaries.
 """
@@ -35,7 +39,7 @@ from ilrs.ops.tmtc.link import GroundLink
 from ilrs.ops.tmtc.mdb import MissionDatabase
 from ilrs.ops.tmtc.mdb_build import mdb_from_elements
 from ilrs.ops.tmtc.packets import TmPacket
-from ilrs.ops.tmtc.timecodes import CdsTime
+from ilrs.ops.tmtc.timecodes import CucTime
 
 S = 1_000_000_000
 T0_NS = 1_893_456_000 * S  # 2030-01-01T00:00:00Z
@@ -61,8 +65,10 @@ def build_mdb(n_apids: int, n_params: int) -> MissionDatabase:
     return mdb_from_elements(elements)
 
 
-def build_packets(db: MissionDatabase, rate: int, duration_s: float, seed: int = 1) -> list:
-    """Pre-packed packets, one list per tick, apids interleaved, values random walks."""
+def build_packets(db: MissionDatabase, rate: int, duration_s: float, seed: int = 1,
+                  t0_ns: int = T0_NS) -> list:
+    """Pre-packed packets, one list per tick, apids interleaved, values random walks; CUC
+    time stamps, which both our ground and stock Yamcs read."""
     rng = np.random.default_rng(seed)
     n_ticks = round(duration_s / TICK_S)
     per_tick = int(rate * TICK_S)
@@ -82,9 +88,9 @@ def build_packets(db: MissionDatabase, rate: int, duration_s: float, seed: int =
         raw = rows.tobytes()
         size = plan.size
         for i in range(n):
-            t_ns = T0_NS + int((i * n_apids + c_index) * S / rate)
+            t_ns = t0_ns + int((i * n_apids + c_index) * S / rate)
             packet = TmPacket(apid=c.apid, service=3, subservice=25, seq_count=i & 0x3FFF,
-                              time=CdsTime.from_unix_s(t_ns / S),
+                              time=CucTime.from_unix_s(t_ns / S),
                               data=raw[i * size : (i + 1) * size]).pack()  # fmt: skip
             ticks[min((i * n_apids + c_index) // per_tick, n_ticks - 1)].append(packet)
     return ticks
@@ -110,8 +116,23 @@ def server_cpu_s(data_dir: Path | None) -> float:
     return total
 
 
+def pace(sock: socket.socket, ticks: list) -> tuple[float, int, float]:
+    """Send each tick's packets at its time (``TICK_S`` apart); (seconds taken, late ticks,
+    CPU seconds of this sending thread — not the ground's work)."""
+    wall0, sender0 = time.perf_counter(), time.thread_time()
+    late = 0
+    for k, tick in enumerate(ticks):  # bounded: one pass over the pre-built ticks
+        sock.sendall(b"".join(tick))
+        delay = wall0 + (k + 1) * TICK_S - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        else:
+            late += 1
+    return time.perf_counter() - wall0, late, time.thread_time() - sender0
+
+
 def run(url: str, db: MissionDatabase, ticks: list, data_dir: Path | None, query_hz: float,
-        label: str) -> None:  # fmt: skip
+        label: str) -> dict:  # fmt: skip
     archive = open_archive(url)
     processor = Processor(mdb=db, archive=archive)
     sent = sum(len(t) for t in ticks)
@@ -120,16 +141,8 @@ def run(url: str, db: MissionDatabase, ticks: list, data_dir: Path | None, query
         sock = socket.create_connection(ground.address)
         ground.connected.wait(5)
         cpu0, srv0, wall0 = time.process_time(), server_cpu_s(data_dir), time.perf_counter()
-        late = 0
-        for k, tick in enumerate(ticks):  # bounded: one pass over the pre-built ticks
-            sock.sendall(b"".join(tick))
-            delay = wall0 + (k + 1) * TICK_S - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            else:
-                late += 1
+        paced, late, sender = pace(sock, ticks)
         sock.close()
-        paced = time.perf_counter() - wall0
         deadline = time.perf_counter() + 60
         while processor.stats.packets + processor.stats.malformed < sent:
             if time.perf_counter() > deadline:  # bounded wait for the backlog
@@ -148,7 +161,8 @@ def run(url: str, db: MissionDatabase, ticks: list, data_dir: Path | None, query
     print(f"[{label}] sustained {samples / wall:,.0f} samples/s ({sent / wall:,.0f} packets/s);"
           f" archived {stored}/{sent} packets, {samples:,} samples; lost {sent - stored}, "
           f"dropped {ground.stats.bytes_dropped} bytes, malformed {processor.stats.malformed}")
-    line = f"[{label}] CPU while ingesting: ilrs process {100 * cpu / wall:.0f} % of one core"
+    line = (f"[{label}] CPU while ingesting: ilrs process {100 * cpu / wall:.0f} % of one core "
+            f"(the sender thread {100 * sender / wall:.0f} % of it)")
     if data_dir is not None:
         line += f", PostgreSQL server {100 * srv / wall:.0f} %"
     print(line + f"; closing {len(db.parameters)} open segments took {flush_s:.2f} s "
@@ -175,11 +189,14 @@ def run(url: str, db: MissionDatabase, ticks: list, data_dir: Path | None, query
           f"in {t_fill:.1f} s) → {d.time_ns.size} buckets: median "
           f"{1000 * statistics.median(times):.0f} ms (first {1000 * times[0]:.0f} ms)")
     archive.close()
+    return {"samples": samples, "cpu_s": cpu - sender + srv, "wall_s": wall,
+            "lost": sent - stored}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "yamcs", "all"],
+                        default="all")
     parser.add_argument("--duration-s", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=1000, help="packets per second")
     parser.add_argument("--params", type=int, default=370, help="parameters per packet")
@@ -194,18 +211,40 @@ def main() -> None:
     print(f"load: {args.rate} packets/s × {args.params} parameters = "
           f"{args.rate * args.params:,} samples/s for {args.duration_s:g} s, "
           f"{len(ticks[0][0])} bytes per packet")
+    results = {}
     if args.backend in ("sqlite", "all"):
         with tempfile.TemporaryDirectory() as tmp:
-            run(str(Path(tmp) / "bench.db"), db, ticks, None, query_hz, "sqlite")
+            results["ilrs, SQLite"] = run(str(Path(tmp) / "bench.db"), db, ticks, None,
+                                          query_hz, "sqlite")  # fmt: skip
     if args.backend in ("postgresql", "all"):
         if args.db:
-            run(args.db, db, ticks, None, query_hz, "postgresql")
+            results["ilrs, PostgreSQL"] = run(args.db, db, ticks, None, query_hz, "postgresql")
         elif find_pg_bin() is None:
             print("[postgresql] skipped: no server binaries (apt-get install postgresql)")
         else:
             server = TemporaryPostgres()
             with server as url:
-                run(url, db, ticks, server.data, query_hz, "postgresql")
+                results["ilrs, PostgreSQL"] = run(url, db, ticks, server.data, query_hz,
+                                                  "postgresql")  # fmt: skip
+    if args.backend in ("yamcs", "all"):
+        from ingest_yamcs import run_yamcs
+
+        warm = build_packets(db, args.rate, 3.0, seed=2, t0_ns=T0_NS - 3600 * S)
+        peer = run_yamcs(db, ticks, warm, pace)
+        if peer is not None:
+            results["Yamcs 5.12.8"] = peer
+    if results:
+        print("per core (samples ingested per CPU-second of the ground side, the sender "
+              "excluded; the same packets, the same run):")
+        for name, r in results.items():
+            print(f"  {name:<18} {r['samples'] / r['cpu_s']:>12,.0f} samples per CPU-s "
+                  f"({100 * r['cpu_s'] / r['wall_s']:.0f} % of one core, "
+                  f"{r['samples'] / r['wall_s']:,.0f} samples/s, lost {r['lost']})")
+        peer = results.get("Yamcs 5.12.8")
+        for name, r in results.items():
+            if peer is not None and r is not peer:
+                ratio = (r["samples"] / r["cpu_s"]) / (peer["samples"] / peer["cpu_s"])
+                print(f"  {name} / Yamcs: {ratio:.2f}× per core")
 
 
 if __name__ == "__main__":

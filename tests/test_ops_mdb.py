@@ -123,9 +123,9 @@ def test_xtce_round_trip(db):
     assert import_xtce(text) == db
     root = ET.fromstring(text)
     q = f"{{{NS}}}"
-    mc = root.find(f".//{q}MetaCommand[@name='power.shed_load']")
+    mc = root.find(f".//{q}MetaCommand[@name='power_shed_load']")
     assert mc.find(f"{q}DefaultSignificance").get("consequenceLevel") == "critical"
-    warn = root.find(f".//{q}FloatParameterType[@name='power.bus_voltage_v_t']//{q}WarningRange")
+    warn = root.find(f".//{q}FloatParameterType[@name='power_bus_voltage_v_t']//{q}WarningRange")
     assert (warn.get("minInclusive"), warn.get("maxInclusive")) == ("26.0", "30.0")
 
 

@@ -161,3 +161,13 @@ class OpsClientError(IlrsError):
         self.status = status
         self.detail = detail
         super().__init__(f"HTTP {status}: {detail}")
+
+
+class ExternalProgramError(IlrsError):
+    """A program the platform works beside (Yamcs, its Java runtime) is missing or failed
+    to start: ``program`` and what went wrong."""
+
+    def __init__(self, program: str, problem: str):
+        self.program = program
+        self.problem = problem
+        super().__init__(f"{program}: {problem}")

@@ -45,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ops": ("ilrs.cli.ops:app", "Command-center tools."),
     "serve": ("ilrs.cli.serve:serve",
               "Run the station twin live with the command center (REST, WebSocket, dashboard)."),
+    "twin": ("ilrs.cli.twin:twin",
+             "Run the station twin alone as a spacecraft a ground system (Yamcs) connects to."),
+    "yamcs": ("ilrs.cli.yamcs:app",
+              "Yamcs beside the twin: a ready instance, and Yamcs run in it."),
 }
 
 

@@ -100,6 +100,9 @@ def serve(
         "repeatable (default: the scenario's site.dems)."),
     scheduler: str = opt.scheduler_option("inline", "Default: inline (product jobs' tiles "
                                           "run in the server)."),
+    spacecraft_port: int | None = typer.Option(
+        None, "--spacecraft-port", help="Also let another ground system (Yamcs: ilrs yamcs "
+        "init) fly the twin: it listens on 127.0.0.1:PORT (TCP, CUC time stamps)."),
 ) -> None:
     """Run the station twin live with the command center (REST, WebSocket, dashboard)."""
     from ilrs.paths import default_archive_path, find_web_dir
@@ -110,13 +113,16 @@ def serve(
     web_dir = web or find_web_dir()
     db = db or str(default_archive_path())
     _check_archive(db)
+    if spacecraft_port is not None and not 0 <= spacecraft_port <= 65535:
+        raise InputError("--spacecraft-port", spacecraft_port, "a TCP port in 0 … 65535")
     sock = _listen(host, port)
     _serve(sock, scenario=scenario, speed=speed, db=db, epoch=epoch, web_dir=web_dir,
-           dems=tuple(str(d) for d in dem), scheduler=scheduler)
+           dems=tuple(str(d) for d in dem), scheduler=scheduler,
+           spacecraft_port=spacecraft_port)
 
 
 def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=(),
-           scheduler="inline") -> None:
+           scheduler="inline", spacecraft_port=None) -> None:
     import uvicorn
 
     from ilrs.cli._gate import Gate
@@ -132,7 +138,8 @@ def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=(),
               f"archive {db}")
     compile_notice(err, "ilrs.station._kernels:run_block")
     warm = _WarmUp(gate, server, out, err, url=url, scenario=scenario, speed=speed, db=db,
-                   epoch=epoch, web_dir=web_dir, dems=dems, scheduler=scheduler)
+                   epoch=epoch, web_dir=web_dir, dems=dems, scheduler=scheduler,
+                   spacecraft_port=spacecraft_port)
     warm.start()
     try:
         server.run(sockets=[sock])
@@ -183,7 +190,8 @@ class _WarmUp(threading.Thread):
                                       epoch_utc=o["epoch"], web_dir=o["web_dir"],
                                       progress=progress, dems=o["dems"],
                                       product_writer=write_product_files,
-                                      product_scheduler=o["scheduler"])
+                                      product_scheduler=o["scheduler"],
+                                      spacecraft_port=o["spacecraft_port"])
                 if self._stopping.is_set():
                     return
                 self.station = station.start()
@@ -212,6 +220,10 @@ class _WarmUp(threading.Thread):
             out.print(f"  {u.name:<18} {u.role:<17} {u.partner:<8} {u.token}",
                       soft_wrap=True, highlight=False)
         out.print(f"twin at {station.live.now_utc}, {station.speed:g}× real time")
+        if station.listener is not None:
+            host, bound = station.listener.address
+            out.print(f"spacecraft port: tcp {host}:{bound} for another ground system "
+                      "(Yamcs: ilrs yamcs run DIR --port PORT), CUC time stamps")
         web = self.options["web_dir"]
         out.print(f"dashboard: {url}/ (from {web})" if web else
                   "no dashboard (no web/ folder found; give --web DIR)")

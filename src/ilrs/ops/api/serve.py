@@ -99,6 +99,12 @@ class LiveStation:
     dems: tuple[str, ...] = ()
     product_writer: Callable | None = field(default=None, repr=False)
     product_scheduler: str = "inline"
+    #: where the twin also listens for another ground system (Yamcs: ``ilrs yamcs init``);
+    #: None: only our command center flies it
+    spacecraft_port: int | None = None
+    spacecraft_transport: str = "tcp"
+    #: the packets' time code: "cds", "cuc" (default: "cuc" with a spacecraft port)
+    time_code: str | None = None
 
     def __post_init__(self):
         from ilrs.ops.desks.plans import PlanDesk
@@ -131,6 +137,7 @@ class LiveStation:
         self._stop = threading.Event()
         self._pump = threading.Thread(target=self._run, name="ilrs-twin", daemon=True)
         self.link: SpacecraftLink | None = None
+        self.listener = None  # the spacecraft-side listening link, with spacecraft_port
 
     def _lighting_desk(self):
         dems = list(self.dems) or list(self.live.scenario.site.dems)
@@ -145,15 +152,23 @@ class LiveStation:
                             scheduler=self.product_scheduler)
 
     def start(self) -> LiveStation:
+        from ilrs.ops.spacecraft.listen import Broadcast
         from ilrs.ops.spacecraft.twin import TwinSpacecraft
         from ilrs.ops.tmtc.link import SpacecraftLink
 
         self.ops.start()
         now = time.time_ns()
-        self.spacecraft = TwinSpacecraft(self.live, self.mdb, speed=self.speed, start_ns=now)
+        code = self.time_code or ("cds" if self.spacecraft_port is None else "cuc")
+        self.spacecraft = TwinSpacecraft(self.live, self.mdb, speed=self.speed, start_ns=now,
+                                         time_code=code)
         self.ops.set_mission_clock(lambda: self.spacecraft.mission_ns(time.time_ns()),
                                    speed=self.speed)  # the operators' clock: the twin's UTC
-        self.link = SpacecraftLink(self.spacecraft, self.ops.link.address).start()
+        flown = self.spacecraft
+        if self.spacecraft_port is not None:  # another ground system flies it too
+            flown = Broadcast(self.spacecraft)
+            self.listener = flown.listen(port=self.spacecraft_port,
+                                         transport=self.spacecraft_transport)
+        self.link = SpacecraftLink(flown, self.ops.link.address).start()
         self.ops.link.connected.wait(timeout=10)
         self.users = [DemoUser(u.name, u.partner, u.role,
                                self.ops.tokens.issue(u.name, now_ns=now).secret)
@@ -177,6 +192,8 @@ class LiveStation:
             self._pump.join(timeout=5)
         if self.link is not None:
             self.link.stop()
+        if self.listener is not None:
+            self.listener.stop()
         self.ops.stop()
 
     def app(self):

@@ -21,7 +21,7 @@ comparison.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -80,6 +80,15 @@ class Alarm:
         return _SEVERITY.get(self.level, "ok")
 
 
+_ALARM_FIELDS = tuple(f.name for f in fields(Alarm))
+
+
+def replace(alarm: Alarm, **changes) -> Alarm:
+    """``dataclasses.replace`` for an :class:`Alarm`, without its per-call introspection
+    (the state machine makes one per limit crossing: tens of thousands a second)."""
+    return Alarm(*[changes[n] if n in changes else getattr(alarm, n) for n in _ALARM_FIELDS])
+
+
 @dataclass(frozen=True, slots=True)
 class AlarmTransition:
     """One move of the state machine, for the event log and live clients."""
@@ -120,12 +129,17 @@ class AlarmManager:
                                new.last_value, user)  # fmt: skip
 
     def update(
-        self, parameter: str, times_ns: np.ndarray, values: np.ndarray, limits: Limits | None
+        self, parameter: str, times_ns: np.ndarray, values: np.ndarray, limits: Limits | None,
+        levels: np.ndarray | None = None,
     ) -> list[AlarmTransition]:
-        """Check a batch of samples (time-ordered) against limits; return the transitions."""
-        levels = check_limits(values, limits)
+        """Check a batch of samples (time-ordered) against limits (or take their ``levels``,
+        already checked); return the transitions."""
+        if levels is None:
+            levels = check_limits(values, limits)
         previous = self._levels.get(parameter, LEVEL_OK)
-        changes = np.flatnonzero(np.diff(levels, prepend=np.int8(previous)))
+        changes = np.flatnonzero(levels[1:] != levels[:-1]) + 1
+        if levels.size and levels[0] != previous:
+            changes = np.concatenate(([0], changes))
         out: list[AlarmTransition] = []
         for i in changes:  # only where the level changes
             out += self._on_level(parameter, int(levels[i]), int(times_ns[i]), float(values[i]))

@@ -257,7 +257,7 @@ class Processor:
         watch = np.flatnonzero(plan.has_limits & (levels.any(axis=0) | (previous != 0)))
         for j in watch:
             p = plan.parameters[j]
-            transitions += self.alarms.update(p.name, times, eng[:, j], p.limits)
+            transitions += self.alarms.update(p.name, times, eng[:, j], p.limits, levels[:, j])
         self.archive.write_block(plan.names, times, eng)
         self.stats.samples += eng.size
         t_last = int(times[-1])

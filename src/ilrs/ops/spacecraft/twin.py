@@ -7,6 +7,9 @@ the moment the link starts. Packets are time-stamped on board with the twin's ow
 and command history; the ground adds its reception time); the twin's epoch also travels in
 the parameters ``station.time.tdb_s`` and ``station.time.utc_s``.
 
+Packets carry the CDS short time code by default, or with ``time_code="cuc"`` the CUC code
+stock Yamcs decodes (:class:`~ilrs.ops.tmtc.timecodes.CucTime`; both read by our ground).
+
 Each element has one housekeeping packet (service 3, subtype 25) per call of
 :meth:`TwinSpacecraft.telemetry`; events are service 5 (subtypes 1–4 by severity; data =
 16-bit event id + UTF-8 text). Telecommands are service 8 with one mission-specific
@@ -58,7 +61,7 @@ from ilrs.ops.tmtc.pus11 import (
     unpack_schedule_delete,
     unpack_schedule_insert,
 )
-from ilrs.ops.tmtc.timecodes import CdsTime
+from ilrs.ops.tmtc.timecodes import CdsTime, CucTime
 from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
 from ilrs.station import LiveTwin
 from ilrs.station.live_types import CommandResult
@@ -88,6 +91,7 @@ _SCHEDULER_PARAMETERS = (
      "description": "activities waiting in the on-board time-based schedule (PUS 11)"},
 )  # fmt: skip
 _EVENT_SUBTYPE = {"info": 1, "warning": 2, "distress": 3, "critical": 4}
+_TIME_CODES = {"cds": CdsTime.from_unix_s, "cuc": CucTime.from_unix_s}
 
 
 def mdb_for_twin(live: LiveTwin, *, name: str = "ILRS") -> MissionDatabase:
@@ -127,7 +131,12 @@ class TwinSpacecraft(Spacecraft):
     interface (see the module doc)."""
 
     def __init__(self, live: LiveTwin, mdb: MissionDatabase, *, speed: float = 60.0,
-                 start_ns: int, completion_grace_s: float = 600.0):  # fmt: skip
+                 start_ns: int, completion_grace_s: float = 600.0,
+                 time_code: str = "cds"):  # fmt: skip
+        if time_code not in _TIME_CODES:
+            raise InputError("time code", time_code, " or ".join(_TIME_CODES))
+        #: the packets' time stamps: CDS (our ground side) or CUC (stock Yamcs reads it)
+        self._stamp = _TIME_CODES[time_code]
         self.live = live
         self.mdb = mdb
         self.speed = float(speed)
@@ -155,7 +164,7 @@ class TwinSpacecraft(Spacecraft):
 
     def _now(self) -> CdsTime:
         """The on-board time stamp: the twin's UTC now."""
-        return CdsTime.from_unix_s(_utc_s(self.live.now_tdb_s))
+        return self._stamp(_utc_s(self.live.now_tdb_s))
 
     @property
     def schedule(self) -> list[tuple[str, TcPacket]]:
@@ -197,7 +206,7 @@ class TwinSpacecraft(Spacecraft):
         target = self.start_tdb_s + (self._last_ns - self.start_ns) / 1e9 * self.speed
         self._advance(target)
         utc_s = _utc_s(self.live.now_tdb_s)
-        when = CdsTime.from_unix_s(utc_s)
+        when = self._stamp(utc_s)
         values = dict(self.live.housekeeping().values)
         values[UTC_PARAMETER] = utc_s
         values[PENDING_PARAMETER] = len(self._schedule)
@@ -215,7 +224,7 @@ class TwinSpacecraft(Spacecraft):
         return out
 
     # -- the time-based schedule ---------------------------------------------------------------
-    def _insert(self, tc: TcPacket, when: CdsTime) -> None:
+    def _insert(self, tc: TcPacket, when: CdsTime | CucTime) -> None:
         """TC[11,4]: insert every activity, or none (see the module doc)."""
         try:
             activities = unpack_schedule_insert(tc.data)
@@ -248,7 +257,7 @@ class TwinSpacecraft(Spacecraft):
         self._schedule.sort(key=lambda a: (a.release_tdb_s, a.order))
         self._report(tc, VerificationStage.COMPLETED, when)
 
-    def _delete(self, tc: TcPacket, when: CdsTime) -> None:
+    def _delete(self, tc: TcPacket, when: CdsTime | CucTime) -> None:
         """TC[11,5]: delete the activities whose embedded telecommand has one of the request
         ids (ids no longer waiting — released, never inserted — are skipped)."""
         try:
@@ -279,7 +288,7 @@ class TwinSpacecraft(Spacecraft):
             live.advance_to(target)
 
     # -- helpers -----------------------------------------------------------------------------
-    def _verify(self, values: Mapping[str, Any], when: CdsTime) -> None:
+    def _verify(self, values: Mapping[str, Any], when: CdsTime | CucTime) -> None:
         now = self.live.now_tdb_s
         still = []
         for p in self._pending:
@@ -311,12 +320,12 @@ class TwinSpacecraft(Spacecraft):
         self._seq[apid] = (seq + 1) & 0x3FFF
         return seq
 
-    def _emit(self, apid: int, service: int, subservice: int, when: CdsTime, data: bytes):
+    def _emit(self, apid: int, service: int, subservice: int, when: CdsTime | CucTime, data: bytes):
         self._outbox.append(TmPacket(apid=apid, service=service, subservice=subservice,
                                      time=when, data=data, seq_count=self._next_seq(apid)))
 
-    def _report(self, tc: TcPacket, stage: VerificationStage, when: CdsTime, code: int = 0,
-                text: str = "") -> None:
+    def _report(self, tc: TcPacket, stage: VerificationStage, when: CdsTime | CucTime,
+                code: int = 0, text: str = "") -> None:
         self._outbox.append(report(tc, stage, time=when, seq_count=self._next_seq(tc.apid),
                                    failure_code=code, failure_data=text.encode()[:200]))
 

@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from numpy.lib import recfunctions
 
 from ilrs.errors import InputError, PacketError
 from ilrs.ops._kernels import apply_polynomial, apply_table, extract_bits
@@ -184,7 +183,14 @@ class ContainerPlan:
         self.parameters = tuple(params)
         whole = [(i, e) for i, (e, p) in enumerate(zip(layout, params, strict=True))
                  if p.bit_size is None]  # fmt: skip
-        self._whole_idx = np.array([i for i, _ in whole], dtype=np.intp)
+        # whole-byte fields by type: their columns and the bytes to gather for them
+        self._groups = []
+        for type_name in sorted({e.type for _, e in whole}):
+            dtype = numpy_dtype(type_name)
+            members = [(i, e.bit_offset // 8) for i, e in whole if e.type == type_name]
+            starts = np.array([o for _, o in members], dtype=np.intp)
+            gather = (starts[:, None] + np.arange(dtype.itemsize)).ravel()
+            self._groups.append((np.array([i for i, _ in members], np.intp), gather, dtype))
         self._dtype = np.dtype({
             "names": [f"f{i}" for i, _ in whole],
             "formats": [numpy_dtype(e.type) for _, e in whole],
@@ -228,10 +234,8 @@ class ContainerPlan:
         """``(N, P)`` float64 raw values from ``(N, ≥size)`` uint8 frames."""
         n = frames.shape[0]
         out = np.empty((n, len(self.names)))
-        if self._whole_idx.size:
-            block = np.ascontiguousarray(frames[:, : self.size]).view(self._dtype).reshape(n)
-            out[:, self._whole_idx] = recfunctions.structured_to_unstructured(
-                block, dtype=np.float64)  # fmt: skip
+        for columns, gather, dtype in self._groups:  # one gather + one cast per type
+            out[:, columns] = np.take(frames, gather, axis=1).view(dtype)
         for i, offset, size in self._bits:
             out[:, i] = extract_bits(frames, bit_offset=offset, bit_size=size)
         if self._bools.size:

@@ -51,7 +51,11 @@ def _merge(total: DecoderStats, part: DecoderStats) -> None:
 
 
 class _GroundSide:
-    """What both ground links hold: the packet sink, the APID filter, the clock, counts."""
+    """What both ground links hold: the packet sink, the APID filter, the clock, counts.
+    ``_decodes`` is the kind of packet read (TM; the spacecraft side's listening links,
+    built on these, read TC)."""
+
+    _decodes = PacketKind.TM
 
     def __init__(self, on_packets: Callable[[list[bytes], int], object], host: str,
                  apids: Iterable[int] | None, clock: Callable[[], int]):  # fmt: skip
@@ -121,7 +125,7 @@ class GroundLink(_GroundSide):
             conn.close()
 
     def _read(self, conn: socket.socket) -> None:
-        decoder = PacketStreamDecoder(PacketKind.TM, apids=self.apids)
+        decoder = PacketStreamDecoder(self._decodes, apids=self.apids)
         self._current = decoder.stats
         try:
             while not self._stop.is_set():
@@ -149,10 +153,14 @@ class GroundLink(_GroundSide):
 
     def transmit(self, tc: TcPacket) -> None:
         """Send one telecommand; ``LinkDownError`` when no spacecraft is connected."""
+        self.send_raw(tc.pack())
+
+    def send_raw(self, data: bytes) -> None:
+        """Send bytes on the connection; ``LinkDownError`` when there is none."""
         with self._send_lock:
             if self._conn is None:
                 raise LinkDownError("no spacecraft connected")
-            self._conn.sendall(tc.pack())
+            self._conn.sendall(data)
 
     def stop(self) -> None:
         self._stop.set()
@@ -234,7 +242,8 @@ class SpacecraftLink:
 class UdpGroundLink(_GroundSide):
     """The ground side over UDP: each datagram carries whole TM packets (decoded on its
     own, so a lost or corrupt datagram costs only itself); telecommands go back to the
-    address the last telemetry came from. Same interface as :class:`GroundLink`."""
+    address the last telemetry came from, or to ``peer`` when given. Same interface as
+    :class:`GroundLink`."""
 
     def __init__(
         self,
@@ -244,6 +253,7 @@ class UdpGroundLink(_GroundSide):
         port: int = 0,
         apids: Iterable[int] | None = None,
         clock: Callable[[], int] = time.time_ns,
+        peer: tuple[str, int] | None = None,
     ):
         _GroundSide.__init__(self, on_packets, host, apids, clock)
         self.connected = threading.Event()  # set once a spacecraft has been heard
@@ -252,7 +262,10 @@ class UdpGroundLink(_GroundSide):
         self._sock.bind((host, port))
         self._sock.settimeout(_POLL_S)
         self.address: tuple[str, int] = self._sock.getsockname()[:2]
-        self._peer: tuple[str, int] | None = None
+        self._peer: tuple[str, int] | None = peer  # given: always there, else the last heard
+        self._fixed_peer = peer is not None
+        if peer is not None:
+            self.connected.set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="ilrs-ground-udp", daemon=True)
 
@@ -268,9 +281,10 @@ class UdpGroundLink(_GroundSide):
                 continue
             except OSError:
                 return
-            self._peer = peer
-            self.connected.set()
-            decoder = PacketStreamDecoder(PacketKind.TM, apids=self.apids)
+            if not self._fixed_peer:
+                self._peer = peer
+                self.connected.set()
+            decoder = PacketStreamDecoder(self._decodes, apids=self.apids)
             packets = decoder.feed(datagram) + decoder.finish()
             _merge(self.stats, decoder.stats)
             if packets:
@@ -280,9 +294,13 @@ class UdpGroundLink(_GroundSide):
                     _log.exception("processing %d packets failed", len(packets))
 
     def transmit(self, tc: TcPacket) -> None:
+        self.send_raw(tc.pack())
+
+    def send_raw(self, data: bytes) -> None:
+        """Send one datagram to the peer; ``LinkDownError`` when none is known yet."""
         if self._peer is None:
             raise LinkDownError("no spacecraft heard yet")
-        self._sock.sendto(tc.pack(), self._peer)
+        self._sock.sendto(data, self._peer)
 
     def stop(self) -> None:
         self._stop.set()

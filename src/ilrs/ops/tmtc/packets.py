@@ -3,7 +3,8 @@
 Telemetry (TM) and telecommands (TC) are frozen value objects with symmetric
 ``pack()`` / ``unpack()``; the bytes are laid out by the ``spacepackets`` library
 (CCSDS 133.0-B-2 primary header, ECSS-E-ST-70-41C PUS-C secondary header, CRC-16/CCITT
-trailer). Their time stamps are :class:`~ilrs.ops.tmtc.timecodes.CdsTime` codes.
+trailer). Their time stamps are :class:`~ilrs.ops.tmtc.timecodes.CdsTime` codes (or
+:class:`~ilrs.ops.tmtc.timecodes.CucTime`, read by the P-field).
 
 >>> from ilrs.ops.tmtc.timecodes import CdsTime
 >>> t = CdsTime.from_utc_iso("2030-01-01T00:00:01.500Z")
@@ -26,7 +27,7 @@ from spacepackets.ecss.tc import PusTc
 from spacepackets.ecss.tm import PusTm
 
 from ilrs.errors import PacketError
-from ilrs.ops.tmtc.timecodes import CDS_LEN, CdsTime
+from ilrs.ops.tmtc.timecodes import CDS_LEN, CdsTime, CucTime, unpack_time
 
 __all__ = [
     "PRIMARY_LEN",
@@ -138,7 +139,7 @@ class TmPacket:
     apid: int
     service: int
     subservice: int
-    time: CdsTime
+    time: CdsTime | CucTime
     data: bytes = b""
     seq_count: int = 0
     message_counter: int = 0
@@ -177,7 +178,7 @@ class TmPacket:
             apid=tm.apid,
             service=tm.service,
             subservice=tm.subservice,
-            time=CdsTime.unpack(tm.timestamp),
+            time=unpack_time(tm.timestamp),
             data=bytes(tm.source_data),
             seq_count=tm.seq_count,
             message_counter=tm.pus_tm_sec_header.message_counter,
@@ -255,7 +256,7 @@ def verification_report(
     tc: TcPacket | RequestId,
     stage: VerificationStage,
     *,
-    time: CdsTime,
+    time: CdsTime | CucTime,
     seq_count: int = 0,
     failure_code: int = 0,
     failure_data: bytes = b"",

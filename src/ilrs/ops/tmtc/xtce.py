@@ -1,12 +1,20 @@
-"""XTCE (OMG XML Telemetric and Command Exchange 1.2) export and import of the mission
-database, so that other tools (Yamcs, COSMOS converters) can read our definitions.
+"""XTCE (OMG XML Telemetric and Command Exchange 1.2) export of the mission database, in
+the forms Yamcs loads as is (import: :mod:`ilrs.ops.tmtc.xtce_read`).
 
-Packets derive from two abstract bases carrying the CCSDS/PUS header fields:
-``PUS_TM`` (a SequenceContainer whose children restrict APID, service and subservice) and
-``PUS_TC`` (a MetaCommand whose children assign them). Entries sit at absolute bit offsets
-from the packet start. What XTCE has no element for (APID owners, the container's declared
-raw type of a bit field, command owners) travels as ``AncillaryData`` named ``ilrs.*``.
-Import reads what export writes: ``import_xtce(export_xtce(db)) == db``.
+Names: dotted names become ``_``-joined XTCE names with the dotted name as an alias in the
+``ilrs`` namespace (:mod:`ilrs.ops.tmtc.xtce_names`). Telemetry: an abstract
+``PUS_TM`` SequenceContainer with the APID, service and subservice; each container
+derives from it with restriction criteria and places its entries at absolute bit offsets
+from the packet start; ``PUS_VERIFICATION`` (service 1) carries the request id of PUS-1
+reports and its failure children the failure code. Every encoding has its ``sizeInBits``
+and every float type is 64 bits wide in engineering units (XTCE's default is 32).
+Commands: an abstract ``PUS_TC`` MetaCommand whose CommandContainer lays out the CCSDS
+primary and PUS-C secondary headers (the sequence count, length and CRC are filled by
+Yamcs' ``PusCommandPostprocessor``); each command derives from it, assigning APID,
+service and subservice. Verifiers run Yamcs' ``org.yamcs.pus.Pus1Verifier`` on the
+PUS-1 reports (stage 1 accepted, 3 started, 7 completed). What XTCE has no element for
+(APID owners, the declared raw type, command owners) travels as ``AncillaryData`` named
+``ilrs.*``. ``import_xtce(export_xtce(db)) == db``.
 
 >>> from ilrs.ops.tmtc.mdb_build import mdb_from_elements
 >>> db = mdb_from_elements([{"id": "isru", "owner": "cnsa",
@@ -14,6 +22,8 @@ Import reads what export writes: ``import_xtce(export_xtce(db)) == db``.
 >>> text = export_xtce(db)
 >>> text.splitlines()[0]
 '<?xml version="1.0" encoding="UTF-8"?>'
+>>> 'name="isru_o2_rate_kg_s"' in text and 'alias="isru.o2_rate_kg_s"' in text
+True
 >>> import_xtce(text) == db
 True
 """
@@ -22,37 +32,35 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
-from ilrs.errors import MissionDatabaseError
-from ilrs.ops.tmtc.mdb import (
-    SCALAR_BITS,
-    Apid,
-    Argument,
-    Command,
-    Comparison,
-    Container,
-    Entry,
-    Limits,
-    MissionDatabase,
-    Parameter,
-    Polynomial,
-    Range,
-    Table,
-    Verifier,
+from ilrs.ops.tmtc.mdb import SCALAR_BITS, Command, MissionDatabase, Parameter, Range
+from ilrs.ops.tmtc.xtce_names import (
+    ALIAS_NAMESPACE,
+    FAILURE_CODE,
+    HEADER_FIELDS,
+    NS,
+    TM_HEADER_BITS,
+    VERIFICATION_FIELDS,
+    check_unique,
+    xtce_name,
 )
+from ilrs.ops.tmtc.xtce_read import import_xtce
 
 __all__ = ["NS", "export_xtce", "import_xtce"]
 
-NS = "http://www.omg.org/spec/XTCE/20180204"
-#: Bits of the TM primary + PUS-C secondary header (with a CDS short time) before the data.
-TM_HEADER_BITS = (6 + 14) * 8
-TC_HEADER_BITS = (6 + 5) * 8
-_HDR = "_hdr."  # prefix of the header parameters / arguments of the abstract bases
-_VERIFIER = {"accepted": "AcceptedVerifier", "started": "ExecutionVerifier",
-             "completed": "CompleteVerifier"}  # fmt: skip
-_STAGE = {v: k for k, v in _VERIFIER.items()}
-_HEADER_FIELDS = (("apid", 5, 11), ("service", 56, 8), ("subservice", 64, 8))
+#: XTCE verifier element and Pus1Verifier stage (the success subtype) per stage.
+_VERIFIER = {"accepted": ("AcceptedVerifier", 1), "started": ("ExecutionVerifier", 3),
+             "completed": ("CompleteVerifier", 7)}  # fmt: skip
+#: PUS-1 failure subtypes with a failure code.
+_FAILURES = (("ACCEPTANCE_FAILED", 2), ("START_FAILED", 4), ("COMPLETION_FAILED", 8))
+#: The TC header fields before the arguments: (entry name, bits, fixed hex value or None
+#: for an argument of that name).
+_TC_HEADER = (("ccsds_version", 3, "00"), ("ccsds_type", 1, "01"), ("ccsds_sec_hdr", 1, "01"),
+              ("ccsds_apid", 11, None), ("ccsds_seq_flags", 2, "03"),
+              ("ccsds_seq_count", 14, "0000"), ("ccsds_length", 16, "0000"),
+              ("pus_version", 4, "02"), ("pus_ack_flags", 4, None), ("pus_service", 8, None),
+              ("pus_subservice", 8, None), ("pus_source_id", 16, None))  # fmt: skip
+_TC_DEFAULTS = {"pus_ack_flags": 15, "pus_source_id": 0}
 
 
 def _q(tag: str) -> str:
@@ -66,44 +74,78 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: object
     return el
 
 
+def _alias(parent: ET.Element, name: str) -> None:
+    _sub(_sub(parent, "AliasSet"), "Alias", nameSpace=ALIAS_NAMESPACE, alias=name)
+
+
 def _ancillary(parent: ET.Element, items: dict[str, object]) -> None:
     box = _sub(parent, "AncillaryDataSet")
     for name, value in items.items():
         _sub(box, "AncillaryData", json.dumps(value), name=f"ilrs.{name}")
 
 
-def _encoding(parent: ET.Element, type_name: str, bits: int) -> None:
+def _encoding(parent: ET.Element, type_name: str, bits: int) -> ET.Element:
     if type_name.startswith("float"):
-        _sub(parent, "FloatDataEncoding", sizeInBits=bits, encoding="IEEE754_1985")
-    else:
-        signed = type_name.startswith("int")
-        _sub(parent, "IntegerDataEncoding", sizeInBits=bits,
-             encoding="twosComplement" if signed else "unsigned")  # fmt: skip
+        return _sub(parent, "FloatDataEncoding", sizeInBits=bits, encoding="IEEE754_1985")
+    signed = type_name.startswith("int")
+    return _sub(parent, "IntegerDataEncoding", sizeInBits=bits,
+                encoding="twosComplement" if signed else "unsigned")  # fmt: skip
 
 
-def _range(parent: ET.Element, tag: str, r: Range | None) -> None:
+def _uint(parent: ET.Element, tag: str, name: str, bits: int) -> None:
+    t = _sub(parent, tag, name=name, signed="false", sizeInBits=32 if bits <= 32 else 64)
+    _sub(t, "IntegerDataEncoding", sizeInBits=bits, encoding="unsigned")
+
+
+def _number(value: float | None, integer: bool) -> str | None:
+    """A bound as the type's parser reads it: integral values of integer types as integers."""
+    if value is None:
+        return None
+    if integer and float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _range(parent: ET.Element, tag: str, r: Range | None, integer: bool) -> None:
     if r is not None:
-        _sub(parent, tag, minInclusive=r.low, maxInclusive=r.high)
+        _sub(parent, tag, minInclusive=_number(r.low, integer),
+             maxInclusive=_number(r.high, integer))  # fmt: skip
+
+
+def _tag_of(type_name: str, calibrated: bool, kind: str) -> str:
+    if type_name == "bool" and not calibrated:
+        return f"Boolean{kind}Type"
+    if type_name.startswith("float") or calibrated:
+        return f"Float{kind}Type"
+    return f"Integer{kind}Type"
+
+
+def _value_type(parent: ET.Element, tag: str, name: str, type_name: str, bits: int,
+                unit: str, description: str, extra: dict | None = None) -> ET.Element:  # fmt: skip
+    """A parameter or argument type: engineering size, raw type (ancillary), unit, encoding."""
+    el = _sub(parent, tag, name=name, shortDescription=description or None)
+    if tag.startswith("Integer"):
+        el.set("signed", str(type_name.startswith("int")).lower())
+        el.set("sizeInBits", "64" if bits > 32 else "32")
+    elif tag.startswith("Float"):
+        el.set("sizeInBits", "64")  # engineering values are doubles, like ours
+    _ancillary(el, {"type": type_name} | (extra or {}))
+    if unit:
+        _sub(_sub(el, "UnitSet"), "Unit", unit)
+    _encoding(el, type_name, bits)
+    return el
 
 
 def _parameter_type(ts: ET.Element, p: Parameter) -> None:
-    if p.type == "bool" and p.calibration is None:
-        tag = "BooleanParameterType"
-    elif p.type.startswith("float") or p.calibration is not None:
-        tag = "FloatParameterType"
-    else:
-        tag = "IntegerParameterType"
-    el = _sub(ts, tag, name=f"{p.name}_t", shortDescription=p.description or None)
-    if tag == "IntegerParameterType":
-        el.set("signed", str(p.type.startswith("int")).lower())
-    _ancillary(el, {"type": p.type})
-    if p.unit:
-        _sub(_sub(el, "UnitSet"), "Unit", p.unit)
-    _encoding(el, p.type, p.bits)
+    tag = _tag_of(p.type, p.calibration is not None, "Parameter")
+    # a boolean has no range alarms in XTCE: its limits travel as ancillary data
+    extra = {"limits": p.limits.model_dump()} if p.limits and tag.startswith("Boolean") else {}
+    el = _value_type(ts, tag, f"{xtce_name(p.name)}_t", p.type, p.bits, p.unit, p.description,
+                     extra)  # fmt: skip
     enc = el[-1]
     if p.calibration is not None:
         cal = _sub(enc, "DefaultCalibrator")
-        if isinstance(p.calibration, Polynomial):
+        if p.calibration.kind == "polynomial":
             poly = _sub(cal, "PolynomialCalibrator")
             for k, c in enumerate(p.calibration.coefficients):
                 _sub(poly, "Term", coefficient=repr(c), exponent=k)
@@ -111,239 +153,159 @@ def _parameter_type(ts: ET.Element, p: Parameter) -> None:
             spline = _sub(cal, "SplineCalibrator", order=1, extrapolate="true")
             for r, e in zip(p.calibration.raw, p.calibration.eng, strict=True):
                 _sub(spline, "SplinePoint", raw=repr(r), calibrated=repr(e))
-    if p.limits is not None and tag != "BooleanParameterType":
+    if p.limits is not None and not tag.startswith("Boolean"):
         ranges = _sub(_sub(el, "DefaultAlarm"), "StaticAlarmRanges")
-        _range(ranges, "WarningRange", p.limits.yellow)
-        _range(ranges, "CriticalRange", p.limits.red)
+        integer = tag.startswith("Integer")
+        _range(ranges, "WarningRange", p.limits.yellow, integer)
+        _range(ranges, "CriticalRange", p.limits.red, integer)
+
+
+def _at(entries: ET.Element, parameter: str, offset_bits: int) -> None:
+    ref = _sub(entries, "ParameterRefEntry", parameterRef=parameter)
+    loc = _sub(ref, "LocationInContainerInBits", referenceLocation="containerStart")
+    _sub(loc, "FixedValue", str(offset_bits))
+
+
+def _derive(el: ET.Element, base: str, criteria: dict[str, int]) -> None:
+    crit = _sub(_sub(_sub(el, "BaseContainer", containerRef=base), "RestrictionCriteria"),
+                "ComparisonList")  # fmt: skip
+    for name, value in criteria.items():
+        _sub(crit, "Comparison", parameterRef=name, value=value)
 
 
 def export_xtce(db: MissionDatabase) -> str:
-    """The database as an XTCE 1.2 document (UTF-8 text)."""
+    """The database as an XTCE 1.2 document (UTF-8 text) that Yamcs loads as is."""
+    check_unique("parameter", (p.name for p in db.parameters))
+    check_unique("container", (c.name for c in db.containers))
+    check_unique("command", (c.name for c in db.commands))
     ET.register_namespace("xtce", NS)
     root = ET.Element(_q("SpaceSystem"), {"name": db.name})
     _sub(root, "Header", version=db.version)
     _ancillary(root, {"apids": [a.model_dump() for a in db.apids]})
     tm = _sub(root, "TelemetryMetaData")
     types, params = _sub(tm, "ParameterTypeSet"), _sub(tm, "ParameterSet")
-    for name, _, bits in _HEADER_FIELDS:
-        t = _sub(types, "IntegerParameterType", name=f"{_HDR}{name}_t", signed="false")
-        _sub(t, "IntegerDataEncoding", sizeInBits=bits, encoding="unsigned")
-        _sub(params, "Parameter", name=f"{_HDR}{name}", parameterTypeRef=f"{_HDR}{name}_t")
+    for name, _, bits in (*HEADER_FIELDS, *VERIFICATION_FIELDS, FAILURE_CODE):
+        _uint(types, "IntegerParameterType", f"{name}_t", bits)
+        _sub(params, "Parameter", name=name, parameterTypeRef=f"{name}_t")
     for p in db.parameters:
         _parameter_type(types, p)
-        _sub(params, "Parameter", name=p.name, parameterTypeRef=f"{p.name}_t")
+        el = _sub(params, "Parameter", name=xtce_name(p.name),
+                  parameterTypeRef=f"{xtce_name(p.name)}_t")  # fmt: skip
+        _alias(el, p.name)
     containers = _sub(tm, "ContainerSet")
-    base = _sub(containers, "SequenceContainer", name="PUS_TM", abstract="true")
-    entries = _sub(base, "EntryList")
-    for name, offset, _ in _HEADER_FIELDS:
-        e = _sub(entries, "ParameterRefEntry", parameterRef=f"{_HDR}{name}")
-        loc = _sub(e, "LocationInContainerInBits", referenceLocation="containerStart")
-        _sub(loc, "FixedValue", str(offset))
+    entries = _sub(_sub(containers, "SequenceContainer", name="PUS_TM", abstract="true"),
+                   "EntryList")  # fmt: skip
+    for name, offset, _ in HEADER_FIELDS:
+        _at(entries, name, offset)
+    verification = _sub(containers, "SequenceContainer", name="PUS_VERIFICATION")
+    entries = _sub(verification, "EntryList")
+    for name, offset, _ in VERIFICATION_FIELDS:
+        _at(entries, name, offset)
+    _derive(verification, "PUS_TM", {"pus_service": 1})
+    for stage, subtype in _FAILURES:
+        el = _sub(containers, "SequenceContainer", name=f"PUS_VERIFICATION_{stage}")
+        _at(_sub(el, "EntryList"), FAILURE_CODE[0], FAILURE_CODE[1])
+        _derive(el, "PUS_VERIFICATION", {"pus_subservice": subtype})
     for c in db.containers:
-        el = _sub(containers, "SequenceContainer", name=c.name)
+        el = _sub(containers, "SequenceContainer", name=xtce_name(c.name))
+        _alias(el, c.name)
         entries = _sub(el, "EntryList")
         for e in db.layout(c):
-            ref = _sub(entries, "ParameterRefEntry", parameterRef=e.parameter)
-            loc = _sub(ref, "LocationInContainerInBits", referenceLocation="containerStart")
-            _sub(loc, "FixedValue", str(TM_HEADER_BITS + e.bit_offset))
-        crit = _sub(_sub(_sub(el, "BaseContainer", containerRef="PUS_TM"),
-                         "RestrictionCriteria"), "ComparisonList")  # fmt: skip
-        for name, value in (("apid", c.apid), ("service", c.service),
-                            ("subservice", c.subservice)):  # fmt: skip
-            _sub(crit, "Comparison", parameterRef=f"{_HDR}{name}", value=value)
+            _at(entries, xtce_name(e.parameter), TM_HEADER_BITS + e.bit_offset)
+        _derive(el, "PUS_TM", {"ccsds_apid": c.apid, "pus_service": c.service,
+                               "pus_subservice": c.subservice})  # fmt: skip
     _export_commands(_sub(root, "CommandMetaData"), db)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
+def _tc_base(types: ET.Element, commands: ET.Element) -> None:
+    """The abstract ``PUS_TC``: its header arguments and the container of both headers."""
+    base = _sub(commands, "MetaCommand", name="PUS_TC", abstract="true",
+                shortDescription="CCSDS primary + PUS-C secondary TC header")  # fmt: skip
+    args = _sub(base, "ArgumentList")
+    entries = _sub(_sub(base, "CommandContainer", name="PUS_TC"), "EntryList")
+    for name, bits, fixed in _TC_HEADER:
+        if fixed is not None:
+            _sub(entries, "FixedValueEntry", name=name, binaryValue=fixed, sizeInBits=bits)
+            continue
+        _uint(types, "IntegerArgumentType", f"{name}_t", bits)
+        _sub(args, "Argument", name=name, argumentTypeRef=f"{name}_t",
+             initialValue=_TC_DEFAULTS.get(name))  # fmt: skip
+        _sub(entries, "ArgumentRefEntry", argumentRef=name)
+
+
+def _comparison_value(db: MissionDatabase, parameter: str, value: float) -> str:
+    """A constraint's value as Yamcs parses it for the parameter's engineering type."""
+    p = db.parameter(parameter)
+    tag = _tag_of(p.type, p.calibration is not None, "Parameter")
+    if tag.startswith("Boolean"):
+        return "true" if value else "false"
+    return _number(value, tag.startswith("Integer"))
+
+
 def _export_commands(cm: ET.Element, db: MissionDatabase) -> None:
     types, commands = _sub(cm, "ArgumentTypeSet"), _sub(cm, "MetaCommandSet")
-    base = _sub(commands, "MetaCommand", name="PUS_TC", abstract="true")
-    args = _sub(base, "ArgumentList")
-    for name, _, bits in _HEADER_FIELDS:
-        t = _sub(types, "IntegerArgumentType", name=f"{_HDR}{name}_t", signed="false")
-        _sub(t, "IntegerDataEncoding", sizeInBits=bits, encoding="unsigned")
-        _sub(args, "Argument", name=name, argumentTypeRef=f"{_HDR}{name}_t")
+    _tc_base(types, commands)
     for cmd in db.commands:
-        el = _sub(commands, "MetaCommand", name=cmd.name,
-                  shortDescription=cmd.description or None)  # fmt: skip
+        x = xtce_name(cmd.name)
+        el = _sub(commands, "MetaCommand", name=x, shortDescription=cmd.description or None)
+        _alias(el, cmd.name)
         _ancillary(el, {"owner": cmd.owner})
         assign = _sub(_sub(el, "BaseMetaCommand", metaCommandRef="PUS_TC"),
                       "ArgumentAssignmentList")  # fmt: skip
-        for name in ("apid", "service", "subservice"):
-            _sub(assign, "ArgumentAssignment", argumentName=name,
-                 argumentValue=getattr(cmd, name))  # fmt: skip
+        for name, value in (("ccsds_apid", cmd.apid), ("pus_service", cmd.service),
+                            ("pus_subservice", cmd.subservice)):  # fmt: skip
+            _sub(assign, "ArgumentAssignment", argumentName=name, argumentValue=value)
         if cmd.arguments:
             args = _sub(el, "ArgumentList")
         for a in cmd.arguments:
-            tname = f"{cmd.name}.{a.name}_t"
-            tag = ("Float" if a.type.startswith("float") else
-                   "Boolean" if a.type == "bool" else "Integer") + "ArgumentType"  # fmt: skip
-            t = _sub(types, tag, name=tname)
-            _ancillary(t, {"type": a.type})
-            if a.unit:
-                _sub(_sub(t, "UnitSet"), "Unit", a.unit)
-            _encoding(t, a.type, SCALAR_BITS[a.type])
+            tname = f"{x}__{a.name}_t"
+            tag = _tag_of(a.type, False, "Argument")
+            t = _value_type(types, tag, tname, a.type, SCALAR_BITS[a.type], a.unit, "")
             if a.min is not None or a.max is not None:
-                _sub(_sub(t, "ValidRangeSet"), "ValidRange", minInclusive=a.min,
-                     maxInclusive=a.max)  # fmt: skip
+                _range(_sub(t, "ValidRangeSet"), "ValidRange", Range(low=a.min, high=a.max),
+                       tag.startswith("Integer"))  # fmt: skip
             _sub(args, "Argument", name=a.name, argumentTypeRef=tname)
-        cont = _sub(_sub(el, "CommandContainer", name=f"{cmd.name}_cc"), "EntryList")
+        cont = _sub(el, "CommandContainer", name=f"{x}_cc")
+        entries = _sub(cont, "EntryList")
         for a in cmd.arguments:
-            _sub(cont, "ArgumentRefEntry", argumentRef=a.name)
+            _sub(entries, "ArgumentRefEntry", argumentRef=a.name)
+        _sub(cont, "BaseContainer", containerRef="PUS_TC")
+        _constraints(el, db, cmd)
         _sub(el, "DefaultSignificance", consequenceLevel=cmd.significance)
-        if cmd.constraints:
-            tcl = _sub(el, "TransmissionConstraintList")
-            for k in cmd.constraints:
-                tc = _sub(tcl, "TransmissionConstraint", timeOut=f"PT{cmd.constraint_timeout_s!r}S")
-                _sub(tc, "Comparison", parameterRef=k.parameter, value=repr(k.value),
-                     comparisonOperator=k.operator)  # fmt: skip
-        if cmd.verifiers:
-            vs = _sub(el, "VerifierSet")
-            for v in cmd.verifiers:
-                ver = _sub(vs, _VERIFIER[v.stage])
-                _sub(ver, "ContainerRef", containerRef=f"PUS_VERIFICATION_{v.stage.upper()}")
-                _sub(ver, "CheckWindow", timeToStopChecking=f"PT{v.timeout_s!r}S",
-                     timeWindowIsRelativeTo="commandRelease")  # fmt: skip
+        _verifiers(el, cmd)
 
 
-# ---------------------------------------------------------------------------------- import
+def _constraints(el: ET.Element, db: MissionDatabase, cmd: Command) -> None:
+    if not cmd.constraints:
+        return
+    tcl = _sub(el, "TransmissionConstraintList")
+    for k in cmd.constraints:
+        tc = _sub(tcl, "TransmissionConstraint", timeOut=f"PT{cmd.constraint_timeout_s!r}S")
+        _sub(tc, "Comparison", parameterRef=xtce_name(k.parameter),
+             value=_comparison_value(db, k.parameter, k.value),
+             comparisonOperator=k.operator)  # fmt: skip
 
 
-def _anc(el: ET.Element) -> dict[str, object]:
-    out = {}
-    for a in el.iterfind(f"{_q('AncillaryDataSet')}/{_q('AncillaryData')}"):
-        out[a.get("name", "").removeprefix("ilrs.")] = json.loads(a.text or "null")
-    return out
-
-
-def _num(value: str | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _seconds(duration: str) -> float:
-    return float(duration.removeprefix("PT").removesuffix("S"))
-
-
-def _read_range(el: ET.Element | None) -> Range | None:
-    if el is None:
-        return None
-    return Range(low=_num(el.get("minInclusive")), high=_num(el.get("maxInclusive")))
-
-
-def _read_parameter(name: str, t: ET.Element) -> Parameter:
-    type_name = str(_anc(t)["type"])
-    enc = next(e for e in t if e.tag.endswith("DataEncoding"))
-    bits = int(enc.get("sizeInBits", "0"))
-    unit = t.find(f"{_q('UnitSet')}/{_q('Unit')}")
-    cal = None
-    poly = enc.find(f"{_q('DefaultCalibrator')}/{_q('PolynomialCalibrator')}")
-    spline = enc.find(f"{_q('DefaultCalibrator')}/{_q('SplineCalibrator')}")
-    if poly is not None:
-        terms = sorted((int(x.get("exponent")), float(x.get("coefficient"))) for x in poly)
-        cal = Polynomial(coefficients=tuple(c for _, c in terms))
-    elif spline is not None:
-        cal = Table(raw=tuple(float(x.get("raw")) for x in spline),
-                    eng=tuple(float(x.get("calibrated")) for x in spline))  # fmt: skip
-    limits = None
-    ranges = t.find(f"{_q('DefaultAlarm')}/{_q('StaticAlarmRanges')}")
-    if ranges is not None:
-        limits = Limits(yellow=_read_range(ranges.find(_q("WarningRange"))),
-                        red=_read_range(ranges.find(_q("CriticalRange"))))  # fmt: skip
-    return Parameter(
-        name=name,
-        type=type_name,
-        unit=unit.text or "" if unit is not None else "",
-        description=t.get("shortDescription", ""),
-        bit_size=None if bits == SCALAR_BITS[type_name] else bits,
-        calibration=cal,
-        limits=limits,
-    )
-
-
-def import_xtce(source: str | Path) -> MissionDatabase:
-    """Read an XTCE document written by :func:`export_xtce` (text or a file path)."""
-    file = "<xtce>"
-    if isinstance(source, Path) or not source.lstrip().startswith("<"):
-        file = str(source)
-        source = Path(source).read_text(encoding="utf-8")
-    try:
-        root = ET.fromstring(source)
-        return _import(root)
-    except (ET.ParseError, KeyError, StopIteration, TypeError, ValueError) as exc:
-        raise MissionDatabaseError(file, "", None, "an XTCE document from export_xtce",
-                                   f"{type(exc).__name__}: {exc}") from None  # fmt: skip
-
-
-def _import(root: ET.Element) -> MissionDatabase:
-    if root.tag != _q("SpaceSystem"):
-        raise ValueError(f"root element SpaceSystem in namespace {NS}, not {root.tag}")
-    tm, cm = root.find(_q("TelemetryMetaData")), root.find(_q("CommandMetaData"))
-    ptypes = {t.get("name"): t for t in tm.find(_q("ParameterTypeSet"))}
-    params = [
-        _read_parameter(p.get("name"), ptypes[p.get("parameterTypeRef")])
-        for p in tm.find(_q("ParameterSet"))
-        if not p.get("name").startswith(_HDR)
-    ]
-    by_name = {p.name: p for p in params}
-    containers = []
-    for c in tm.find(_q("ContainerSet")):
-        if c.get("abstract") == "true":
-            continue
-        key = {x.get("parameterRef").removeprefix(_HDR): int(x.get("value"))
-               for x in c.iter(_q("Comparison"))}  # fmt: skip
-        entries = []
-        offset = 0
-        for e in c.find(_q("EntryList")):
-            p = by_name[e.get("parameterRef")]
-            at = int(e.find(f".//{_q('FixedValue')}").text) - TM_HEADER_BITS
-            implied = offset if p.bit_size is not None else -(-offset // 8) * 8
-            entries.append(Entry(parameter=p.name, bit_offset=None if at == implied else at))
-            offset = at + p.bits
-        containers.append(Container(name=c.get("name"), entries=tuple(entries), **key))
-    atypes = {t.get("name"): t for t in cm.find(_q("ArgumentTypeSet"))}
-    commands = []
-    for mc in cm.find(_q("MetaCommandSet")):
-        if mc.get("abstract") == "true":
-            continue
-        key = {a.get("argumentName"): int(a.get("argumentValue"))
-               for a in mc.iter(_q("ArgumentAssignment"))}  # fmt: skip
-        args = []
-        for a in mc.iterfind(f"{_q('ArgumentList')}/{_q('Argument')}"):
-            t = atypes[a.get("argumentTypeRef")]
-            unit = t.find(f"{_q('UnitSet')}/{_q('Unit')}")
-            rng = t.find(f"{_q('ValidRangeSet')}/{_q('ValidRange')}")
-            args.append(Argument(
-                name=a.get("name"), type=str(_anc(t)["type"]),
-                unit=unit.text or "" if unit is not None else "",
-                min=_num(rng.get("minInclusive")) if rng is not None else None,
-                max=_num(rng.get("maxInclusive")) if rng is not None else None,
-            ))  # fmt: skip
-        tcs = list(mc.iter(_q("TransmissionConstraint")))
-        constraints = tuple(
-            Comparison(parameter=k.get("parameterRef"), operator=k.get("comparisonOperator"),
-                       value=float(k.get("value")))
-            for tc in tcs for k in tc.iter(_q("Comparison"))
-        )  # fmt: skip
-        verifiers = tuple(
-            Verifier(stage=_STAGE[v.tag.removeprefix(f"{{{NS}}}")],
-                     timeout_s=_seconds(v.find(_q("CheckWindow")).get("timeToStopChecking")))
-            for vs in mc.iter(_q("VerifierSet")) for v in vs
-        )  # fmt: skip
-        commands.append(Command(
-            name=mc.get("name"), owner=str(_anc(mc)["owner"]),
-            description=mc.get("shortDescription", ""),
-            significance=mc.find(_q("DefaultSignificance")).get("consequenceLevel"),
-            arguments=tuple(args), constraints=constraints,
-            constraint_timeout_s=_seconds(tcs[0].get("timeOut")) if tcs else 0.0,
-            verifiers=verifiers, **key,
-        ))  # fmt: skip
-    header = root.find(_q("Header"))
-    return MissionDatabase(
-        name=root.get("name"),
-        version=header.get("version", "1") if header is not None else "1",
-        apids=tuple(Apid.model_validate(a) for a in _anc(root).get("apids", [])),
-        parameters=tuple(params),
-        containers=tuple(containers),
-        commands=tuple(commands),
-    )
+def _verifiers(el: ET.Element, cmd: Command) -> None:
+    """One verifier per stage, run by Yamcs' Pus1Verifier on the PUS-1 reports: the sent
+    APID and sequence count against the report's request id, then the subtype."""
+    if not cmd.verifiers:
+        return
+    vs = _sub(el, "VerifierSet")
+    inputs = (("/yamcs/cmd/arg/ccsds_apid", "sentApid"),
+              ("/yamcs/cmdHist/ccsds-seqcount", "sentSeq"),
+              ("pus1_request_apid", "rcvdApid"), ("pus1_request_seq", "rcvdSeq"),
+              ("pus_subservice", "subtype"), ("pus1_failure_code", "errorCode"))  # fmt: skip
+    for v in cmd.verifiers:
+        tag, subtype = _VERIFIER[v.stage]
+        ver = _sub(vs, tag, name=v.stage.capitalize())
+        alg = _sub(ver, "CustomAlgorithm", name=f"{xtce_name(cmd.name)}_{v.stage}")
+        _sub(alg, "AlgorithmText", f"org.yamcs.pus.Pus1Verifier({{stage: {subtype}, "
+             'template: "failure code {errorCode}"})', language="Java")  # fmt: skip
+        ins = _sub(alg, "InputSet")
+        for ref, name in inputs:
+            _sub(ins, "InputParameterInstanceRef", parameterRef=ref, inputName=name)
+        _sub(ver, "CheckWindow", timeToStopChecking=f"PT{v.timeout_s!r}S",
+             timeWindowIsRelativeTo="commandRelease")  # fmt: skip
