@@ -38,6 +38,13 @@ HORIZON = ["horizon", "--dem", "existing.txt", *SITE]
 
 #: (arguments, the option named, the value named)
 CASES = [
+    # ilrs twin and ilrs yamcs (issue 19)
+    (["twin", "--speed", "0"], "--speed", "0"),
+    (["twin", "--port", "70000"], "--port", "70000"),
+    (["twin", "--time-code", "gps"], "--time-code", "gps"),
+    (["twin", "nosuch.yaml"], "scenario", "nosuch.yaml"),
+    (["yamcs", "init", "inst", "--transport", "pigeon"], "--transport", "pigeon"),
+    (["yamcs", "init", "inst", "--scenario", "nosuch.yaml"], "--scenario", "nosuch.yaml"),
     # ilrs run: the issue's three dates, an output folder that is a file, numbers, inputs
     (["run", "--until", "2040-13-01"], "--until", "2040-13-01"),
     (["run", "--start", "2032-02-30"], "--start", "2032-02-30"),
