@@ -133,3 +133,8 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+def demo_token(server, name: str) -> str:
+    """The token ``ilrs serve`` printed for its demo user ``name`` (a served ``Server``)."""
+    return next(u.token for u in server.station.users if u.name == name)

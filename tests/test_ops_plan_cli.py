@@ -12,6 +12,7 @@ import socket
 import httpx
 import pytest
 
+from conftest import demo_token
 from ilrs.cli import main
 from ilrs.ops.api.plans import PLAN_BODY_BYTES
 from ilrs.ops.api.serve import LiveStation, Server
@@ -105,10 +106,6 @@ def server(tmp_path_factory):
         yield running
 
 
-def _token(server, name: str) -> str:
-    return next(u.token for u in server.station.users if u.name == name)
-
-
 def test_a_real_14_day_plan_uploads_with_the_cli(server, fourteen_days, capsys, tmp_path):
     path, plan = fourteen_days["path"], fourteen_days["plan"]
     size = path.stat().st_size
@@ -116,22 +113,22 @@ def test_a_real_14_day_plan_uploads_with_the_cli(server, fourteen_days, capsys, 
     n = len(plan["activities"])
     assert n > 100
     with httpx.Client(base_url=server.url, timeout=30.0, headers={
-            "Authorization": f"Bearer {_token(server, 'viewer')}"}) as c:  # fmt: skip
+            "Authorization": f"Bearer {demo_token(server, 'viewer')}"}) as c:  # fmt: skip
         assert c.get("/api/plans/latest").status_code == 404  # none yet…
         none = c.get("/api/plans/latest", params={"allow_none": "true"})
         assert (none.status_code, none.json()) == (200, None)  # …or null, for the dashboard
     # a viewer may not upload: one line, exit 1, nothing stored
     assert main(["ops", "plan", "upload", str(path), "--url", server.url,
-                 "--token", _token(server, "viewer")]) == 1  # fmt: skip
+                 "--token", demo_token(server, "viewer")]) == 1  # fmt: skip
     assert "HTTP 403" in _one_line_error(capsys)
     # a flight director may, with the token from the environment
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ILRS_TOKEN", _token(server, "flight.director"))
+        mp.setenv("ILRS_TOKEN", demo_token(server, "flight.director"))
         assert main(["ops", "plan", "upload", str(path), "--url", server.url]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"plan v1 stored: {n} activities, ") and "commands delivered" in out
     with httpx.Client(base_url=server.url, timeout=30.0, headers={
-            "Authorization": f"Bearer {_token(server, 'flight.director')}"}) as c:  # fmt: skip
+            "Authorization": f"Bearer {demo_token(server, 'flight.director')}"}) as c:  # fmt: skip
         latest = c.get("/api/plans/latest").json()
     assert (latest["version"], latest["activities"], latest["user"]) == (1, n, "flight.director")
     assert latest["plan"]["start_utc"] == plan["start_utc"]

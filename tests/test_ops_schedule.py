@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from conftest import demo_token
 from ilrs.errors import CommandRejectedError, OpsClientError
 from ilrs.ops.api.serve import LiveStation, Server
 from ilrs.ops.client import OpsClient
@@ -32,10 +33,6 @@ def server(tmp_path_factory):
         yield running
 
 
-def _token(server, name: str) -> str:
-    return next(u.token for u in server.station.users if u.name == name)
-
-
 def _value(client: OpsClient, name: str) -> float | None:
     try:
         return client.get_parameter_value(name).value
@@ -56,7 +53,7 @@ def _series(client: OpsClient, name: str, start: str, stop: str) -> dict[str, fl
 
 
 def test_scheduled_power_off_is_released_on_board_at_its_time(server):
-    with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "russia.operator")) as ops:
         _wait_for(lambda: (_value(ops, f"{OWN}.power_w") or 0) > 0, what="power on")
         twin_now = _utc_s(_wait_for(ops.get_twin_time, what="the twin's clock"))
         # telemetry is stamped with the twin's UTC (mission time): query on that axis
@@ -75,7 +72,7 @@ def test_scheduled_power_off_is_released_on_board_at_its_time(server):
     assert stages == [("queued", "ok"), ("authorized", "ok"), ("released", "ok"),
                       ("scheduled", "pending"), ("scheduled", "ok"), ("accepted", "ok"),
                       ("started", "ok"), ("completed", "ok"), ("final", "completed")]  # fmt: skip
-    with OpsClient(server.url, token=_token(server, "flight.director")) as fd:
+    with OpsClient(server.url, token=demo_token(server, "flight.director")) as fd:
         utc = _series(fd, "station.time.utc_s", window_start, window_stop)
         power = _series(fd, f"{OWN}.power_w", window_start, window_stop)
         switch = _series(fd, f"{OWN}.commanded_on", window_start, window_stop)
@@ -95,7 +92,7 @@ def test_scheduled_power_off_is_released_on_board_at_its_time(server):
 
 
 def test_release_time_before_the_twins_clock_is_refused(server):
-    with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "russia.operator")) as ops:
         twin_now = _utc_s(_wait_for(ops.get_twin_time, what="the twin's clock"))
         handle = ops.issue_command(f"{OWN}.power_on", release_at_utc=_iso(twin_now - 3600))
         with pytest.raises(CommandRejectedError, match=r"scheduled.*failure code 5"):

@@ -22,6 +22,7 @@ import time
 import httpx
 import pytest
 
+from conftest import demo_token
 from ilrs.cli import main
 from ilrs.errors import OpsClientError
 from ilrs.ops.api.serve import LiveStation, Server
@@ -38,10 +39,6 @@ def server(tmp_path_factory):
                           pump_period_s=0.2)
     with Server(station) as running:
         yield running
-
-
-def _token(server, name: str) -> str:
-    return next(u.token for u in server.station.users if u.name == name)
 
 
 def _wait_for(predicate, timeout_s: float = 60.0, what: str = "condition"):
@@ -61,7 +58,7 @@ def _wait_for(predicate, timeout_s: float = 60.0, what: str = "condition"):
 
 
 def test_partner_operator_commands_its_own_payload_off(server):
-    with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "russia.operator")) as ops:
         power = f"{OWN}.power_w"
         before = _wait_for(lambda: ops.get_parameter_value(power).value > 0, what="power on")
         assert before
@@ -73,7 +70,7 @@ def test_partner_operator_commands_its_own_payload_off(server):
         with pytest.raises(OpsClientError) as refused:
             ops.issue_command(f"{OTHER}.power_off")
         assert refused.value.status == 403
-    with OpsClient(server.url, token=_token(server, "admin")) as admin:
+    with OpsClient(server.url, token=demo_token(server, "admin")) as admin:
         audit = admin._get("/api/audit")
         mine = [r for r in audit if r["user"] == "russia.operator"]
         outcomes = {(r["action"], r["outcome"].split(":")[0]) for r in mine}
@@ -83,21 +80,21 @@ def test_partner_operator_commands_its_own_payload_off(server):
 
 def test_critical_command_waits_for_a_second_user(server):
     critical = "payload.command_center.power_off"  # a survival load: significance critical
-    with OpsClient(server.url, token=_token(server, "flight.director")) as first:
+    with OpsClient(server.url, token=demo_token(server, "flight.director")) as first:
         handle = first.issue_command(critical)
         assert handle.refresh().state == "awaiting_approval"  # held until someone approves
         with pytest.raises(OpsClientError):
             handle.approve()  # not by the same user
-    with OpsClient(server.url, token=_token(server, "flight.director2")) as second:
+    with OpsClient(server.url, token=demo_token(server, "flight.director2")) as second:
         second.get_command(handle.id).approve()
-    with OpsClient(server.url, token=_token(server, "flight.director")) as first:
+    with OpsClient(server.url, token=demo_token(server, "flight.director")) as first:
         done = first.get_command(handle.id).await_complete(timeout_s=30)
         assert done.state == "completed"
         first.issue_command("payload.command_center.power_on").await_complete(timeout_s=30)
 
 
 def test_mission_database_is_generated_from_the_twin(server):
-    with OpsClient(server.url, token=_token(server, "flight.director")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "flight.director")) as ops:
         names = {c["name"] for c in ops._get("/api/mdb/commands")}
         assert f"{OWN}.power_off" in names and "station.safe_mode_enter" in names
         epoch = _wait_for(lambda: ops.get_parameter_value("station.time.tdb_s").value,
@@ -107,11 +104,11 @@ def test_mission_database_is_generated_from_the_twin(server):
 
 def test_each_partner_sees_only_its_own_parameters(server):
     """The dashboard's tree groups parameters by owner: a partner operator's holds one."""
-    with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "russia.operator")) as ops:
         mine = ops.list_parameters()
     assert mine and {p["owner"] for p in mine} == {"russia"}
     assert any(p["element"] == OWN for p in mine)
-    with OpsClient(server.url, token=_token(server, "flight.director")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "flight.director")) as ops:
         owners = {p["owner"] for p in ops.list_parameters()}
     assert {"china", "russia"} <= owners
 
@@ -122,20 +119,20 @@ def _messages(ops: OpsClient, text: str) -> list[str]:
 
 def test_events_of_a_partner_command_reach_that_partner_and_the_leads_only(server):
     """Issue 10 (3): the twin's 'executed' event is filed under the commanded element."""
-    with OpsClient(server.url, token=_token(server, "russia.operator")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "russia.operator")) as ops:
         ops.issue_command(f"{OWN}.power_off").await_complete(timeout_s=30)
         ops.issue_command(f"{OWN}.power_on").await_complete(timeout_s=30)
         mine = _wait_for(lambda: _messages(ops, f"{OWN}.power_on"), what="the executed event")
     assert "executed" in mine[0]
-    with OpsClient(server.url, token=_token(server, "flight.director")) as lead:
+    with OpsClient(server.url, token=demo_token(server, "flight.director")) as lead:
         assert _messages(lead, f"{OWN}.power_on")
-    with OpsClient(server.url, token=_token(server, "china.operator")) as other:
+    with OpsClient(server.url, token=demo_token(server, "china.operator")) as other:
         assert other.list_events() and _messages(other, OWN) == []
 
 
 def test_telemetry_alarms_and_commands_run_on_mission_time(server):
     """Generation time is the twin's UTC (2036), reception time the ground's (today)."""
-    with OpsClient(server.url, token=_token(server, "flight.director")) as ops:
+    with OpsClient(server.url, token=demo_token(server, "flight.director")) as ops:
         handle = ops.issue_command("station.safe_mode_enter").await_complete(timeout_s=30)
         ops.issue_command("station.safe_mode_exit")  # critical: waits for a second user
         status = ops.get_status()

@@ -10,6 +10,7 @@ import json
 import httpx
 import pytest
 
+from conftest import demo_token
 from ilrs.ops.api.serve import LiveStation, Server
 from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.plan import Activity, Plan
@@ -27,17 +28,13 @@ def server(tmp_path_factory):
         yield running
 
 
-def _token(server, name: str) -> str:
-    return next(u.token for u in server.station.users if u.name == name)
-
-
 def _other_operator(server) -> str:
     return next(u.name for u in server.station.users
                 if u.role == "partner_operator" and u.partner != "russia")
 
 
 def _http(server, user: str | None = None, token: str | None = None) -> httpx.Client:
-    token = token if token is not None else (_token(server, user) if user else None)
+    token = token if token is not None else (demo_token(server, user) if user else None)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.Client(base_url=server.url, headers=headers, timeout=30.0)
 
@@ -143,8 +140,8 @@ def _revoked_token(server) -> str:
 ])
 def test_attackers_are_refused_and_nothing_is_stored(server, who, status):
     body = _plan_body(server)
-    token = {"viewer": _token(server, "viewer"), "revoked": _revoked_token(server),
-             "other operator": _token(server, _other_operator(server)), "nobody": ""}[who]
+    token = {"viewer": demo_token(server, "viewer"), "revoked": _revoked_token(server),
+             "other operator": demo_token(server, _other_operator(server)), "nobody": ""}[who]
     before = _stored(server)
     with _http(server, token=token) as c:
         r = c.post("/api/plans", json=body)
