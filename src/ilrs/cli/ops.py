@@ -1,4 +1,4 @@
-"""``ilrs ops``: command-center tools that work on an archive (audit verification)."""
+"""``ilrs ops``: command-center tools: audit verification, plan upload to a served station."""
 
 from __future__ import annotations
 
