@@ -17,8 +17,9 @@ Re-plans fall on the on-board planner's tick, the twin's geometry grid (10 minut
 after the event. What a plan has not run by the next re-plan is dropped (an activity
 running then is cut there: its executed minutes count); a rover's drives of the last
 rolling window before a re-plan count in the new plan's rolling rule (greedy; CP-SAT
-plans start the rover once the window has passed) and a ``count`` activity that ran (the
-sample-return ascent) is not planned again.
+plans start the rover once the window has passed), a ``count`` activity that ran (the
+sample-return ascent) is not planned again, a rover drives no more than its campaign has
+left (``campaign_km``, where its rule stops too) and none while a known fault safes it.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class LoopRun:
     events: list = field(default_factory=list)
     #: activity type id -> entries of it that ran (a ``count`` activity is not re-planned)
     ran: dict[str, int] = field(default_factory=dict)
+    #: the twin loop's accumulators (from the warm-up's start) at the start and the end
+    acc_start: np.ndarray | None = None
+    acc_end: np.ndarray | None = None
 
     def timeline(self) -> Timeline:
         """The concatenated plans as executed on board: every stretch's entries, the loads
@@ -187,14 +191,66 @@ def _cut_for_cpsat(problem: Problem, history: dict[str, np.ndarray]) -> None:
                            if problem.candidates[ci].start >= first]
 
 
+def _drop_faulted(problem: Problem, known: Twin) -> None:
+    """No drive of a rover the planner knows is safed by a fault (its known span)."""
+    h = problem.horizon
+    occ, _ = known.faults(h.start_tdb_s, h.stop_tdb_s)
+    spans = [(o.target, o.start_tdb_s, o.end_tdb_s) for o in occ if o.kind == "rover-fault"]
+    if not spans:
+        return
+    for inst in problem.instances:
+        rover = inst.type.rover
+        if rover is None:
+            continue
+        keep = []
+        for ci in inst.candidates:
+            c = problem.candidates[ci]
+            t0, t1 = h.slot_tdb_s(c.start), h.slot_tdb_s(c.end)
+            if not any(target in (None, rover) and t0 < b - 1e-3 and a < t1 - 1e-3
+                       for target, a, b in spans):
+                keep.append(ci)
+        inst.candidates = keep
+
+
+def _cap_rovers(problem: Problem, plan: Plan, left_h: dict[str, float]) -> bool:
+    """Keep each rover's planned legs within the driving its campaign has left (the
+    distance its rule would still drive): the legs past it lose their candidates, the
+    one it ends in keeps the shorter ones that fit. Returns whether anything changed."""
+    h = problem.horizon
+    changed = False
+    by_instance = {(i.type.id, i.k): i for i in problem.instances}
+    for rover, left in left_h.items():
+        legs = sorted((a for a in plan.activities if a.rover == rover),
+                      key=lambda a: a.start_tdb_s)
+        used = 0.0
+        for a in legs:
+            inst = by_instance[(a.kind, a.instance)]
+            room = left - used
+            if a.hours <= room + 1e-9:
+                used += a.hours
+                continue
+            inst.candidates = [ci for ci in inst.candidates
+                               if problem.candidates[ci].dur * h.slot_s / 3600.0
+                               <= room + 1e-9]
+            used = left if inst.candidates else used
+            changed = True
+    return changed
+
+
 def _plan(twin: Twin, acts: ActivitySet, run: LoopRun, live: LiveTwin, now: float,
           days: float, planner: str, time_limit_s: float) -> Plan:
     initial = station_state(live.state, (now - live.start_tdb_s) / 86400.0)
-    horizon = Horizon.from_twin(known_faults(twin, now), now, days, acts.slot_s, initial)
+    known = known_faults(twin, now)
+    horizon = Horizon.from_twin(known, now, days, acts.slot_s, initial)
     problem = build_problem(acts, horizon)
     _drop_done(problem, run)
+    _drop_faulted(problem, known)
     history = _history(run, problem, now)
+    left_h = {r.id: max(0.0, r.campaign_km - live.driven_km(i)) / (r.speed_m_s * 3.6)
+              for i, r in enumerate(twin.scenario.rovers)}
     plan, hint = plan_greedy(problem, rolling_before=history)
+    while _cap_rovers(problem, plan, left_h):
+        plan, hint = plan_greedy(problem, rolling_before=history)
     if planner == "cpsat":
         from ilrs.plan.cpsat import plan_cpsat
 
@@ -257,6 +313,7 @@ def closed_loop(twin: Twin, acts: ActivitySet, start_tdb_s: float, days: float, 
                             "solve_s": plan.solver.get("solve_s", 0.0) if plan else 0.0})
         run.events += [(e.tdb_s, e.source, e.kind, e.message) for e in live.drain_events()]
         now, why = nxt, nxt_why
+    run.acc_start, run.acc_end = acc0, live.acc.copy()
     acc = live.acc - acc0
     hours = (live.payload_science_steps - sci0) * live.step_s / 3600.0
     controlled = {c for s in run.schedules for c in s.timeline.covers}
