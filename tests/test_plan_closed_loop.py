@@ -169,7 +169,7 @@ def test_a_seed_row_is_reproducible_and_matches_its_parts():
            "horizon_days": 7.0, "warm_days": 2.0, "planner": "greedy",
            "time_limit_s": 10.0, "activities": None}
     a, b = run_seed(job), run_seed(job)
-    timing = {"wall_s", "loop_s", "plan_solve_s"}
+    timing = {"wall_s", "loop_s", "replan_s", "replan_max_s"}
     assert {x: v for x, v in a.items() if x not in timing} == \
         {x: v for x, v in b.items() if x not in timing}
     twin = Twin.from_scenario(load_scenario(EXAMPLE))
@@ -203,7 +203,31 @@ def test_seeds_on_a_started_dask_cluster_equal_inline(tmp_path):
     with dask_cluster(tmp_path, n_workers=2) as address:
         remote = run_seeds(EXAMPLE, "2035-12-03", 1.0, [1, 2], scheduler=address, **kw)
     inline = run_seeds(EXAMPLE, "2035-12-03", 1.0, [1, 2], scheduler="inline", **kw)
-    timing = {"wall_s", "loop_s", "plan_solve_s"}
+    timing = {"wall_s", "loop_s", "replan_s", "replan_max_s"}
     strip = [{x: v for x, v in r.items() if x not in timing} for r in remote["rows"]]
     assert strip == [{x: v for x, v in r.items() if x not in timing}
                      for r in inline["rows"]]
+
+
+def test_greedy_counts_the_drives_before_the_horizon_in_the_rolling_rule():
+    from ilrs.plan.greedy import plan_greedy
+    from ilrs.plan.problem import build_problem
+
+    twin = Twin.from_scenario(load_scenario(EXAMPLE))
+    acts = load_activities(None)
+    horizon = Horizon.from_twin(twin, utc_to_tdb("2035-12-03T06:00"), 1.0, acts.slot_s)
+    rule = acts.by_id("profiling-drive").rolling
+    w = round(rule.window_h * 3600.0 / acts.slot_s)             # 16 slots of 30 min
+    full = round(rule.max_minutes / (acts.slot_s / 60.0))       # 6 whole slots in 200 min
+
+    def first_drive(history):
+        plan, _ = plan_greedy(build_problem(acts, horizon), rolling_before=history)
+        starts = [round((a.start_tdb_s - horizon.start_tdb_s) / acts.slot_s)
+                  for a in plan.activities if a.rover == "profiling-rover"]
+        return min(starts)
+
+    assert first_drive(None) < w - full         # free: it drives early
+    # the rover drove the last 6 slots before the horizon: every window reaching back over
+    # them is full, so its next leg starts once they leave the window (slot 16 - 6 = 10)
+    history = {"profiling-rover": np.r_[np.zeros(w - 1 - full), np.ones(full)]}
+    assert first_drive(history) >= w - full

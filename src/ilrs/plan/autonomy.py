@@ -152,10 +152,18 @@ def run_seed(job: dict) -> dict:
            "faults": [f"{f.at} {f.kind} {f.target or 'all'}" for f in faults],
            "replans": loop.kpis["replans"],
            "replan_reasons": _reasons(loop.replans),
-           "plan_solve_s": loop.kpis["plan_s"], "loop_s": t_loop,
+           "replan_s": loop.kpis["replan_s"], "replan_max_s": loop.kpis["replan_max_s"],
+           "loop_s": t_loop,
            "wall_s": time.perf_counter() - t0}
     row |= {f"plan_{m}": loop.kpis[m] for m in MEASURES}
     row |= {f"rules_{m}": rules[m] for m in MEASURES}
+    if job.get("unbound"):    # the limited rules where energy never binds (batteries x10)
+        big = tuple(b.model_copy(update={"capacity_wh": 10 * b.capacity_wh})
+                    for b in twin.scenario.batteries)
+        unbound = Twin(twin.scenario.model_copy(update={"batteries": big}), twin.roadmap,
+                       twin.horizon, twin.up)
+        row["rules_unbound_value"] = limited_run(unbound, acts, start, stop,
+                                                 job["warm_days"])["value"]
     row["value_ratio"] = row["plan_value"] / max(row["rules_value"], 1e-9)
     row["data_ratio"] = row["plan_data_returned_gb"] / max(row["rules_data_returned_gb"], 1e-9)
     return row
@@ -173,13 +181,17 @@ def _reasons(replans: list[dict]) -> dict[str, int]:
 def run_seeds(scenario: str | None, start_utc: str, days: float, seeds: list[int], *,
               scheduler=None, horizon_days: float = 7.0, warm_days: float = 30.0,
               planner: str = "greedy", time_limit_s: float = 10.0,
-              activities: str | None = None, progress: bool = True) -> dict:
-    """Every seed's row (:func:`run_seed`) run on ``scheduler``, and their mean."""
+              activities: str | None = None, progress: bool = True,
+              unbound: bool = False) -> dict:
+    """Every seed's row (:func:`run_seed`) run on ``scheduler``, and their mean;
+    ``unbound``: also the limited rules' value with batteries ten times larger (energy
+    never binds: about the most any plan can add by managing energy)."""
     from ilrs.scale import map_chunks
 
     jobs = [{"scenario": scenario, "start": start_utc, "days": days, "seed": s,
              "horizon_days": horizon_days, "warm_days": warm_days, "planner": planner,
-             "time_limit_s": time_limit_s, "activities": activities} for s in seeds]
+             "time_limit_s": time_limit_s, "activities": activities, "unbound": unbound}
+            for s in seeds]
     rows = map_chunks(run_seed, jobs, scheduler, progress, description="seeds")
     return {"scenario": scenario or "reference", "start": start_utc, "days": days,
             "horizon_days": horizon_days, "warm_days": warm_days, "planner": planner,
