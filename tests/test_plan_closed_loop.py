@@ -231,3 +231,16 @@ def test_greedy_counts_the_drives_before_the_horizon_in_the_rolling_rule():
     # them is full, so its next leg starts once they leave the window (slot 16 - 6 = 10)
     history = {"profiling-rover": np.r_[np.zeros(w - 1 - full), np.ones(full)]}
     assert first_drive(history) >= w - full
+
+
+def test_the_cpsat_planner_runs_the_loop_too():
+    twin = seeded_twin(Twin.from_scenario(load_scenario(EXAMPLE)), (FAULT,))
+    acts = load_activities(None)
+    run = closed_loop(twin, acts, utc_to_tdb("2035-12-04"), 1.0, warm_days=2.0,
+                      planner="cpsat", time_limit_s=5.0)
+    # (then the horizon's end: the last whole slot of the day; the rules run what is left)
+    assert [r["why"].split(" ")[0] for r in run.replans][:3] == ["start", "fault", "cleared"]
+    planned = sum((e.stop_tdb_s - e.start_tdb_s) / 60.0 for s in run.schedules
+                  for e in s.timeline.entries)
+    done = sum(d["minutes_run"] for d in run.executed())
+    assert done / planned > 0.99 and run.kpis["survival_unserved_kwh"] == 0.0

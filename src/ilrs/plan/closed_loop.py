@@ -256,8 +256,8 @@ def _plan(twin: Twin, acts: ActivitySet, run: LoopRun, live: LiveTwin, now: floa
         from ilrs.plan.cpsat import plan_cpsat
 
         _cut_for_cpsat(problem, history)
-        hint = [ci for ci in hint if ci in {c for i in problem.instances
-                                            for c in i.candidates}]
+        allowed = {c for i in problem.instances for c in i.candidates}
+        hint = [ci for ci in hint if ci in allowed]
         plan = plan_cpsat(problem, time_limit_s=time_limit_s, hint=hint)
     return plan
 
