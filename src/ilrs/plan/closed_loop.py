@@ -301,6 +301,9 @@ def closed_loop(twin: Twin, acts: ActivitySet, start_tdb_s: float, days: float, 
                 if now + 1e-3 < t < nxt - 1e-3:
                     nxt, nxt_why = t, w
                     break
+                if abs(t - nxt) <= 1e-3:      # an event right at the horizon's end
+                    nxt_why = f"{nxt_why}, {w}"
+                    break
             timeline = _stretch(plan, acts, now, nxt)
         live.load_timeline(timeline)
         live.advance_to(nxt)
