@@ -53,7 +53,8 @@ def test_format_is_table_or_json_and_csv_only_for_series():
 def test_scheduler_takes_the_same_values_in_the_same_words():
     seen = _options("--scheduler")
     assert {p for p, _ in seen} == {"lighting map", "campaign risk", "study sweep",
-                                    "study size", "study montecarlo", "study sites", "serve"}
+                                    "study size", "study montecarlo", "study sites", "serve",
+                                    "plan campaign"}
     for path, option in seen:
         assert option.default in ("inline", "local"), path
         assert option.help.startswith("Where the work runs: 'inline' (this process), 'local' "
@@ -77,4 +78,5 @@ def test_a_height_is_above_the_ground_or_the_grounds_own():
 def test_default_output_folders_are_under_out(capsys):
     defaults = {path: p.default for path, c in _commands() for p in c.params
                 if p.param_type_name == "option" and "--out" in p.opts and p.default}
-    assert {str(v) for v in defaults.values()} == {"out/campaign/gantt.png", "out/plan"}
+    assert {str(v) for v in defaults.values()} == {"out/campaign/gantt.png", "out/plan",
+                                                  "out/plan-campaign"}

@@ -57,7 +57,9 @@ app = typer.Typer(
     cls=_PlanGroup, add_completion=False,
     help="Plan the station's activities (CP-SAT) and replay them in the twin.\n\n"
          "`ilrs plan [SCENARIO] [OPTIONS]` is `ilrs plan make`; `ilrs plan shift PLAN --by "
-         "DAYS` moves a plan by a slip and re-plans it where the twin finds it broken.")
+         "DAYS` moves a plan by a slip and re-plans it where the twin finds it broken; `ilrs plan "
+         "campaign SCENARIO --days N --seeds K` runs the station in closed loop under random "
+         "faults against the limited rules.")
 
 _START = typer.Option("2037-03-08", "--start", callback=opt.station_date,
                       metavar="<YYYY-MM-DD>", help="Plan start (ISO UTC).")
@@ -187,3 +189,80 @@ def check(
                f"station; executed {100 * k['execution_fidelity']:.1f} % of the planned "
                f"activity-minutes; wrote {path}")
     raise typer.Exit(0 if report["valid"] else 1)
+
+
+# -- long-term autonomy: the closed loop over days, seeds against the limited rules ----------
+def _planner(ctx, param, value: str) -> str:
+    if value not in ("greedy", "cpsat"):
+        from ilrs.errors import InputError
+
+        raise InputError(opt.name_of(param), value, "greedy or cpsat")
+    return value
+
+
+@app.command("campaign")
+def campaign(
+    scenario: Path | None = opt.SCENARIO,
+    start: str = typer.Option("2035-12-01", "--start", callback=opt.station_date,
+                              metavar="<YYYY-MM-DD>", help="First day of the loop (ISO UTC)."),
+    days: float = typer.Option(365.0, "--days", callback=opt.number(0, 3660, low_open=True,
+                               unit="days"), help="Days the station runs in closed loop."),
+    seeds: int = typer.Option(4, "--seeds", callback=opt.number(1, 1000, unit="seeds"),
+                              help="Random-fault seeds (1..K), each run by the plan and "
+                                   "by the limited rules."),
+    horizon_days: float = typer.Option(7.0, "--horizon-days", callback=opt.number(
+        0, 60, low_open=True, unit="days"), help="The planner's rolling horizon, days."),
+    planner: str = typer.Option("greedy", "--planner", callback=_planner,
+                                metavar="<greedy|cpsat>", help="The on-board planner "
+                                "(greedy: the fast one; cpsat: warm-started from greedy)."),
+    time_limit: float = typer.Option(10.0, "--time-limit", callback=opt.number(
+        0, 3600, low_open=True, unit="s"), help="CP-SAT time limit per re-plan, s."),
+    warm_days: float = _WARM_DAYS,
+    activities: Path | None = _ACTIVITIES,
+    scheduler: str = opt.scheduler_option("local", "Default: local (the seeds in "
+                                          "parallel)."),
+    out: Path = typer.Option(Path("out/plan-campaign"), "--out", callback=opt.out_folder,
+                             help="Output folder (campaign.json, campaign.csv)."),
+) -> None:
+    """Run the station for --days in closed loop, the planner on board (re-plans at the
+    end of each horizon, after every fault and at every Earth-blackout boundary), under
+    each seed's random faults, against the limited rules under the same faults: survival
+    energy unserved, safe-mode hours, value and data per seed and on average."""
+    from rich.console import Console
+
+    from ilrs.plan.autonomy import run_seeds, write_table
+
+    result = run_seeds(str(scenario.resolve()) if scenario else None, start, days,
+                       list(range(1, int(seeds) + 1)), scheduler=scheduler,
+                       horizon_days=horizon_days, warm_days=warm_days, planner=planner,
+                       time_limit_s=time_limit,
+                       activities=str(activities.resolve()) if activities else None)
+    console = Console()
+    console.print(campaign_table(result))
+    paths = write_table(result, out)
+    console.print(f"  wrote {paths[0]}, {paths[1]}")
+
+
+def campaign_table(result: dict):
+    """The closed loop's seeds as a rich table: plan against the limited rules."""
+    from rich.table import Table
+
+    table = Table(title=f"{result['scenario']}: {result['days']:g} days from "
+                        f"{result['start']} in closed loop ({result['planner']}, "
+                        f"{result['horizon_days']:g}-day horizon) vs limited rules")
+    for name in ("seed", "faults", "re-plans", "unserved kWh plan/rules",
+                 "safe mode h plan/rules", "value plan", "value rules", "value ×",
+                 "data ×", "wall s"):
+        table.add_column(name, justify="right")
+
+    def cells(r: dict, label: str, faults: str) -> list[str]:
+        return [label, faults, f"{r['replans']:.0f}",
+                f"{r['plan_survival_unserved_kwh']:.1f} / {r['rules_survival_unserved_kwh']:.1f}",
+                f"{r['plan_safe_mode_h']:.1f} / {r['rules_safe_mode_h']:.1f}",
+                f"{r['plan_value']:,.0f}", f"{r['rules_value']:,.0f}",
+                f"{r['value_ratio']:.3f}", f"{r['data_ratio']:.3f}", f"{r['wall_s']:.0f}"]
+
+    for r in result["rows"]:
+        table.add_row(*cells(r, str(r["seed"]), str(len(r["faults"]))))
+    table.add_row(*cells(result["mean"], "mean", ""), style="bold")
+    return table

@@ -38,8 +38,12 @@ def type_order(problem: Problem) -> list[str]:
     return order
 
 
-def plan_greedy(problem: Problem, frozen: list[int] | None = None):
-    """A feasible plan by greedy insertion; ``frozen`` candidates are placed first."""
+def plan_greedy(problem: Problem, frozen: list[int] | None = None,
+                rolling_before: dict[str, np.ndarray] | None = None):
+    """A feasible plan by greedy insertion; ``frozen`` candidates are placed first.
+    ``rolling_before``: per unary resource with a rolling rule, the share of each slot it
+    was used in the slots just before the horizon (last one last: what ran before a
+    re-plan), counted in the rule's windows that reach back before the horizon."""
     t0 = time.perf_counter()
     P, h, rules = problem, problem.horizon, problem.acts.rules
     bud = budgets(P)
@@ -79,8 +83,15 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None):
         if t.rolling is not None:
             w = max(1, round(t.rolling.window_h * 3600.0 / h.slot_s))
             limit = math.floor(t.rolling.max_minutes / slot_min + 1e-9)
-            lo, hi = max(0, a - w + 1), min(S, b + w - 1)
-            local = rolling_min[t.unary][lo:hi].copy()
+            lo, hi = a - w + 1, min(S, b + w - 1)
+            local = rolling_min[t.unary][max(0, lo):hi].copy()
+            if lo < 0:       # the window reaches back before the horizon
+                before = np.zeros(-lo)
+                past = (rolling_before or {}).get(t.unary)
+                if past is not None and past.size:
+                    tail = np.asarray(past, float)[-before.size:]
+                    before[before.size - tail.size:] = tail
+                local = np.concatenate([before, local])
             local[a - lo:b - lo] += 1
             sums = np.convolve(local, np.ones(w), mode="valid")
             if sums.size and sums.max() > limit + 1e-9:

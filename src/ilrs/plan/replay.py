@@ -21,7 +21,9 @@ from ilrs.station import _kernels as k
 from ilrs.station.config import Fault
 from ilrs.station.schedule import Schedule, fidelity
 
-__all__ = ["executed_json", "fault_scenario", "replay", "rule_kpis", "warm_state"]
+__all__ = ["acc_kpis", "executed_json", "fault_scenario", "replay", "rule_kpis",
+           "station_state",
+           "warm_state"]
 
 def _period_twin(twin: Twin, start_tdb_s: float, stop_tdb_s: float,
                  aggregate_s: float, full: tuple[float, float] | None = None) -> Twin:
@@ -46,11 +48,16 @@ def warm_state(twin: Twin, start_tdb_s: float, warm_days: float) -> dict | None:
         return None
     result = _period_twin(twin, start_tdb_s - warm_days * 86400.0, start_tdb_s,
                           3600.0).run()
-    st = result.final_state
-    return {"energy_j": float(st[k.S_E]), "buffer_bit": float(st[k.S_BUF]),
-            "hold": bool(st[k.S_HOLD] > 0.5), "rfc_j": float(st[k.S_RFC]),
-            "rfc_on": bool(st[k.S_RFC_ON] > 0.5), "cycles": float(st[k.S_CYCLES]),
-            "warm_days": float(warm_days), "result": result}
+    return {**station_state(result.final_state, warm_days), "result": result}
+
+
+def station_state(state: np.ndarray, days: float) -> dict:
+    """What the planners start from (:meth:`ilrs.plan.horizon.Horizon.from_twin`'s
+    ``initial``): the twin loop's ``state`` after ``days`` of operation."""
+    return {"energy_j": float(state[k.S_E]), "buffer_bit": float(state[k.S_BUF]),
+            "hold": bool(state[k.S_HOLD] > 0.5), "rfc_j": float(state[k.S_RFC]),
+            "rfc_on": bool(state[k.S_RFC_ON] > 0.5), "cycles": float(state[k.S_CYCLES]),
+            "warm_days": float(days)}
 
 
 def _kpis(result, twin: Twin, acts: ActivitySet, warm=None, schedule=None,
@@ -81,16 +88,21 @@ def _kpis(result, twin: Twin, acts: ActivitySet, warm=None, schedule=None,
     value = window_value(acts, load_hours=ruled, type_hours=by_type,
                          o2_kg=float(acc[k.A_O2_MADE]))
     return {
-        "value": value["value"], "value_parts": value["parts"],
-        "data_generated_gb": float(acc[k.A_DATA_GEN] / 8e9),
-        "data_returned_gb": float(acc[k.A_DATA_DOWN] / 8e9),
-        "data_lost_gb": float(acc[k.A_DATA_LOST] / 8e9),
-        "survival_unserved_kwh": float(acc[k.A_UNSERVED0] / 3.6e6),
-        "science_shed_by_fdir_kwh": float(acc[k.A_SHED] / 3.6e6),
+        "value": value["value"], "value_parts": value["parts"], **acc_kpis(acc),
         "min_soc": float(soc.min()) if soc.size else None,
         "max_buffer_fraction": float(buf.max() / cap) if buf.size else 0.0,
         "science_hours": hours, "rover_km": km,
     }
+
+
+def acc_kpis(acc: np.ndarray) -> dict:
+    """Data (GB), survival energy unserved and science shed by FDIR (kWh) of a window's
+    accumulators (the twin loop's, its end less its start)."""
+    return {"data_generated_gb": float(acc[k.A_DATA_GEN] / 8e9),
+            "data_returned_gb": float(acc[k.A_DATA_DOWN] / 8e9),
+            "data_lost_gb": float(acc[k.A_DATA_LOST] / 8e9),
+            "survival_unserved_kwh": float(acc[k.A_UNSERVED0] / 3.6e6),
+            "science_shed_by_fdir_kwh": float(acc[k.A_SHED] / 3.6e6)}
 
 
 def rule_kpis(twin: Twin, acts: ActivitySet, start_tdb_s: float, stop_tdb_s: float,

@@ -469,6 +469,18 @@ class LiveTwin:
         self.advance_to(until_tdb_s)
         return out
 
+    @_locked
+    def load_timeline(self, timeline: Timeline) -> Schedule:
+        """Load a whole timeline on board (a plan made on board, as its time-tagged
+        commands would run it): from the next step it replaces the on-board one, whose
+        record of what ran is returned; the loads it covers run only as it says over its
+        span, every other load by its rule."""
+        done = self.onboard
+        self.onboard = Schedule(self.scenario, self.twin.up, timeline)
+        self._open = {}
+        self.invalidate_inputs()
+        return done
+
     def start_planned(self, kind: str, index: int, distance_km: float = 0.0) -> None:
         """A payload (``kind`` "payload") or rover runs from the next step, its rule set
         aside, until :meth:`stop_planned` (a rover leg also until ``distance_km``)."""
