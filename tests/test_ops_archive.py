@@ -18,6 +18,7 @@ from ilrs.ops.archive import (
     CommandRecord,
     CommandStage,
     EventRecord,
+    FileRecord,
     RawPacket,
     open_archive,
 )
@@ -56,6 +57,18 @@ def test_raw_packets_are_append_only(archive):
         with pytest.raises(ArchiveError, match="append-only"), archive._guard("tamper"):
             archive._run(sql, params)
     assert archive.packets()[0].data == b"a"
+
+
+def test_received_files_are_stored_once_per_transaction_and_append_only(archive):
+    record = FileRecord("1-7", 5 * S, "science.bin", "/g/science.bin", 10, "ab" * 32, "{}")
+    assert archive.append_file(record) is True
+    assert archive.append_file(record) is False  # a receiver's replay lands it again
+    other = FileRecord("1-8", 6 * S, "science.bin", "/g/science.1-8.bin", 11, "cd" * 32, "{}")
+    assert archive.append_file(other) is True
+    assert archive.files() == [record, other]
+    with pytest.raises(ArchiveError, match="append-only"), archive._guard("tamper"):
+        archive._run("DELETE FROM files")
+    assert len(archive.files()) == 2
 
 
 def test_samples_across_segments_and_buffer(archive, rng):

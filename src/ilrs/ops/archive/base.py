@@ -9,7 +9,7 @@ Parameter samples are buffered per parameter and written as one segment (two BLO
 times in ns, float64 values) once the buffer spans ``segment_s`` or holds
 ``segment_samples`` samples, as the Yamcs parameter archive does; queries read the
 overlapping segments plus the open buffer. Events, commands, audit, tokens and user states
-are in ``logs.py``.
+are in ``logs.py``, plan versions in ``plans.py``, received files in ``files.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 
 from ilrs.errors import ArchiveError
 from ilrs.ops._kernels import SUMMARY_DTYPE, minmax_buckets, minmax_from_summaries, summarize
+from ilrs.ops.archive.files import FileTables
 from ilrs.ops.archive.logs import LogTables
 from ilrs.ops.archive.plans import PlanTables
 from ilrs.ops.archive.records import Downsampled, RawPacket
@@ -41,7 +42,7 @@ class _Buffer:
     stop_ns: int = 0
 
 
-class Archive(LogTables, PlanTables, ABC):
+class Archive(LogTables, PlanTables, FileTables, ABC):
     """One interface over SQLite and PostgreSQL. Thread-safe (one lock per archive)."""
 
     backend = "abstract"

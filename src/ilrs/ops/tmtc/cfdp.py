@@ -33,7 +33,7 @@ from spacepackets.countdown import Countdown
 from spacepackets.seqcount import SeqCountProvider
 from spacepackets.util import ByteFieldU16
 
-__all__ = ["CFDP_APID", "CfdpSettings", "Faults", "User", "cfdp_clock", "make_entities",
+__all__ = ["CFDP_APID", "CfdpSettings", "Faults", "User", "cfdp_clock", "make_dest",
            "make_source"]
 
 #: APID of the space packets carrying CFDP PDUs (PUS TM[128,1] down, TC[128,2] up when
@@ -161,14 +161,11 @@ def make_source(s: CfdpSettings, faults: Faults | None = None
     return source, user, faults
 
 
-def make_entities(s: CfdpSettings) -> tuple[SourceHandler, DestHandler, User, User, Faults]:
-    """(spacecraft's source handler, ground's destination handler, their users, faults)."""
-    source, sc_user, faults = make_source(s)
-    ground_user = User()
-    dest = DestHandler(_local(s.ground_entity, faults), ground_user,
+def make_dest(s: CfdpSettings, user: User, faults: Faults) -> DestHandler:
+    """The ground's receiving entity, telling ``user`` (whose ``vfs`` it writes to)."""
+    return DestHandler(_local(s.ground_entity, faults), user,
                        RemoteEntityConfigTable([_remote(s.spacecraft_entity, s)]),
                        _CheckTimers(s.check_timer_s))  # fmt: skip
-    return source, dest, sc_user, ground_user, faults
 
 
 @contextlib.contextmanager
