@@ -32,6 +32,10 @@ from ilrs.ops.archive.schema import APPEND_ONLY, SCHEMA
 
 __all__ = ["Archive"]
 
+_PACKET_COLUMNS = ("reception_ns", "generation_ns", "apid", "seq_count", "data")
+_SEGMENT_COLUMNS = ("parameter", "start_ns", "stop_ns", "n", "vmin", "vmax", "summary",
+                    "times", "vals")  # fmt: skip
+
 
 @dataclass(slots=True)
 class _Buffer:
@@ -95,6 +99,12 @@ class Archive(LogTables, PlanTables, FileTables, ABC):
     def _insert_id(self, sql: str, params: Sequence) -> int:
         return self._run(sql + " RETURNING id", params).fetchone()[0]
 
+    def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Insert ``rows`` (uncommitted): one prepared INSERT per row; PostgreSQL streams
+        them with COPY instead."""
+        self._run(f"INSERT INTO {table} ({', '.join(columns)}) "
+                  f"VALUES ({', '.join('?' * len(columns))})", rows, many=True)  # fmt: skip
+
     def _commit(self) -> None:
         self._conn.commit()
 
@@ -146,12 +156,7 @@ class Archive(LogTables, PlanTables, FileTables, ABC):
         """Store packets; durable when this returns."""
         rows = [(p.reception_ns, p.generation_ns, p.apid, p.seq_count, p.data) for p in packets]
         with self._lock, self._guard("append packets"):
-            self._run(
-                "INSERT INTO packets (reception_ns, generation_ns, apid, seq_count, data) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
-                many=True,
-            )
+            self._insert_rows("packets", _PACKET_COLUMNS, rows)
             self._commit()
 
     def packets(
@@ -271,12 +276,7 @@ class Archive(LogTables, PlanTables, FileTables, ABC):
     def _insert_segments(self, rows: list[tuple]) -> None:
         self._segment_writes += 1  # before the commit: a reader that saw it retries
         with self._guard("write segments"):
-            self._run(
-                "INSERT INTO pp_segments (parameter, start_ns, stop_ns, n, vmin, vmax, summary, "
-                "times, vals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-                many=True,
-            )
+            self._insert_rows("pp_segments", _SEGMENT_COLUMNS, rows)
 
     def _write_segment(self, parameter: str, buf: _Buffer) -> None:
         self._insert_segments([self._segment_row(parameter, buf)])
