@@ -1,5 +1,5 @@
 """A CFDP class 2 downlink that survives a ground restart: the ground's receiving entity
-(:class:`~ilrs.ops.cfdp.receiver.GroundReceiver`) is dropped mid-transfer as a crash or a
+(:class:`~ilrs.ops.cfdp.receiver.DurableReceiver`) is dropped mid-transfer as a crash or a
 power cut leaves it and a new one is built from its folder alone (the journal of the open
 transaction), and the file still lands once, byte-identical, in the archive.
 
@@ -20,7 +20,7 @@ from ilrs.errors import ArchiveError
 from ilrs.ops.archive import open_archive
 from ilrs.ops.cfdp.downlink import downlink_file
 from ilrs.ops.cfdp.journal import Journal
-from ilrs.ops.cfdp.receiver import GroundReceiver
+from ilrs.ops.cfdp.receiver import DurableReceiver
 from ilrs.ops.tmtc.cfdp import CfdpSettings
 from ilrs.ops.tmtc.channel import SimulatedLink
 
@@ -44,7 +44,7 @@ def _file(tmp_path, size: int):
     return path, data
 
 
-def _power_cut(receiver: GroundReceiver) -> None:
+def _power_cut(receiver: DurableReceiver) -> None:
     """What a power cut may leave: the journal cut back to what was fsync'd."""
     journal = receiver.journal
     assert journal is not None and journal.synced_bytes > 0
@@ -88,7 +88,7 @@ def test_10_mb_survives_a_ground_restart_mid_transfer_byte_identical(tmp_path):
 def test_a_torn_journal_tail_is_cut_and_the_transfer_completes(tmp_path):
     path, data = _file(tmp_path, 2_000_000)
 
-    def crash_mid_write(receiver: GroundReceiver) -> None:
+    def crash_mid_write(receiver: DurableReceiver) -> None:
         _power_cut(receiver)
         with open(receiver.journal.path, "ab") as f:  # a record header, half its body
             f.write((1097).to_bytes(4, "big") + b"\x12\x34\x56\x78" + b"\x00" * 500)
@@ -115,7 +115,7 @@ def test_a_corrupt_journal_record_before_whole_ones_is_refused_and_kept(tmp_path
     raw[8 + 100 + 8 + 50] ^= 0xFF  # a bit flip inside the second record
     path.write_bytes(bytes(raw))
     with pytest.raises(ArchiveError, match=r"record at byte 108 is corrupt \(CRC mismatch\)"):
-        GroundReceiver(tmp_path / "ground", CfdpSettings())
+        DurableReceiver(tmp_path / "ground", CfdpSettings())
     assert path.read_bytes() == bytes(raw)  # kept as it is for an operator to look at
 
 

@@ -33,7 +33,8 @@ def framed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("yamcs-frames")
     tm_port = free_port(socket.SOCK_DGRAM)
     alone = StandaloneTwin(speed=120.0, port=0, transport="frames",
-                           tm_to=("127.0.0.1", tm_port), pump_period_s=0.25)  # fmt: skip
+                           tm_to=("127.0.0.1", tm_port), pump_period_s=0.25,
+                           uplink_dir=folder / "onboard")  # fmt: skip
     link = LinkSettings(twin_port=alone.address[1], transport="frames", tm_port=tm_port)
     root = write_instance(folder, alone.mdb, http_port=free_port(), link=link)
     with YamcsProcess(root) as yamcs, alone:
@@ -90,6 +91,31 @@ def test_a_file_downlinked_with_cfdp_lands_in_yamcs(framed, tmp_path):
     finished = alone.cfdp.user.finished[-1].finished_params
     assert finished.condition_code.name == "NO_ERROR"
     assert alone.cfdp.faults.seen == [] and alone.cfdp.user.faults == []
+
+
+def test_a_file_uploaded_from_yamcs_lands_on_the_twin(framed):
+    """Yamcs as the sender: its CfdpService uploads a file (class 2) from a bucket; the PDUs
+    go up as telecommands through Yamcs' COP-1 and the twin's FARM-1 to the twin's
+    receiving entity, whose EOF-ACK and Finished come down in TM frames; the file lands in
+    the twin's onboard store byte-identical and the transfer completes in Yamcs."""
+    alone, _, client = framed
+    _cop1_active(client)
+    data = np.random.default_rng(23).integers(0, 256, 60_000, dtype=np.uint8).tobytes()
+    storage = client.get_storage_client()
+    storage.create_bucket("cfdpUp")
+    storage.upload_object("cfdpUp", "procedure.bin", data)
+    service = client.get_file_transfer_client("ilrs").get_service("cfdp0")
+    transfer = service.upload("cfdpUp", "procedure.bin", "procedure.bin",
+                              options={"reliable": True})  # fmt: skip
+    transfer.await_complete(timeout=120)
+    assert transfer.is_success(), transfer.error
+    receiver = alone.cfdp.receiver
+    wait_for(lambda: receiver.landed and not receiver.busy, 60, "the file on board")
+    (landed,) = receiver.landed
+    assert landed.path == alone.uplink_dir / "procedure.bin"
+    assert landed.path.read_bytes() == data
+    assert landed.meta["transmission"] == "class 2" and landed.meta["source_entity"] == 2
+    assert receiver.faults.seen == [] and receiver.user.faults == []
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ Each PDU travels in a space packet (APID :data:`CFDP_APID`, no secondary header)
 transfer frames of one VC down (:class:`~ilrs.ops.tmtc.frames.TmFrameWriter`, one PDU per
 frame, idle-filled), and in a type-BD TC frame up; the links drop whole frames. The sender
 produces the next PDU only when the downlink is free, so NAKed segments go out between new
-ones. The ground's entity is a :class:`~ilrs.ops.cfdp.receiver.GroundReceiver` on
+ones. The ground's entity is a :class:`~ilrs.ops.cfdp.receiver.DurableReceiver` on
 ``ground_dir``: it journals the open transaction, survives being dropped and rebuilt from
 the folder mid-transfer (``ground_down``), and lands the received file there with a
 metadata sidecar (``<name>.cfdp.json``: transaction, entities, size, SHA-256, time) and,
@@ -31,7 +31,7 @@ from spacepackets.cfdp.pdu.helper import PduFactory
 from spacepackets.util import ByteFieldU16
 
 from ilrs.errors import InputError
-from ilrs.ops.cfdp.receiver import GroundReceiver
+from ilrs.ops.cfdp.receiver import DurableReceiver
 from ilrs.ops.tmtc.cfdp import CFDP_APID, CfdpSettings, cfdp_clock, make_source
 from ilrs.ops.tmtc.channel import SimulatedLink
 from ilrs.ops.tmtc.frames import TcFrame, TmFrameReader, TmFrameWriter
@@ -155,13 +155,13 @@ def downlink_file(source: str | Path, ground_dir: str | Path, *, down: Simulated
                   settings: CfdpSettings | None = None, scid: int = 0x1A5,
                   frame_len: int = 1115, max_s: float = 86_400.0,
                   ground_down: Sequence[tuple[float, float]] = (), archive=None,
-                  on_ground_down: Callable[[GroundReceiver], None] | None = None,
+                  on_ground_down: Callable[[DurableReceiver], None] | None = None,
                   ) -> DownlinkResult:  # fmt: skip
     """Send ``source`` from the spacecraft's entity to the ground's over ``down``/``up``,
     suspended during ``outages`` (``[start_s, stop_s)`` on the links' clock, from 0).
 
     ``ground_down``: periods ``[stop_s, restart_s)`` in which the ground is down — its
-    receiver (:class:`~ilrs.ops.cfdp.receiver.GroundReceiver`) and frame reader are dropped
+    receiver (:class:`~ilrs.ops.cfdp.receiver.DurableReceiver`) and frame reader are dropped
     at ``stop_s`` without an orderly stop, frames arriving meanwhile are lost, and a new
     receiver is built from ``ground_dir`` alone at ``restart_s``. ``on_ground_down`` is
     called with the dropped receiver (a test may damage its journal there). ``archive``:
@@ -176,7 +176,7 @@ def downlink_file(source: str | Path, ground_dir: str | Path, *, down: Simulated
     link = _Pass(down, up, scid, frame_len, outages)
     downs = sorted(ground_down)
     with cfdp_clock(link.cfdp_now):
-        ground_rx: GroundReceiver | None = GroundReceiver(ground, s, archive=archive)
+        ground_rx: DurableReceiver | None = DurableReceiver(ground, s, archive=archive)
         receivers = [ground_rx]
         src.put_request(PutRequest(destination_id=ByteFieldU16(s.ground_entity),
                                    source_file=source, dest_file=Path(source.name),
@@ -240,13 +240,13 @@ def _ground_at(link: _Pass, downs, ground_rx, receivers, ground, s, archive, on_
         return None
     if not inside and ground_rx is None:
         link.reader = TmFrameReader(link.scid, frame_len=link.frame_len)
-        ground_rx = GroundReceiver(ground, s, archive=archive)
+        ground_rx = DurableReceiver(ground, s, archive=archive)
         receivers.append(ground_rx)
     return ground_rx
 
 
 def _result(source: Path, landed: list, link: _Pass, sc_user, faults: list[str],
-            receivers: list[GroundReceiver]) -> DownlinkResult:  # fmt: skip
+            receivers: list[DurableReceiver]) -> DownlinkResult:  # fmt: skip
     done = sc_user.finished[-1].finished_params if sc_user.finished else None
     condition = done.condition_code.name if done is not None else "UNFINISHED"
     held = sum(max(0.0, min(b, link.t) - a) for a, b in link.outages if a < link.t)

@@ -1,8 +1,9 @@
-"""The ground's receiving CFDP entity, durable across a ground restart: a ``cfdp-py``
-destination handler whose open transaction is rebuilt from an on-disk journal.
+"""A receiving CFDP entity durable across a restart — the ground's (files downlinked) or
+the spacecraft's (files uplinked): a ``cfdp-py`` destination handler whose open
+transaction is rebuilt from an on-disk journal.
 
 ``cfdp-py`` keeps a transaction's state (metadata, received segments, NAK and timer state)
-in memory. :class:`GroundReceiver` writes every inbound PDU of the open transaction to an
+in memory. :class:`DurableReceiver` writes every inbound PDU of the open transaction to an
 append-only journal (:class:`~ilrs.ops.cfdp.journal.Journal`) *before* the handler sees
 it, and makes the journal durable before any reply (ACK, NAK, Finished) leaves — so the
 sender never learns of a PDU the ground could forget. A new receiver on the same folder
@@ -47,7 +48,7 @@ from ilrs.ops.archive.files import FileRecord
 from ilrs.ops.cfdp.journal import Journal, fsync_dir
 from ilrs.ops.tmtc.cfdp import CfdpSettings, Faults, User, make_dest
 
-__all__ = ["GroundReceiver", "LandedFile"]
+__all__ = ["DurableReceiver", "LandedFile"]
 
 _IGNORED = (InvalidDestinationId, InvalidPduDirection, InvalidPduForDestHandler,
             NoRemoteEntityConfigFound, PduIgnoredForDest)  # fmt: skip
@@ -99,14 +100,16 @@ class _Staging(NativeFilestore):
                                           size_to_verify, segment_len)  # fmt: skip
 
 
-class GroundReceiver:
-    """The ground's CFDP entity on the folder ``root``; a transaction left open there by a
-    previous receiver is replayed from its journal first (:attr:`replayed` PDUs,
-    :attr:`recovered` says what journal recovery did). ``archive``: where landed files are
-    recorded (an :class:`~ilrs.ops.archive.Archive`, optional)."""
+class DurableReceiver:
+    """The receiving CFDP entity on the folder ``root`` (the ground's, or the spacecraft's
+    with ``on_spacecraft``); a transaction left open there by a previous receiver is
+    replayed from its journal first (:attr:`replayed` PDUs, :attr:`recovered` says what
+    journal recovery did). ``archive``: where landed files are recorded (an
+    :class:`~ilrs.ops.archive.Archive`, optional)."""
 
     def __init__(self, root: str | Path, settings: CfdpSettings, *, archive: Any = None,
-                 clock_ns: Callable[[], int] = time.time_ns):  # fmt: skip
+                 clock_ns: Callable[[], int] = time.time_ns,
+                 on_spacecraft: bool = False):  # fmt: skip
         self.root = Path(root)
         self.archive = archive
         self.clock_ns = clock_ns
@@ -115,7 +118,7 @@ class GroundReceiver:
         self.faults = Faults()
         self.user = User()
         self.user.vfs = self._staging
-        self.handler = make_dest(settings, self.user, self.faults)
+        self.handler = make_dest(settings, self.user, self.faults, on_spacecraft=on_spacecraft)
         self.landed: list[LandedFile] = []
         self._finished_seen = 0
         self._journal: Journal | None = None

@@ -161,10 +161,16 @@ def make_source(s: CfdpSettings, faults: Faults | None = None
     return source, user, faults
 
 
-def make_dest(s: CfdpSettings, user: User, faults: Faults) -> DestHandler:
-    """The ground's receiving entity, telling ``user`` (whose ``vfs`` it writes to)."""
-    return DestHandler(_local(s.ground_entity, faults), user,
-                       RemoteEntityConfigTable([_remote(s.spacecraft_entity, s)]),
+def make_dest(s: CfdpSettings, user: User, faults: Faults, *,
+              on_spacecraft: bool = False) -> DestHandler:  # fmt: skip
+    """A receiving entity, telling ``user`` (whose ``vfs`` it writes to): the ground's
+    (files from the spacecraft) or, ``on_spacecraft``, the spacecraft's (files uplinked
+    from the ground)."""
+    local, remote = s.ground_entity, s.spacecraft_entity
+    if on_spacecraft:
+        local, remote = remote, local
+    return DestHandler(_local(local, faults), user,
+                       RemoteEntityConfigTable([_remote(remote, s)]),
                        _CheckTimers(s.check_timer_s))  # fmt: skip
 
 
