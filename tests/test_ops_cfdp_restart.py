@@ -126,3 +126,27 @@ def test_a_journal_with_only_whole_records_reads_back_in_order(tmp_path):
     assert journal.records() == pdus and journal.recovered == ""
     assert journal.synced_bytes == path.stat().st_size == sum(8 + len(p) for p in pdus)
     journal.close()
+
+
+def test_a_restart_after_the_file_landed_lands_it_once(tmp_path):
+    """The ground goes down after it landed the file and sent its Finished, before the
+    sender's ACK arrives (lost): the new receiver replays the journal, lands the same file
+    again (the archive keeps one row), sends its Finished again when its ACK timer runs out,
+    and the sender, done with the transaction, acknowledges it (CFDP §4.7.2)."""
+    path, data = _file(tmp_path, 300_000)
+    down, up = _links(seed=7)
+    calm = downlink_file(path, tmp_path / "calm", down=down, up=up, outages=OUTAGE)
+    down, up = _links(seed=7)  # the same run up to the fall of the ground
+    late = [(calm.finished_s - 1.0, calm.finished_s + 10.0)]  # the last ACK is in flight
+    with open_archive(tmp_path / "archive.db") as archive:
+        result = downlink_file(path, tmp_path / "ground", down=down, up=up, outages=OUTAGE,
+                               ground_down=late, archive=archive)
+        rows = archive.files()
+    assert result.condition == "NO_ERROR" and result.faults == ()
+    assert result.ground_restarts == 1 and result.landed == 2  # before and after the fall
+    assert result.finished_s > late[0][1]
+    assert (tmp_path / "ground" / "science.bin").read_bytes() == data
+    assert [(r.name, r.sha256) for r in rows] == [("science.bin", hashlib.sha256(data).hexdigest())]
+    assert sorted(p.name for p in (tmp_path / "ground").iterdir()) == [
+        ".cfdp", "science.bin", "science.bin.cfdp.json"]
+    assert not (tmp_path / "ground" / ".cfdp" / "transaction.journal").exists()

@@ -32,7 +32,13 @@ from spacepackets.util import ByteFieldU16
 
 from ilrs.errors import InputError
 from ilrs.ops.cfdp.receiver import DurableReceiver
-from ilrs.ops.tmtc.cfdp import CFDP_APID, CfdpSettings, cfdp_clock, make_source
+from ilrs.ops.tmtc.cfdp import (
+    CFDP_APID,
+    CfdpSettings,
+    ack_inactive_finished,
+    cfdp_clock,
+    make_source,
+)
 from ilrs.ops.tmtc.channel import SimulatedLink
 from ilrs.ops.tmtc.frames import TcFrame, TmFrameReader, TmFrameWriter
 
@@ -64,7 +70,7 @@ class DownlinkResult:
     frames_lost_to_ground: int = 0  # arrived while the ground was down
     replayed_pdus: tuple[int, ...] = ()  # per restart, from the journal
     recovered: tuple[str, ...] = ()  # what journal recovery did at a restart
-    landed: int = 0  # files landed (a restart must not land one twice)
+    landed: int = 0  # landings (a replay lands the same file again; the archive keeps one)
 
 
 def outages_from_visibility(visible: np.ndarray, step_s: float) -> list[tuple[float, float]]:
@@ -201,7 +207,12 @@ def downlink_file(source: str | Path, ground_dir: str | Path, *, down: Simulated
                         for reply in ground_rx.receive(packet[6:]):
                             link.send_up(reply)
                 else:
-                    src.state_machine(PduFactory.from_raw(TcFrame.unpack(frame).data))
+                    pdu = PduFactory.from_raw(TcFrame.unpack(frame).data)
+                    if src.state == CfdpState.IDLE:  # a restarted receiver's late Finished
+                        if (ack := ack_inactive_finished(pdu)) is not None:
+                            link.send_down(ack)
+                        continue
+                    src.state_machine(pdu)
                     _drain(src, link.send_down)
             if not link.suspended(link.t):
                 if ground_rx is not None:

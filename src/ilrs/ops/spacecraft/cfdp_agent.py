@@ -34,6 +34,7 @@ from ilrs.ops.tmtc.cfdp import (
     CFDP_SERVICE,
     CFDP_UP,
     CfdpSettings,
+    ack_inactive_finished,
     make_source,
 )
 from ilrs.ops.tmtc.link import Spacecraft
@@ -91,6 +92,8 @@ class CfdpSpacecraft(Spacecraft):
         elif self.source.state != CfdpState.IDLE:
             self.source.state_machine(pdu)
             self._drain()
+        elif (ack := ack_inactive_finished(pdu)) is not None:
+            self._out.append(ack)
 
     def telemetry(self, now_ns: int) -> Sequence[TmPacket]:
         packets = list(self.inner.telemetry(now_ns))
