@@ -18,6 +18,7 @@ from ilrs.ops.archive import (
     CommandRecord,
     CommandStage,
     EventRecord,
+    FileRecord,
     RawPacket,
     open_archive,
 )
@@ -56,6 +57,34 @@ def test_raw_packets_are_append_only(archive):
         with pytest.raises(ArchiveError, match="append-only"), archive._guard("tamper"):
             archive._run(sql, params)
     assert archive.packets()[0].data == b"a"
+
+
+def test_a_failed_batch_stores_none_of_its_rows_and_the_archive_goes_on(archive):
+    """A batch is one transaction on both backends (PostgreSQL streams it with COPY): a bad
+    row fails the whole batch, nothing of it is stored, the next batch goes in."""
+    archive.append_packets([RawPacket(1, 1, 1, 0, b"a")])
+    bad = [RawPacket(2, 2, 1, 1, b"b"), RawPacket(3, 3, 1, 2, None)]  # data NOT NULL
+    with pytest.raises(ArchiveError, match="append packets failed"):
+        archive.append_packets(bad)
+    events = [EventRecord(5, "alarm", "warning", "x", 1), EventRecord(6, "alarm", "warning",
+                                                                       None, 1)]  # fmt: skip
+    with pytest.raises(ArchiveError, match="append events failed"):
+        archive.append_events(events)
+    archive.append_packets([RawPacket(4, 4, 1, 3, b"c")])
+    assert [p.data for p in archive.packets()] == [b"a", b"c"]
+    assert archive.events() == []
+
+
+def test_received_files_are_stored_once_per_transaction_and_append_only(archive):
+    record = FileRecord("1-7", 5 * S, "science.bin", "/g/science.bin", 10, "ab" * 32, "{}")
+    assert archive.append_file(record) is True
+    assert archive.append_file(record) is False  # a receiver's replay lands it again
+    other = FileRecord("1-8", 6 * S, "science.bin", "/g/science.1-8.bin", 11, "cd" * 32, "{}")
+    assert archive.append_file(other) is True
+    assert archive.files() == [record, other]
+    with pytest.raises(ArchiveError, match="append-only"), archive._guard("tamper"):
+        archive._run("DELETE FROM files")
+    assert len(archive.files()) == 2
 
 
 def test_samples_across_segments_and_buffer(archive, rng):

@@ -130,6 +130,13 @@ def test_cli_yamcs_init_writes_an_instance_with_the_twins_mdb(tmp_path, capsys):
     (["twin", "--transport", "frames"], "--tm-port"),
     (["twin", "--downlink", "DIR/none.bin"], "--downlink"),
     (["yamcs", "init", "DIR", "--transport", "can"], "--transport"),
+    (["serve", "--spacecraft-port", "0", "--spacecraft-transport", "udp"],
+     "--spacecraft-transport"),
+    (["serve", "--spacecraft-port", "0", "--spacecraft-transport", "frames"],
+     "--spacecraft-tm-port"),
+    (["serve", "--spacecraft-transport", "frames", "--spacecraft-tm-port", "5"],
+     "--spacecraft-port"),
+    (["serve", "--spacecraft-port", "0", "--spacecraft-tm-port", "0"], "--spacecraft-tm-port"),
 ])  # fmt: skip
 def test_cli_bad_options_are_one_line(argv, word, capsys, tmp_path):
     argv = [a.replace("DIR", str(tmp_path / "y")) for a in argv]

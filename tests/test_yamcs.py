@@ -10,19 +10,19 @@ commands it, its PUS-1 verifiers completing on the twin's reports.
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-
-import numpy as np
 import pytest
 
 from ilrs.ops.api.serve import LiveStation
-from ilrs.ops.tmtc.codec import decode_container
-from ilrs.ops.tmtc.packets import TmPacket
 from ilrs.ops.tmtc.xtce_names import RESERVED, xtce_name
 from ilrs.ops.yamcs.instance import write_instance
 from ilrs.ops.yamcs.server import YamcsProcess
-from yamcs_support import PAYLOAD, free_port, java_or_skip, power_off_from_yamcs, wait_for
+from yamcs_support import (
+    PAYLOAD,
+    compare_window,
+    free_port,
+    java_or_skip,
+    power_off_from_yamcs,
+)
 
 yamcs_client = pytest.importorskip("yamcs.client", reason="yamcs-client is not installed")
 
@@ -68,69 +68,10 @@ def test_yamcs_loads_the_exported_mdb_as_is(flown):
     assert "SEVERE" not in yamcs.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _ours(station, start_ns: int, stop_ns: int) -> dict[str, list[tuple[int, float, float]]]:
-    """Our archive's (generation ns, raw, engineering) per parameter in the window: raw from
-    the archived packets, engineering from the parameter archive."""
-    db = station.mdb
-    out: dict[str, list] = {}
-    by_key = {(c.apid, c.service, c.subservice): c for c in db.containers}
-    packets = [TmPacket.unpack(p.data) for p in
-               station.ops.archive.packets(start_ns=start_ns, stop_ns=stop_ns, limit=100_000)]
-    for key, c in by_key.items():
-        tms = [tm for tm in packets if (tm.apid, tm.service, tm.subservice) == key]
-        raw = decode_container(db, c, [tm.data for tm in tms])
-        times = [tm.time.unix_ns for tm in tms]
-        for e in c.entries:
-            t_eng, eng = station.ops.archive.samples(e.parameter, start_ns, stop_ns)
-            assert t_eng.tolist() == times, e.parameter
-            out[e.parameter] = list(zip(times, raw[e.parameter].tolist(), eng.tolist(),
-                                        strict=True))  # fmt: skip
-    return out
-
-
-def _theirs(client, names: list[str], start_ns: int, stop_ns: int) -> dict[str, list]:
-    start = dt.datetime.fromtimestamp(start_ns / 1e9, dt.UTC)
-    stop = dt.datetime.fromtimestamp(stop_ns / 1e9, dt.UTC)
-    out: dict[str, list] = {n: [] for n in names}
-    archive = client.get_archive("ilrs")
-    for data in archive.stream_parameter_values([f"/ILRS/{n}" for n in names], start, stop):
-        for pv in data.parameters:
-            t_ns = round(pv.generation_time.timestamp() * 1000) * 1_000_000
-            if start_ns <= t_ns < stop_ns:
-                out[pv.name.rpartition("/")[2]].append((t_ns, pv.raw_value, pv.eng_value))
-    return out
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return float(a) == float(b)
-    return float(a) == float(b) or (np.isnan(float(a)) and np.isnan(float(b)))
-
-
 def test_yamcs_decodes_every_value_as_our_archive_holds_it(flown):
     station, _, client = flown
-    start_ns = station.spacecraft.mission_ns(time.time_ns())
-    stop_ns = start_ns + round(WINDOW_S * 1e9)
-    processor = client.get_processor("ilrs", "realtime")
-
-    def yamcs_past_window():
-        value = processor.get_parameter_value("/ILRS/station_time_utc_s")
-        return value is not None and value.generation_time.timestamp() * 1e9 > stop_ns
-
-    wait_for(yamcs_past_window, 120, "Yamcs' telemetry past the window")
-    station.ops.archive.flush()
-    ours = _ours(station, start_ns, stop_ns)
-    theirs = _theirs(client, [xtce_name(n) for n in ours], start_ns, stop_ns)
-    assert len(ours) == len(station.mdb.parameters)
-    samples = mismatches = 0
-    for name, rows in ours.items():
-        got = theirs[xtce_name(name)]
-        assert [t for t, _, _ in got] == [t for t, _, _ in rows], name
-        assert len(rows) >= 6, name  # the window holds several housekeeping packets
-        for (_, raw, eng), (_, their_raw, their_eng) in zip(rows, got, strict=True):
-            samples += 1
-            mismatches += not (_same(raw, their_raw) and _same(eng, their_eng))
-    print(f"{len(ours)} parameters, {samples} samples in 15 simulated minutes, "
+    n_parameters, samples, mismatches = compare_window(station, client, WINDOW_S)
+    print(f"{n_parameters} parameters, {samples} samples in 15 simulated minutes, "
           f"{mismatches} mismatches")
     assert mismatches == 0
 

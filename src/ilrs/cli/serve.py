@@ -103,6 +103,14 @@ def serve(
     spacecraft_port: int | None = typer.Option(
         None, "--spacecraft-port", help="Also let another ground system (Yamcs: ilrs yamcs "
         "init) fly the twin: it listens on 127.0.0.1:PORT (TCP, CUC time stamps)."),
+    spacecraft_transport: str = typer.Option(
+        "tcp", "--spacecraft-transport", help="tcp: TM packets back to back and TC on one "
+        "connection; frames: TC frames through COP-1's FARM-1 in on the port (UDP), TM "
+        "frames with the CLCW out (needs --spacecraft-tm-port; Yamcs: ilrs yamcs init "
+        "--transport frames)."),
+    spacecraft_tm_port: int | None = typer.Option(
+        None, "--spacecraft-tm-port", help="frames: the UDP port on 127.0.0.1 TM frames go "
+        "to (Yamcs' UdpTmFrameLink)."),
 ) -> None:
     """Run the station twin live with the command center (REST, WebSocket, dashboard)."""
     from ilrs.paths import default_archive_path, find_web_dir
@@ -115,14 +123,24 @@ def serve(
     _check_archive(db)
     if spacecraft_port is not None and not 0 <= spacecraft_port <= 65535:
         raise InputError("--spacecraft-port", spacecraft_port, "a TCP port in 0 … 65535")
+    if spacecraft_transport not in ("tcp", "frames"):
+        raise InputError("--spacecraft-transport", spacecraft_transport, "tcp or frames")
+    if spacecraft_tm_port is not None and not 0 < spacecraft_tm_port < 65536:
+        raise InputError("--spacecraft-tm-port", spacecraft_tm_port, "a UDP port in 1 … 65535")
+    if spacecraft_transport == "frames" and spacecraft_tm_port is None:
+        raise InputError("--spacecraft-tm-port", None, "the UDP port TM frames go to (frames)")
+    if spacecraft_transport == "frames" and spacecraft_port is None:
+        raise InputError("--spacecraft-port", None, "the UDP port TC frames come to (frames)")
     sock = _listen(host, port)
     _serve(sock, scenario=scenario, speed=speed, db=db, epoch=epoch, web_dir=web_dir,
            dems=tuple(str(d) for d in dem), scheduler=scheduler,
-           spacecraft_port=spacecraft_port)
+           spacecraft_port=spacecraft_port, spacecraft_transport=spacecraft_transport,
+           spacecraft_tm_port=spacecraft_tm_port)
 
 
 def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=(),
-           scheduler="inline", spacecraft_port=None) -> None:
+           scheduler="inline", spacecraft_port=None, spacecraft_transport="tcp",
+           spacecraft_tm_port=None) -> None:
     import uvicorn
 
     from ilrs.cli._gate import Gate
@@ -139,7 +157,8 @@ def _serve(sock: socket.socket, *, scenario, speed, db, epoch, web_dir, dems=(),
     compile_notice(err, "ilrs.station._kernels:run_block")
     warm = _WarmUp(gate, server, out, err, url=url, scenario=scenario, speed=speed, db=db,
                    epoch=epoch, web_dir=web_dir, dems=dems, scheduler=scheduler,
-                   spacecraft_port=spacecraft_port)
+                   spacecraft_port=spacecraft_port, spacecraft_transport=spacecraft_transport,
+                   spacecraft_tm_port=spacecraft_tm_port)
     warm.start()
     try:
         server.run(sockets=[sock])
@@ -191,7 +210,9 @@ class _WarmUp(threading.Thread):
                                       progress=progress, dems=o["dems"],
                                       product_writer=write_product_files,
                                       product_scheduler=o["scheduler"],
-                                      spacecraft_port=o["spacecraft_port"])
+                                      spacecraft_port=o["spacecraft_port"],
+                                      spacecraft_transport=o["spacecraft_transport"],
+                                      spacecraft_tm_port=o["spacecraft_tm_port"])
                 if self._stopping.is_set():
                     return
                 self.station = station.start()
@@ -222,8 +243,15 @@ class _WarmUp(threading.Thread):
         out.print(f"twin at {station.live.now_utc}, {station.speed:g}× real time")
         if station.listener is not None:
             host, bound = station.listener.address
-            out.print(f"spacecraft port: tcp {host}:{bound} for another ground system "
-                      "(Yamcs: ilrs yamcs run DIR --port PORT), CUC time stamps")
+            if station.spacecraft_transport == "frames":
+                tm_port = station.spacecraft_tm_port
+                out.print(f"spacecraft port: TC frames on udp {host}:{bound}, TM frames to udp "
+                          f"127.0.0.1:{tm_port} for another ground system (Yamcs: ilrs yamcs "
+                          f"run DIR --transport frames --port {bound} --tm-port {tm_port}), "
+                          "CUC time stamps")
+            else:
+                out.print(f"spacecraft port: tcp {host}:{bound} for another ground system "
+                          "(Yamcs: ilrs yamcs run DIR --port PORT), CUC time stamps")
         web = self.options["web_dir"]
         out.print(f"dashboard: {url}/ (from {web})" if web else
                   "no dashboard (no web/ folder found; give --web DIR)")

@@ -39,6 +39,10 @@ def twin(
     downlink: list[Path] = typer.Option(
         [], "--downlink", help="A file to send down with CFDP class 2 once a ground listens "
         "(Yamcs: into its bucket cfdpDown); repeatable."),
+    uplink_dir: Path | None = typer.Option(
+        None, "--uplink-dir", help="The onboard store: files a ground uplinks with CFDP "
+        "class 2 (Yamcs' CfdpService, to entity 'twin') land here (default: uplinks are "
+        "refused)."),
 ) -> None:
     """Run the station twin alone as a spacecraft a ground system (Yamcs) connects to."""
     from ilrs.cli.serve import _check_epoch
@@ -65,7 +69,8 @@ def twin(
     out = _console()
     out.print(f"running the campaign to {epoch} …", highlight=False)
     alone = StandaloneTwin(scenario=scenario, epoch_utc=epoch, speed=speed, port=port,
-                           transport=transport, tm_to=tm_to, time_code=time_code)
+                           transport=transport, tm_to=tm_to, time_code=time_code,
+                           uplink_dir=uplink_dir)
     host, bound = alone.address
     with alone:
         for f in downlink:

@@ -102,7 +102,11 @@ class LiveStation:
     #: where the twin also listens for another ground system (Yamcs: ``ilrs yamcs init``);
     #: None: only our command center flies it
     spacecraft_port: int | None = None
+    #: "tcp" (packets back to back), "udp" (a packet per datagram) or "frames" (TC frames
+    #: through FARM-1 in on the port, TM frames with the CLCW out to spacecraft_tm_port)
     spacecraft_transport: str = "tcp"
+    #: udp, frames: the UDP port of 127.0.0.1 telemetry goes to
+    spacecraft_tm_port: int | None = None
     #: the packets' time code: "cds", "cuc" (default: "cuc" with a spacecraft port)
     time_code: str | None = None
 
@@ -166,7 +170,9 @@ class LiveStation:
         flown = self.spacecraft
         if self.spacecraft_port is not None:  # another ground system flies it too
             flown = Broadcast(self.spacecraft)
-            self.listener = flown.listen(port=self.spacecraft_port,
+            tm_to = (None if self.spacecraft_tm_port is None
+                     else ("127.0.0.1", self.spacecraft_tm_port))  # fmt: skip
+            self.listener = flown.listen(port=self.spacecraft_port, tm_to=tm_to,
                                          transport=self.spacecraft_transport)
         self.link = SpacecraftLink(flown, self.ops.link.address).start()
         self.ops.link.connected.wait(timeout=10)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ilrs.ops.archive.base import Archive
+from ilrs.ops.archive.files import FileRecord
 from ilrs.ops.archive.plans import PlanRecord
 from ilrs.ops.archive.records import (
     AuditRecord,
@@ -29,6 +30,7 @@ __all__ = [
     "CommandStage",
     "Downsampled",
     "EventRecord",
+    "FileRecord",
     "PlanRecord",
     "RawPacket",
     "open_archive",

@@ -9,7 +9,7 @@ Parameter samples are buffered per parameter and written as one segment (two BLO
 times in ns, float64 values) once the buffer spans ``segment_s`` or holds
 ``segment_samples`` samples, as the Yamcs parameter archive does; queries read the
 overlapping segments plus the open buffer. Events, commands, audit, tokens and user states
-are in ``logs.py``.
+are in ``logs.py``, plan versions in ``plans.py``, received files in ``files.py``.
 """
 
 from __future__ import annotations
@@ -24,12 +24,17 @@ import numpy as np
 
 from ilrs.errors import ArchiveError
 from ilrs.ops._kernels import SUMMARY_DTYPE, minmax_buckets, minmax_from_summaries, summarize
+from ilrs.ops.archive.files import FileTables
 from ilrs.ops.archive.logs import LogTables
 from ilrs.ops.archive.plans import PlanTables
 from ilrs.ops.archive.records import Downsampled, RawPacket
 from ilrs.ops.archive.schema import APPEND_ONLY, SCHEMA
 
 __all__ = ["Archive"]
+
+_PACKET_COLUMNS = ("reception_ns", "generation_ns", "apid", "seq_count", "data")
+_SEGMENT_COLUMNS = ("parameter", "start_ns", "stop_ns", "n", "vmin", "vmax", "summary",
+                    "times", "vals")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -41,7 +46,7 @@ class _Buffer:
     stop_ns: int = 0
 
 
-class Archive(LogTables, PlanTables, ABC):
+class Archive(LogTables, PlanTables, FileTables, ABC):
     """One interface over SQLite and PostgreSQL. Thread-safe (one lock per archive)."""
 
     backend = "abstract"
@@ -94,6 +99,12 @@ class Archive(LogTables, PlanTables, ABC):
     def _insert_id(self, sql: str, params: Sequence) -> int:
         return self._run(sql + " RETURNING id", params).fetchone()[0]
 
+    def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Insert ``rows`` (uncommitted): one prepared INSERT per row; PostgreSQL streams
+        them with COPY instead."""
+        self._run(f"INSERT INTO {table} ({', '.join(columns)}) "
+                  f"VALUES ({', '.join('?' * len(columns))})", rows, many=True)  # fmt: skip
+
     def _commit(self) -> None:
         self._conn.commit()
 
@@ -145,12 +156,7 @@ class Archive(LogTables, PlanTables, ABC):
         """Store packets; durable when this returns."""
         rows = [(p.reception_ns, p.generation_ns, p.apid, p.seq_count, p.data) for p in packets]
         with self._lock, self._guard("append packets"):
-            self._run(
-                "INSERT INTO packets (reception_ns, generation_ns, apid, seq_count, data) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
-                many=True,
-            )
+            self._insert_rows("packets", _PACKET_COLUMNS, rows)
             self._commit()
 
     def packets(
@@ -270,12 +276,7 @@ class Archive(LogTables, PlanTables, ABC):
     def _insert_segments(self, rows: list[tuple]) -> None:
         self._segment_writes += 1  # before the commit: a reader that saw it retries
         with self._guard("write segments"):
-            self._run(
-                "INSERT INTO pp_segments (parameter, start_ns, stop_ns, n, vmin, vmax, summary, "
-                "times, vals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-                many=True,
-            )
+            self._insert_rows("pp_segments", _SEGMENT_COLUMNS, rows)
 
     def _write_segment(self, parameter: str, buf: _Buffer) -> None:
         self._insert_segments([self._segment_row(parameter, buf)])

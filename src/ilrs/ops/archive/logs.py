@@ -18,8 +18,8 @@ __all__ = ["LogTables"]
 
 
 class LogTables:
-    """SQL over the log tables, on the archive's ``_run`` / ``_insert_id`` / ``_guard`` /
-    ``_commit`` and its lock."""
+    """SQL over the log tables, on the archive's ``_run`` / ``_insert_rows`` /
+    ``_insert_id`` / ``_guard`` / ``_commit`` and its lock."""
 
     _lock: threading.RLock
 
@@ -40,12 +40,9 @@ class LogTables:
         if not events:
             return
         with self._lock, self._guard("append events"):
-            self._run(
-                "INSERT INTO events (time_ns, source, severity, message, apid) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(e.time_ns, e.source, e.severity, e.message, e.apid) for e in events],
-                many=True,
-            )
+            self._insert_rows("events", ("time_ns", "source", "severity", "message", "apid"),
+                              [(e.time_ns, e.source, e.severity, e.message, e.apid)
+                               for e in events])  # fmt: skip
             self._commit()
 
     def events(

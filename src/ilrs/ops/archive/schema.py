@@ -49,7 +49,11 @@ SCHEMA = [
         version BIGINT PRIMARY KEY, time_ns BIGINT NOT NULL, user_name TEXT NOT NULL,
         reason TEXT NOT NULL, activities INTEGER NOT NULL, commands INTEGER NOT NULL,
         body TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS files (
+        id {serial}, transaction_id TEXT NOT NULL, time_ns BIGINT NOT NULL, name TEXT NOT NULL,
+        path TEXT NOT NULL, size_bytes BIGINT NOT NULL, sha256 TEXT NOT NULL,
+        meta TEXT NOT NULL, UNIQUE (transaction_id, sha256))""",
 ]
 #: Tables whose rows may never change or disappear.
 APPEND_ONLY = ("packets", "events", "commands", "command_stages", "audit", "user_states",
-               "users", "plans")
+               "users", "plans", "files")

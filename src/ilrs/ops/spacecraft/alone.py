@@ -40,6 +40,7 @@ class StandaloneTwin:
                  transport: Literal["tcp", "udp", "frames"] = "tcp",
                  tm_to: tuple[str, int] | None = None, time_code: str = "cuc",
                  pump_period_s: float = 1.0, cfdp: bool = True,
+                 uplink_dir: str | Path | None = None,
                  progress: Callable[[str, float], None] | None = None):  # fmt: skip
         from ilrs.station import LiveTwin
 
@@ -63,6 +64,7 @@ class StandaloneTwin:
         #: the CFDP sending entity (``alone.cfdp.put(path)`` downlinks a file), with cfdp
         self.cfdp: CfdpSpacecraft | None = None
         self._with_cfdp = cfdp
+        self.uplink_dir = uplink_dir  # where files uplinked with CFDP land (None: refused)
         self._stop = threading.Event()
         self._pump = threading.Thread(target=self._run, name="ilrs-twin-alone", daemon=True)
 
@@ -75,7 +77,8 @@ class StandaloneTwin:
                                          start_ns=time.time_ns(), time_code=self.time_code)
         if self._with_cfdp:
             self.cfdp = CfdpSpacecraft(self.spacecraft, settings=CfdpSettings(
-                checksum=ChecksumType.MODULAR))  # the checksum Yamcs' CfdpService checks
+                checksum=ChecksumType.MODULAR),  # the checksum Yamcs' CfdpService checks
+                uplink_dir=self.uplink_dir)
         self.link.spacecraft = self.cfdp or self.spacecraft
         self.link.start()
         self._pump.start()

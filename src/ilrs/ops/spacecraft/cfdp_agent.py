@@ -1,12 +1,17 @@
 """The spacecraft's CFDP entity beside the twin: files (science products) downlinked with
-CFDP class 2 to whichever ground flies the twin — Yamcs' ``CfdpService`` among them.
+CFDP class 2 to whichever ground flies the twin — Yamcs' ``CfdpService`` among them — and
+files uplinked from it.
 
 :class:`CfdpSpacecraft` wraps a spacecraft: ``put(path)`` queues a file; each call of
 :meth:`telemetry` runs the sending entity and adds up to ``pdus_per_call`` PDUs as PUS
 TM[128,1] packets of APID :data:`~ilrs.ops.tmtc.cfdp.CFDP_APID` (the PDU is the source
-data); TC[128,2] of that APID carry the ground's PDUs (ACK, NAK, Finished) to it. Every
-other telecommand goes to the wrapped spacecraft. The entity's timers run on the wall
-clock here (a real link, not a simulated one).
+data); TC[128,2] of that APID carry the ground's PDUs up. Those towards the sender (ACK,
+NAK, Finished) go to the sending entity; those towards a receiver (Metadata, File Data,
+EOF, the ACK of a Finished) to the receiving entity, a
+:class:`~ilrs.ops.cfdp.receiver.DurableReceiver` on ``uplink_dir`` (the onboard store:
+uplinked files land there), whose replies go down the same way. Every other telecommand
+goes to the wrapped spacecraft. The entities' timers run on the wall clock here (a real
+link, not a simulated one).
 """
 
 from __future__ import annotations
@@ -17,17 +22,19 @@ from pathlib import Path
 
 from cfdppy.defs import CfdpState
 from cfdppy.request import PutRequest
-from spacepackets.cfdp import TransmissionMode
+from spacepackets.cfdp import Direction, TransmissionMode
 from spacepackets.cfdp.pdu.helper import PduFactory
 from spacepackets.util import ByteFieldU16
 
 from ilrs.errors import InputError
+from ilrs.ops.cfdp.receiver import DurableReceiver
 from ilrs.ops.tmtc.cfdp import (
     CFDP_APID,
     CFDP_DOWN,
     CFDP_SERVICE,
     CFDP_UP,
     CfdpSettings,
+    ack_inactive_finished,
     make_source,
 )
 from ilrs.ops.tmtc.link import Spacecraft
@@ -42,10 +49,13 @@ class CfdpSpacecraft(Spacecraft):
 
     def __init__(self, inner: Spacecraft, *, settings: CfdpSettings | None = None,
                  stamp: Callable[[int], object] | None = None,
-                 pdus_per_call: int = 64):  # fmt: skip
+                 pdus_per_call: int = 64, uplink_dir: str | Path | None = None):  # fmt: skip
         self.inner = inner
         self.settings = settings or CfdpSettings()
         self.source, self.user, self.faults = make_source(self.settings)
+        #: the receiving entity for uplinked files (None: no uplink_dir, none received)
+        self.receiver = (None if uplink_dir is None else
+                         DurableReceiver(uplink_dir, self.settings, on_spacecraft=True))
         self.stamp = stamp or (lambda now_ns: CucTime.from_unix_s(now_ns / 1e9))
         self.pdus_per_call = pdus_per_call
         self.queue: deque[tuple[Path, str]] = deque()
@@ -74,12 +84,21 @@ class CfdpSpacecraft(Spacecraft):
             self.inner.on_telecommand(tc)
             return
         pdu = PduFactory.from_raw(tc.data)
-        if pdu is not None and self.source.state != CfdpState.IDLE:
+        if pdu is None:
+            return
+        if pdu.direction == Direction.TOWARDS_RECEIVER:
+            if self.receiver is not None:
+                self._out += self.receiver.receive(tc.data)
+        elif self.source.state != CfdpState.IDLE:
             self.source.state_machine(pdu)
             self._drain()
+        elif (ack := ack_inactive_finished(pdu)) is not None:
+            self._out.append(ack)
 
     def telemetry(self, now_ns: int) -> Sequence[TmPacket]:
         packets = list(self.inner.telemetry(now_ns))
+        if self.receiver is not None:
+            self._out += self.receiver.poll()  # its NAK, ACK and Finished timers
         if self.source.state == CfdpState.IDLE and self.queue:
             path, name = self.queue.popleft()
             self.source.put_request(PutRequest(

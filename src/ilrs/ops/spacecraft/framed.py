@@ -6,7 +6,9 @@ frame processing and COP-1 (Yamcs' ``UdpTcFrameLink`` / ``UdpTmFrameLink``) talk
 (:class:`~ilrs.ops.tmtc.cop1.Farm1`) passes the accepted ones' TC packets to the
 spacecraft. ``pump(now_ns)`` puts the spacecraft's telemetry on VC 0 in 1,115-byte TM
 frames (idle-filled to the frame's end) and one Only-Idle-Data frame on VC 7, each with the
-CLCW in its OCF, one frame per datagram to ``tm_to``.
+CLCW in its OCF, one frame per datagram to ``tm_to``; ``send(packets)`` does the same for
+given packets (how :class:`~ilrs.ops.spacecraft.listen.Broadcast` hands a served twin's
+telemetry to it).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ import contextlib
 import logging
 import socket
 import threading
+from collections.abc import Iterable
 
 from ilrs.errors import IlrsError, InputError
 from ilrs.ops.tmtc.cop1 import Farm1
 from ilrs.ops.tmtc.frames import TcFrame, TmFrameWriter
 from ilrs.ops.tmtc.link import Spacecraft
-from ilrs.ops.tmtc.packets import TcPacket
+from ilrs.ops.tmtc.packets import TcPacket, TmPacket
 
 __all__ = ["FramedLink"]
 
@@ -80,7 +83,14 @@ class FramedLink:
     def pump(self, now_ns: int) -> int:
         """Send the telemetry produced up to ``now_ns`` in frames; returns how many frames."""
         with self._lock:
-            raws = [p.pack() for p in self.spacecraft.telemetry(now_ns)]
+            packets = list(self.spacecraft.telemetry(now_ns))
+        return self.send(packets)
+
+    def send(self, packets: Iterable[TmPacket | bytes]) -> int:
+        """Send given packets in frames on VC 0, then an idle frame on VC 7 (the CLCW goes
+        down even when there is no telemetry); returns how many frames."""
+        raws = [p if isinstance(p, bytes) else p.pack() for p in packets]
+        with self._lock:
             frames = self.writer.add(0, raws) + self.writer.flush(0) + [self.writer.idle()]
         for frame in frames:
             with contextlib.suppress(OSError):  # nobody listening yet: the frame is lost

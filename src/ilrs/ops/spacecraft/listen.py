@@ -10,8 +10,9 @@ Telemetry produced while no ground is connected is counted in ``dropped`` (a spa
 out of contact does not queue its real-time housekeeping).
 
 :class:`Broadcast` lets two ground systems fly the same spacecraft: our own command
-center through its link and another through a :class:`ListeningLink`, each getting every
-packet.
+center through its link and another through a :class:`ListeningLink` or a
+:class:`~ilrs.ops.spacecraft.framed.FramedLink` (transfer frames and COP-1), each getting
+every packet.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from ilrs.errors import InputError, LinkDownError
+from ilrs.ops.spacecraft.framed import FramedLink
 from ilrs.ops.tmtc.link import GroundLink, Spacecraft, UdpGroundLink
 from ilrs.ops.tmtc.packets import PacketKind, TcPacket, TmPacket
 
@@ -126,12 +128,21 @@ class Broadcast(Spacecraft):
     def __init__(self, inner: Spacecraft):
         self.inner = inner
         self.lock = threading.Lock()
-        self.listener: ListeningLink | None = None
+        self.listener: ListeningLink | FramedLink | None = None
 
-    def listen(self, **link: object) -> ListeningLink:
-        """Open the listening link (``ListeningLink`` keywords) that gets every packet."""
+    def listen(self, *, transport: str = "tcp", port: int = 0,
+               tm_to: tuple[str, int] | None = None) -> ListeningLink | FramedLink:
+        """Open the link that gets every packet: a :class:`ListeningLink` (``tcp``,
+        ``udp``) or, with ``frames``, a :class:`~ilrs.ops.spacecraft.framed.FramedLink`
+        (TC frames through FARM-1 on ``port``, TM frames with the CLCW to ``tm_to``)."""
         # its telecommands go to the inner spacecraft under the same lock as ours
-        self.listener = ListeningLink(self.inner, lock=self.lock, **link)
+        if transport == "frames":
+            if tm_to is None:
+                raise InputError("spacecraft TM port", None, "the UDP port TM frames go to")
+            self.listener = FramedLink(self.inner, tm_to=tm_to, port=port, lock=self.lock)
+        else:
+            self.listener = ListeningLink(self.inner, lock=self.lock, port=port,
+                                          transport=transport, tm_to=tm_to)  # fmt: skip
         return self.listener.start()
 
     def on_telecommand(self, tc: TcPacket) -> None:

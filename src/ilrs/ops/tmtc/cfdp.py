@@ -28,13 +28,15 @@ from cfdppy.mib import (
     RemoteEntityConfigTable,
 )
 from cfdppy.user import CfdpUserBase
-from spacepackets.cfdp import ChecksumType, ConditionCode, TransmissionMode
+from spacepackets.cfdp import ChecksumType, ConditionCode, Direction, TransmissionMode
+from spacepackets.cfdp.pdu import AckPdu, DirectiveType, FinishedPdu
+from spacepackets.cfdp.pdu.ack import TransactionStatus
 from spacepackets.countdown import Countdown
 from spacepackets.seqcount import SeqCountProvider
 from spacepackets.util import ByteFieldU16
 
-__all__ = ["CFDP_APID", "CfdpSettings", "Faults", "User", "cfdp_clock", "make_entities",
-           "make_source"]
+__all__ = ["CFDP_APID", "CfdpSettings", "Faults", "User", "ack_inactive_finished",
+           "cfdp_clock", "make_dest", "make_source"]
 
 #: APID of the space packets carrying CFDP PDUs (PUS TM[128,1] down, TC[128,2] up when
 #: another ground system's preprocessors want PUS headers).
@@ -161,14 +163,30 @@ def make_source(s: CfdpSettings, faults: Faults | None = None
     return source, user, faults
 
 
-def make_entities(s: CfdpSettings) -> tuple[SourceHandler, DestHandler, User, User, Faults]:
-    """(spacecraft's source handler, ground's destination handler, their users, faults)."""
-    source, sc_user, faults = make_source(s)
-    ground_user = User()
-    dest = DestHandler(_local(s.ground_entity, faults), ground_user,
-                       RemoteEntityConfigTable([_remote(s.spacecraft_entity, s)]),
+def make_dest(s: CfdpSettings, user: User, faults: Faults, *,
+              on_spacecraft: bool = False) -> DestHandler:  # fmt: skip
+    """A receiving entity, telling ``user`` (whose ``vfs`` it writes to): the ground's
+    (files from the spacecraft) or, ``on_spacecraft``, the spacecraft's (files uplinked
+    from the ground)."""
+    local, remote = s.ground_entity, s.spacecraft_entity
+    if on_spacecraft:
+        local, remote = remote, local
+    return DestHandler(_local(local, faults), user,
+                       RemoteEntityConfigTable([_remote(remote, s)]),
                        _CheckTimers(s.check_timer_s))  # fmt: skip
-    return source, dest, sc_user, ground_user, faults
+
+
+def ack_inactive_finished(pdu) -> bytes | None:
+    """The ACK a sender owes a Finished PDU of a transaction it no longer has (CFDP
+    §4.7.2: every Finished is acknowledged; a receiver restarted after the sender closed
+    the transaction sends its Finished again) — ``cfdp-py``'s sender, idle, does not give
+    it. None for any other PDU."""
+    if not isinstance(pdu, FinishedPdu):
+        return None
+    conf = pdu.pdu_header.pdu_conf
+    conf.direction = Direction.TOWARDS_RECEIVER
+    return AckPdu(conf, DirectiveType.FINISHED_PDU, pdu.condition_code,
+                  TransactionStatus.TERMINATED).pack()
 
 
 @contextlib.contextmanager

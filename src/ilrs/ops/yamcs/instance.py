@@ -141,7 +141,8 @@ insert into tc_realtime select gentime, 'cfdp-service' as origin, seqNum, \
 """
 _CFDP_SERVICE = {"class": "org.yamcs.cfdp.CfdpService", "name": "cfdp0", "args": {
     "inStream": "cfdp_in", "outStream": "cfdp_out", "incomingBucket": "cfdpDown",
-    "entityIdLength": 2, "sequenceNrLength": 2, "maxPduSize": 1024, "immediateNak": True,
+    # Yamcs' own PDUs (uploads) fit a 1,024-byte TC frame with the PUS header: 990 + 13 + 7
+    "entityIdLength": 2, "sequenceNrLength": 2, "maxPduSize": 990, "immediateNak": True,
     "nakTimeout": 5000, "nakLimit": 10,
     "localEntities": [{"name": "ground", "id": 2}],
     "remoteEntities": [{"name": "twin", "id": 1}]}}  # fmt: skip
