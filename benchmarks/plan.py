@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=55.0)
     parser.add_argument("--fault-day", type=float, default=5.0)
     parser.add_argument("--fault-magnitude", type=float, default=0.5)
+    parser.add_argument("--repair-limit", type=float, default=5.0,
+                        help="the repair's wall-time limit (s)")
     parser.add_argument("--crewed", default="2039-09-03",
                         help="start of the crewed fortnight (reference station)")
     parser.add_argument("--no-crewed", dest="crewed", action="store_const", const=None)
@@ -85,15 +87,16 @@ def main() -> None:
     rows = [window(twin, acts, start, args) for start in args.start]
     print("\n== side by side (value: plan.value.window_value; data returned)")
     print(f"  {'window':<12}{'plan/limited':>14}{'data':>8}{'rules/limited':>15}"
-          f"{'plan viol.':>12}{'fidelity':>10}{'plan s':>8}")
+          f"{'plan viol.':>12}{'fidelity':>10}{'plan s':>8}{'repair s':>10}")
     for r in rows:
         print(f"  {r['start']:<12}{r['value']:>13.3f}x{r['data']:>7.3f}x{r['ceiling']:>14.3f}x"
-              f"{r['violations']:>12d}{100 * r['fidelity']:>9.2f}%{r['plan_s']:>8.0f}")
+              f"{r['violations']:>12d}{100 * r['fidelity']:>9.2f}%{r['plan_s']:>8.0f}"
+              f"{r['repair_s']:>10.1f}")
     n = len(rows)
     print(f"  {'mean':<12}{sum(r['value'] for r in rows) / n:>13.3f}x"
           f"{sum(r['data'] for r in rows) / n:>7.3f}x"
           f"{sum(r['ceiling'] for r in rows) / n:>14.3f}x   (goals: >= 1.10x value, >= 1.0x "
-          "data, 0 plan violations, >= 99 % executed, < 60 s)")
+          "data, 0 plan violations, >= 99 % executed, < 60 s, repair < 10 s)")
     if args.crewed:
         crewed(acts, args)
 
@@ -195,13 +198,20 @@ def window(twin, acts, start_utc: str, args) -> dict:
     for a in twin.scenario.solar_arrays:
         faulty = fault_scenario(faulty, "array-degradation", at, args.fault_magnitude, a.id)
     t2 = time.perf_counter()
-    fixed = repair(faulty, acts, plan, at, time_limit_s=8.0, initial=warm)
+    fixed = repair(faulty, acts, plan, at, time_limit_s=args.repair_limit, initial=warm)
     t_repair = time.perf_counter() - t2
     rep_after, _ = replay(faulty, fixed, acts, warm)
+    r = fixed.solver["repair"]
     print(f"fault at day {args.fault_day:g} (every array -{100 * args.fault_magnitude:.0f} %): "
-          f"repair {t_repair:.1f} s (goal < 10 s), {fixed.solver['status']}, gap "
-          f"{_pct(fixed)}; replay: {rep_after['violations_by']['plan']} plan violation(s), "
+          f"repair {t_repair:.1f} s wall ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load "
+          f"{os.getloadavg()[0]:.1f}; limit {args.repair_limit:g} s, goal < 10 s): "
+          f"{r['frozen']} frozen, {r['kept']} of {r['planned_after']} later activities kept "
+          f"in place, value {r['value_before']:,.0f} -> greedy repair "
+          f"{r['greedy_value']:,.0f} -> CP-SAT windows {fixed.value:,.0f} "
+          f"({fixed.solver['window_lns']['windows']} windows); replay: "
+          f"{rep_after['violations_by']['plan']} plan violation(s), "
           f"{rep_after['violations_by']['station']} of the station")
+    row["repair_s"] = t_repair
     return row
 
 

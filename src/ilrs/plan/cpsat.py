@@ -35,7 +35,7 @@ from ilrs.plan import _kernels as kern
 from ilrs.plan.greedy import plan_greedy
 from ilrs.plan.problem import ETA_SCALE, Problem, budgets, exclusions, to_plan
 
-__all__ = ["plan_cpsat"]
+__all__ = ["improve_windows", "plan_cpsat"]
 
 #: Objective scale (value units × 100 as integers).
 VALUE_SCALE = 100
@@ -55,29 +55,15 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     """
     t0 = time.perf_counter()
     incumbent = list(hint) if hint is not None else plan_greedy(problem)[1]
-    value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
-    h = problem.horizon
-    width = max(2, round(window_days * 86400.0 / h.slot_s))
-    lns = {"windows": 0, "improved": 0, "passes": 0}
-    budget = 0.7 * time_limit_s
-    if h.n_slots > width:
-        improved = True
-        while improved and time.perf_counter() - t0 < budget:
-            improved = False
-            lns["passes"] += 1
-            for w0 in range(0, h.n_slots - width // 2, width // 2):
-                left = budget - (time.perf_counter() - t0)
-                if left <= 0.5:
-                    break
-                sub, back, sub_hint = _window(problem, incumbent, w0, w0 + width)
-                res = _solve(sub, min(left, max(2.0, 0.06 * time_limit_s)), gap, workers, sub_hint,
-                             log=False)
-                lns["windows"] += 1
-                if res is not None and res["objective"] > value + 1e-6:
-                    incumbent = [back[i] for i in res["chosen"]]
-                    value = res["objective"]
-                    lns["improved"] += 1
-                    improved = True
+    width = max(2, round(window_days * 86400.0 / problem.horizon.slot_s))
+    if problem.horizon.n_slots > width:
+        incumbent, value, lns = improve_windows(
+            problem, incumbent, stop_at=t0 + 0.7 * time_limit_s,
+            window_s=max(2.0, 0.06 * time_limit_s), gap=gap, workers=workers,
+            window_days=window_days)
+    else:
+        value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
+        lns = {"windows": 0, "improved": 0, "passes": 0}
     left = time_limit_s - (time.perf_counter() - t0)
     # the whole model only with a second left (the limit is a limit: a repair has 10 s)
     final = _solve(problem, left, gap, workers, incumbent, log) if left >= 1.0 else None
@@ -92,6 +78,40 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
               "candidates": len(problem.candidates), "scheduled": len(chosen),
               "resources": problem.resources}
     return to_plan(problem, chosen, report)
+
+
+def improve_windows(problem: Problem, incumbent: list[int], *, stop_at: float,
+                    window_s: float, gap: float = 0.005, workers: int = 1,
+                    window_days: float = 2.0, first_slot: int = 0,
+                    passes: int | None = None) -> tuple[list[int], float, dict]:
+    """Large neighbourhood search by time window: re-optimize half-overlapping windows of
+    ``window_days`` from ``first_slot`` on with everything outside them fixed to
+    ``incumbent`` (a feasible choice), each within ``window_s``, pass after pass while one
+    improves, until ``stop_at`` (``time.perf_counter()``; no window starts with less than
+    half a second left). Returns the best choice, its value and counts of the search."""
+    h = problem.horizon
+    value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
+    width = max(2, round(window_days * 86400.0 / h.slot_s))
+    starts = range(first_slot, max(first_slot + 1, h.n_slots - width // 2), width // 2)
+    lns = {"windows": 0, "improved": 0, "passes": 0}
+    improved = True
+    while improved and (passes is None or lns["passes"] < passes) \
+            and time.perf_counter() < stop_at:
+        improved = False
+        lns["passes"] += 1
+        for w0 in starts:
+            left = stop_at - time.perf_counter()
+            if left <= 0.5:
+                break
+            sub, back, sub_hint = _window(problem, incumbent, w0, w0 + width)
+            res = _solve(sub, min(left, window_s), gap, workers, sub_hint, log=False)
+            lns["windows"] += 1
+            if res is not None and res["objective"] > value + 1e-6:
+                incumbent = [back[i] for i in res["chosen"]]
+                value = res["objective"]
+                lns["improved"] += 1
+                improved = True
+    return incumbent, value, lns
 
 
 def _window(P: Problem, incumbent: list[int], w0: int, w1: int):
