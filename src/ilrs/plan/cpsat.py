@@ -48,22 +48,28 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     with a ``solver`` report.
 
     Starting from ``hint`` (default: the greedy plan), CP-SAT first re-optimizes
-    half-overlapping windows of ``window_days`` with everything outside fixed (a large
-    neighbourhood search by time window, each window's model small enough for one core),
-    then solves the whole model from the result for what time is left: that run gives the
-    best bound, hence the gap (``None`` if it could not start in the time left).
+    half-overlapping windows of a day, then of ``window_days``, with everything outside
+    fixed (a large neighbourhood search by time window, each window's model small enough
+    for one core), then solves the whole model from the result for what time is left:
+    that run gives the best bound, hence the gap (``None`` if it could not start in the
+    time left).
     """
     t0 = time.perf_counter()
     incumbent = list(hint) if hint is not None else plan_greedy(problem)[1]
-    width = max(2, round(window_days * 86400.0 / problem.horizon.slot_s))
-    if problem.horizon.n_slots > width:
-        incumbent, value, lns = improve_windows(
+    value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
+    lns = {"windows": 0, "improved": 0, "passes": 0}
+    # windows of a day first (many small models: a day's crew hours, a day's drives),
+    # then of ``window_days`` (energy moved between days), each scale until a pass finds
+    # nothing better
+    for days in sorted({min(1.0, window_days), window_days}):
+        width = max(2, round(days * 86400.0 / problem.horizon.slot_s))
+        if problem.horizon.n_slots <= width:
+            continue
+        incumbent, value, more = improve_windows(
             problem, incumbent, stop_at=t0 + 0.7 * time_limit_s,
-            window_s=max(2.0, 0.06 * time_limit_s), gap=gap, workers=workers,
-            window_days=window_days)
-    else:
-        value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
-        lns = {"windows": 0, "improved": 0, "passes": 0}
+            window_s=max(2.0, 0.06 * time_limit_s) * days / window_days, gap=gap,
+            workers=workers, window_days=days)
+        lns = {k: lns[k] + more[k] for k in lns}
     left = time_limit_s - (time.perf_counter() - t0)
     # the whole model only with a second left (the limit is a limit: a repair has 10 s)
     final = _solve(problem, left, gap, workers, incumbent, log) if left >= 1.0 else None
@@ -104,7 +110,7 @@ def improve_windows(problem: Problem, incumbent: list[int], *, stop_at: float,
             if left <= 0.5:
                 break
             sub, back, sub_hint = _window(problem, incumbent, w0, w0 + width)
-            res = _solve(sub, min(left, window_s), gap, workers, sub_hint, log=False)
+            res = _solve(sub, min(left, window_s), 0.0, workers, sub_hint, log=False)
             lns["windows"] += 1
             if res is not None and res["objective"] > value + 1e-6:
                 incumbent = [back[i] for i in res["chosen"]]
@@ -200,6 +206,8 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
             crew_d.append(int(crew_cap - h.crew[s]))
         m.AddCumulative(crew_iv, crew_d, crew_cap)
     # -- per-slot energy and data of the activities -------------------------------------------
+    bud = budgets(P)
+    need_e, need_d = _needed(P, bud)
     e_terms = [[] for _ in range(S)]
     d_terms = [[] for _ in range(S)]
     for i, c in enumerate(cands):
@@ -207,22 +215,21 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
         e = P.energy_units(t)
         d = P.data_units(t)
         for s in range(c.start, c.end):
-            if e[s]:
+            if e[s] and need_e:
                 e_terms[s].append(int(e[s]) * x[i])
-            if d[s]:
+            if d[s] and need_d:
                 d_terms[s].append(int(d[s]) * x[i])
-    # -- battery ----------------------------------------------------------------------------
-    bud = budgets(P)
+    # -- battery (only if some choice could take it below its floor) --------------------------
     ec, ed = round(h.eta_c * ETA_SCALE), round(h.eta_d * ETA_SCALE)
     e_max = sum(int(P.energy_units(t).max(initial=0)) for t in P.acts.activities) + 1
-    A = [m.NewIntVar(0, e_max, "") for s in range(S)]
-    for s in range(S):
+    A = [m.NewIntVar(0, e_max, "") for s in range(S)] if need_e else []
+    for s in range(len(A)):
         m.Add(A[s] == sum(e_terms[s]))
     E = [m.NewConstant(bud.e0_wh)]
     fuel = bud.fc0_wh > 0 and bud.fc_max_wh.max(initial=0) > 0
     fcv: dict[str, list] = {"on": [], "low": [], "high": [], "keep": [], "D": [], "M": [],
                             "F": [], "H": [m.NewConstant(int(bud.fc0_wh))]}
-    for s in range(S):
+    for s in range(len(A)):
         lo = int(bud.floor_wh[s])
         nxt = m.NewIntVar(lo, max(lo, int(bud.cap_wh[s])), f"E{s + 1}")
         net = int(bud.gen_wh[s] - bud.base_wh[s]) - A[s]
@@ -232,9 +239,9 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
         m.Add(ed * nxt <= ed * E[s] + ETA_SCALE * net)
         m.Add(nxt <= E[s] + int(bud.charge_wh[s]))
         E.append(nxt)
-    # -- data buffer -----------------------------------------------------------------------------
+    # -- data buffer (likewise) ---------------------------------------------------------------
     B = [m.NewConstant(bud.b0)]
-    for s in range(S):
+    for s in range(S if need_d else 0):
         nxt = m.NewIntVar(0, int(bud.buffer_limit[s]), f"B{s + 1}")
         made = sum(d_terms[s]) if d_terms[s] else 0
         m.Add(nxt >= B[s] + int(bud.hk[s] - bud.downlink[s]) + made)
@@ -280,6 +287,7 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     by_type = defaultdict(list)
     for j, inst in enumerate(P.instances):
         by_type[inst.type.id].append(j)
+    prec = []
     for _tid, idx in by_type.items():
         t = P.instances[idx[0]].type
         if t.after is not None:
@@ -290,6 +298,7 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
             for j in idx:
                 b = P.instances[j]
                 follows = [m.NewBoolVar("") for _ in preds]
+                prec.append((j, list(zip(follows, preds, strict=True)), gap_min, gap_max))
                 m.Add(sum(follows) == present[j])
                 for y, i in zip(follows, preds, strict=True):
                     a = P.instances[i]
@@ -306,7 +315,8 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     # -- objective ---------------------------------------------------------------------------------
     m.Maximize(sum(round(VALUE_SCALE * P.value(c)) * x[i] for i, c in enumerate(cands)))
     if hint:
-        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, fcv)
+        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, bud, fcv,
+                  {"occ": occ_vars, "prec": prec})
     build_s = time.perf_counter() - t_build
     solver = cp_model.CpSolver()
     # the limit is wall time from the call: building the model counts against it
@@ -328,9 +338,44 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     at_rolling = sum(1 for _, _, limit, lst in rolling_cons
                      if sum(ov * solver.Value(v) for ov, v in lst) >= limit)
     return {"status": name, "objective": obj, "best_bound": bound,
+            "redundant": [n for n, need in (("battery", need_e), ("buffer", need_d))
+                          if not need],
             "gap": (bound - obj) / bound if bound > 0 else 0.0,
             "build_s": build_s, "solve_s": solve_s, "chosen": chosen,
             "binding": {**_binding(P, chosen), "rolling_windows_at_limit": at_rolling}}
+
+
+def _needed(P: Problem, bud) -> tuple[bool, bool]:
+    """Whether the battery and the buffer constraints can bind at all: each instance's
+    candidates may draw, in a slot, at most the most any of them draws there, and all the
+    activities together at most the science bus (plus 1 Wh of rounding each); if even that
+    never takes the battery below its floor (with the fuel cell off throughout: less draw
+    then only raises the battery) the battery's constraints are redundant, and likewise
+    the buffer's if every instance's most data never fills it. Dropping what cannot bind
+    makes the model far smaller where power or data are plentiful (a crewed visit in
+    polar day) and changes no solution."""
+    h = P.horizon
+    S = h.n_slots
+    e_most = np.zeros(S, np.int64)
+    d_most = np.zeros(S, np.int64)
+    for inst in P.instances:
+        if not inst.candidates:
+            continue
+        cover = np.zeros(S + 1, np.int64)
+        for ci in inst.candidates:
+            c = P.candidates[ci]
+            cover[c.start] += 1
+            cover[c.end] -= 1
+        on = np.cumsum(cover[:S]) > 0
+        e_most += on * P.energy_units(inst.type)
+        d_most += on * P.data_units(inst.type)
+    unary = len({i.type.unary for i in P.instances})
+    bus = math.floor(P.acts.rules.bus_power_w * h.slot_s / 3600.0) + unary
+    energy, _, fc_on = bud.energy_rounded(np.minimum(e_most, bus))
+    need_e = bool((energy < bud.floor_wh).any() or fc_on.any())
+    data = kern.buffer_units(bud.hk, d_most.astype(float), bud.downlink, bud.b0)
+    need_d = bool((data > bud.buffer_limit).any())
+    return need_e, need_d
 
 
 def _fuel_cell(m, bud, v: dict, e, net, s: int):
@@ -418,8 +463,9 @@ def _canonical(P: Problem, chosen: list[int]) -> list[int]:
     return out
 
 
-def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, bud, fcv):
-    """A complete hint (every variable) from a feasible choice, so CP-SAT starts from it."""
+def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, bud, fcv, aux: dict):
+    """A complete hint (every variable) from a feasible choice, so CP-SAT starts from it
+    (``aux``: the rolling windows' occupancy and the precedences' choice of predecessor)."""
     S = P.horizon.n_slots
     on = set(chosen)
     for i, v in enumerate(x):
@@ -438,7 +484,7 @@ def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, b
     b = bud.b0
     e, tank, was = bud.e0_wh, int(bud.fc0_wh), bud.fc_on0
     for s in range(S):
-        if fcv["F"]:
+        if fcv["F"] and A:
             deficit = max(0, int(bud.base_wh[s] - bud.gen_wh[s] + act_e[s]))
             low, high = e <= int(bud.fc_on_wh[s]) - 1, e >= int(bud.fc_off_wh[s]) + 1
             for name, value in (("on", fc_on[s]), ("low", low), ("high", high),
@@ -449,12 +495,22 @@ def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, b
             tank -= int(fc[s])
             m.AddHint(fcv["H"][s + 1], tank)
             e, was = int(energy[s]), bool(fc_on[s])
-        m.AddHint(A[s], int(act_e[s]))
-        m.AddHint(E[s + 1], int(energy[s]))
+        if A:
+            m.AddHint(A[s], int(act_e[s]))
+            m.AddHint(E[s + 1], int(energy[s]))
         b = max(0, b + int(bud.hk[s] - bud.downlink[s] + act_d[s]))
-        m.AddHint(B[s + 1], int(b))
+        if len(B) > 1:
+            m.AddHint(B[s + 1], int(b))
+    at = {P.candidates[ci].instance: P.candidates[ci] for ci in chosen}
+    for j, follows, gap_min, gap_max in aux["prec"]:
+        b, which = at.get(j), None
+        if b is not None:
+            which = next((i for _, i in follows if i in at and b.start >= at[i].end + gap_min
+                          and (gap_max is None or b.start <= at[i].end + gap_max)), None)
+        for y, i in follows:
+            m.AddHint(y, i == which)
     on_idx = {x[ci].Index() for ci in on}
-    for occ, slots in occ_vars:
+    for occ, slots in aux["occ"]:
         for o, lst in zip(occ, slots, strict=True):
             if o is not None:
                 m.AddHint(o, any(v.Index() in on_idx for v in lst))
