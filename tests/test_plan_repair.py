@@ -76,3 +76,4 @@ def test_the_repaired_plan_passes_the_check(faulted, capsys):
     report = json.loads((folder / "replay.json").read_text())
     assert report["violations_by"]["plan"] == 0
     assert report["kpis"]["execution_fidelity"] > 0.99
+

@@ -39,6 +39,9 @@ __all__ = ["improve_windows", "plan_cpsat"]
 
 #: Objective scale (value units × 100 as integers).
 VALUE_SCALE = 100
+#: A window's relative gap limit: of the whole plan's value (a window changes a few
+#: percent of it, so 0.5 % would stop a window before it improves anything).
+WINDOW_GAP = 0.0005
 
 
 def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.005,
@@ -60,16 +63,18 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     lns = {"windows": 0, "improved": 0, "passes": 0}
     # windows of a day first (many small models: a day's crew hours, a day's drives),
     # then of ``window_days`` (energy moved between days), each scale until a pass finds
-    # nothing better
-    for days in sorted({min(1.0, window_days), window_days}):
+    # nothing better, the first for at most half the time of the search
+    scales = sorted({min(1.0, window_days), window_days})
+    for k, days in enumerate(scales):
         width = max(2, round(days * 86400.0 / problem.horizon.slot_s))
         if problem.horizon.n_slots <= width:
             continue
+        share = (k + 1) / len(scales)
         incumbent, value, more = improve_windows(
-            problem, incumbent, stop_at=t0 + 0.7 * time_limit_s,
+            problem, incumbent, stop_at=t0 + 0.7 * time_limit_s * share,
             window_s=max(2.0, 0.06 * time_limit_s) * days / window_days, gap=gap,
             workers=workers, window_days=days)
-        lns = {k: lns[k] + more[k] for k in lns}
+        lns = {name: lns[name] + more[name] for name in lns}
     left = time_limit_s - (time.perf_counter() - t0)
     # the whole model only with a second left (the limit is a limit: a repair has 10 s)
     final = _solve(problem, left, gap, workers, incumbent, log) if left >= 1.0 else None
@@ -110,7 +115,7 @@ def improve_windows(problem: Problem, incumbent: list[int], *, stop_at: float,
             if left <= 0.5:
                 break
             sub, back, sub_hint = _window(problem, incumbent, w0, w0 + width)
-            res = _solve(sub, min(left, window_s), 0.0, workers, sub_hint, log=False)
+            res = _solve(sub, min(left, window_s), WINDOW_GAP, workers, sub_hint, log=False)
             lns["windows"] += 1
             if res is not None and res["objective"] > value + 1e-6:
                 incumbent = [back[i] for i in res["chosen"]]
