@@ -61,10 +61,12 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     incumbent = list(hint) if hint is not None else plan_greedy(problem)[1]
     value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
     lns = {"windows": 0, "improved": 0, "passes": 0}
-    # windows of a day first (many small models: a day's crew hours, a day's drives),
-    # then of ``window_days`` (energy moved between days), each scale until a pass finds
-    # nothing better, the first for at most half the time of the search
-    scales = sorted({min(1.0, window_days), window_days})
+    # windows of a day (many small models: a day's crew hours, a day's drives) and of
+    # ``window_days`` (energy moved between days), each scale until a pass finds nothing
+    # better, the first for at most half the time of the search: the longer windows first
+    # where the battery binds, the day windows first where it cannot
+    scales = sorted({min(1.0, window_days), window_days},
+                    reverse=_needed(problem, budgets(problem))[0])
     for k, days in enumerate(scales):
         width = max(2, round(days * 86400.0 / problem.horizon.slot_s))
         if problem.horizon.n_slots <= width:
