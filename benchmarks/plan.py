@@ -14,7 +14,9 @@ For each window (default: the no-fission station's fortnights from 2035-12-01,
 - a repair after every array loses ``--fault-magnitude`` of its output at ``--fault-day``.
 
 Then a crewed fortnight where crew time binds (``--crewed``, the reference station's
-2039-09 visit of three): CP-SAT against greedy with the workers the machine has.
+2037-03 visit of two with ``examples/activities-crewed-visit.yaml``: 30 crew-hours of EVAs,
+laboratory sessions and ISRU tending asked a day, 16 worked): greedy, CP-SAT with the
+workers the machine has, CP-SAT's bound and gap.
 
 Goals: plan ≥ 1.10× the limited rules' value on average and ≥ 1.0× their data; 0
 plan-attributable violations; < 60 s per plan; fidelity ≥ 99 %; CP-SAT ≥ 1.04× greedy with
@@ -59,15 +61,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="examples/no-fission.yaml",
                         help="the station (default: the no-fission what-if, where power binds)")
-    parser.add_argument("--start", nargs="+", default=["2035-12-01", "2036-10-22",
+    parser.add_argument("--start", nargs="*", default=["2035-12-01", "2036-10-22",
                                                        "2037-10-21"])
     parser.add_argument("--days", type=float, default=14.0)
     parser.add_argument("--warm-days", type=float, default=30.0)
     parser.add_argument("--time-limit", type=float, default=55.0)
     parser.add_argument("--fault-day", type=float, default=5.0)
     parser.add_argument("--fault-magnitude", type=float, default=0.5)
-    parser.add_argument("--crewed", default="2039-09-03",
+    parser.add_argument("--repair-limit", type=float, default=5.0,
+                        help="the repair's wall-time limit (s)")
+    parser.add_argument("--crewed", default="2037-03-01",
                         help="start of the crewed fortnight (reference station)")
+    parser.add_argument("--crewed-activities", default="examples/activities-crewed-visit.yaml",
+                        help="the crewed fortnight's activity set (crew time binds)")
     parser.add_argument("--no-crewed", dest="crewed", action="store_const", const=None)
     parser.add_argument("--survey", nargs=2, metavar=("FROM", "TO"), default=None,
                         help="first: the rules' resources over every fortnight FROM..TO")
@@ -83,19 +89,25 @@ def main() -> None:
     if args.survey:
         survey(twin, acts, *args.survey, args.warm_days)
     rows = [window(twin, acts, start, args) for start in args.start]
+    if rows:
+        side_by_side(rows)
+    if args.crewed:
+        crewed(args)
+
+
+def side_by_side(rows: list[dict]) -> None:
     print("\n== side by side (value: plan.value.window_value; data returned)")
     print(f"  {'window':<12}{'plan/limited':>14}{'data':>8}{'rules/limited':>15}"
-          f"{'plan viol.':>12}{'fidelity':>10}{'plan s':>8}")
+          f"{'plan viol.':>12}{'fidelity':>10}{'plan s':>8}{'repair s':>10}")
     for r in rows:
         print(f"  {r['start']:<12}{r['value']:>13.3f}x{r['data']:>7.3f}x{r['ceiling']:>14.3f}x"
-              f"{r['violations']:>12d}{100 * r['fidelity']:>9.2f}%{r['plan_s']:>8.0f}")
+              f"{r['violations']:>12d}{100 * r['fidelity']:>9.2f}%{r['plan_s']:>8.0f}"
+              f"{r['repair_s']:>10.1f}")
     n = len(rows)
     print(f"  {'mean':<12}{sum(r['value'] for r in rows) / n:>13.3f}x"
           f"{sum(r['data'] for r in rows) / n:>7.3f}x"
           f"{sum(r['ceiling'] for r in rows) / n:>14.3f}x   (goals: >= 1.10x value, >= 1.0x "
-          "data, 0 plan violations, >= 99 % executed, < 60 s)")
-    if args.crewed:
-        crewed(acts, args)
+          "data, 0 plan violations, >= 99 % executed, < 60 s, repair < 10 s)")
 
 
 def survey(twin, acts, first: str, last: str, warm_days: float) -> None:
@@ -195,19 +207,29 @@ def window(twin, acts, start_utc: str, args) -> dict:
     for a in twin.scenario.solar_arrays:
         faulty = fault_scenario(faulty, "array-degradation", at, args.fault_magnitude, a.id)
     t2 = time.perf_counter()
-    fixed = repair(faulty, acts, plan, at, time_limit_s=8.0, initial=warm)
+    fixed = repair(faulty, acts, plan, at, time_limit_s=args.repair_limit, initial=warm)
     t_repair = time.perf_counter() - t2
     rep_after, _ = replay(faulty, fixed, acts, warm)
+    r = fixed.solver["repair"]
     print(f"fault at day {args.fault_day:g} (every array -{100 * args.fault_magnitude:.0f} %): "
-          f"repair {t_repair:.1f} s (goal < 10 s), {fixed.solver['status']}, gap "
-          f"{_pct(fixed)}; replay: {rep_after['violations_by']['plan']} plan violation(s), "
+          f"repair {t_repair:.1f} s wall ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load "
+          f"{os.getloadavg()[0]:.1f}; limit {args.repair_limit:g} s, goal < 10 s): "
+          f"{r['frozen']} frozen, {r['kept']} of {r['planned_after']} later activities kept "
+          f"in place, value {r['value_before']:,.0f} -> greedy repair "
+          f"{r['greedy_value']:,.0f} -> CP-SAT windows {fixed.value:,.0f} "
+          f"({fixed.solver['window_lns']['windows']} windows); replay: "
+          f"{rep_after['violations_by']['plan']} plan violation(s), "
           f"{rep_after['violations_by']['station']} of the station")
+    row["repair_s"] = t_repair
     return row
 
 
-def crewed(acts, args) -> None:
-    """CP-SAT against greedy on a crewed fortnight where crew time binds."""
+def crewed(args) -> None:
+    """CP-SAT against greedy on a crewed fortnight where crew time binds: the reference
+    station's visit of two from 2037-03-01 (polar day from its fourth day) with the crew
+    work of ``examples/activities-crewed-visit.yaml`` (30 crew-hours asked a day)."""
     workers = os.cpu_count() or 1
+    acts = load_activities(args.crewed_activities)
     twin = Twin.from_scenario(load_scenario(None))
     start = utc_to_tdb(args.crewed)
     warm = warm_state(twin, start, args.warm_days)
@@ -218,15 +240,29 @@ def crewed(acts, args) -> None:
     plan = plan_cpsat(problem, time_limit_s=60.0, hint=hint, workers=workers)
     t = time.perf_counter() - t0
     s = plan.solver
-    print(f"\n== crewed fortnight {args.crewed} + 14 d (reference station, "
-          f"{int(horizon.crew.max())} crew): {s['instances']} instances")
-    print(f"greedy {greedy.solver['objective']:,.1f}; CP-SAT ({workers} workers, 60 s) "
-          f"{s['objective']:,.1f}, bound {s['best_bound']}, gap {_pct(plan)}, {t:.0f} s; "
-          f"CP-SAT / greedy {s['objective'] / max(greedy.solver['objective'], 1e-9):.3f} "
-          "(goal >= 1.04 with a gap <= 2 %)")
-    print(f"  binding: crew at its limit in {s['binding']['crew_at_limit_slots']} slots; "
-          f"left out {s['binding']['instances_left_out']}")
-
+    g = greedy.solver["objective"]
+    crew = int(horizon.crew.max())
+    asked = sum(a.crew * a.duration.range_h[1] * (a.repeat.per_day or 0)
+                for a in acts.activities if a.crew)
+    per_type = {a.id: (sum(x.hours for x in greedy.activities if x.kind == a.id),
+                       sum(x.hours for x in plan.activities if x.kind == a.id))
+                for a in acts.activities if a.crew}
+    print(f"\n== crewed fortnight {args.crewed} + 14 d (reference station, {crew} crew, "
+          f"activities {acts.name}: {asked:g} crew-hours asked a day, "
+          f"{crew * acts.rules.crew_hours_per_day:g} worked): {s['instances']} instances, "
+          f"{s['candidates']} candidates; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load "
+          f"{os.getloadavg()[0]:.1f}")
+    bound = s["best_bound"]
+    print(f"greedy {g:,.1f}; CP-SAT ({workers} workers, 60 s) {s['objective']:,.1f}, bound "
+          f"{'n/a' if bound is None else f'{bound:,.1f}'}, gap {_pct(plan)}, {t:.0f} s; "
+          f"CP-SAT / greedy {s['objective'] / max(g, 1e-9):.3f} (goal >= 1.04 with a gap "
+          f"<= 2 %)" + ("" if bound is None else f"; bound / greedy {bound / g:.3f} (no "
+                                                  "plan can beat greedy by more)"))
+    print("  crew hours by activity, greedy -> CP-SAT: " + ", ".join(
+        f"{k} {a:g} -> {b:g}" for k, (a, b) in per_type.items()))
+    print(f"  windows {s['window_lns']}; constraints dropped as redundant: "
+          f"{s.get('redundant', [])}; crew at its limit in "
+          f"{s['binding']['crew_at_limit_slots']} slots")
 
 if __name__ == "__main__":
     main()

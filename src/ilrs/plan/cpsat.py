@@ -31,14 +31,17 @@ from collections import defaultdict
 
 import numpy as np
 
-from ilrs.plan import _kernels as kern
 from ilrs.plan.greedy import plan_greedy
+from ilrs.plan.hint import add_hint, binding, canonical, needed
 from ilrs.plan.problem import ETA_SCALE, Problem, budgets, exclusions, to_plan
 
-__all__ = ["plan_cpsat"]
+__all__ = ["improve_windows", "plan_cpsat"]
 
 #: Objective scale (value units × 100 as integers).
 VALUE_SCALE = 100
+#: A window's relative gap limit: of the whole plan's value (a window changes a few
+#: percent of it, so 0.5 % would stop a window before it improves anything).
+WINDOW_GAP = 0.0005
 
 
 def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.005,
@@ -48,42 +51,38 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     with a ``solver`` report.
 
     Starting from ``hint`` (default: the greedy plan), CP-SAT first re-optimizes
-    half-overlapping windows of ``window_days`` with everything outside fixed (a large
-    neighbourhood search by time window, each window's model small enough for one core),
-    then solves the whole model from the result for what time is left: that run gives the
-    best bound, hence the gap (``None`` if it could not start in the time left).
+    half-overlapping windows of a day, then of ``window_days``, with everything outside
+    fixed (a large neighbourhood search by time window, each window's model small enough
+    for one core), then solves the whole model from the result for what time is left:
+    that run gives the best bound, hence the gap (``None`` if it could not start in the
+    time left).
     """
     t0 = time.perf_counter()
     incumbent = list(hint) if hint is not None else plan_greedy(problem)[1]
     value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
-    h = problem.horizon
-    width = max(2, round(window_days * 86400.0 / h.slot_s))
     lns = {"windows": 0, "improved": 0, "passes": 0}
-    budget = 0.7 * time_limit_s
-    if h.n_slots > width:
-        improved = True
-        while improved and time.perf_counter() - t0 < budget:
-            improved = False
-            lns["passes"] += 1
-            for w0 in range(0, h.n_slots - width // 2, width // 2):
-                left = budget - (time.perf_counter() - t0)
-                if left <= 0.5:
-                    break
-                sub, back, sub_hint = _window(problem, incumbent, w0, w0 + width)
-                res = _solve(sub, min(left, max(2.0, 0.06 * time_limit_s)), gap, workers, sub_hint,
-                             log=False)
-                lns["windows"] += 1
-                if res is not None and res["objective"] > value + 1e-6:
-                    incumbent = [back[i] for i in res["chosen"]]
-                    value = res["objective"]
-                    lns["improved"] += 1
-                    improved = True
+    # windows of a day (many small models: a day's crew hours, a day's drives) and of
+    # ``window_days`` (energy moved between days), each scale until a pass finds nothing
+    # better, the first for at most half the time of the search: the longer windows first
+    # where the battery binds, the day windows first where it cannot
+    scales = sorted({min(1.0, window_days), window_days},
+                    reverse=needed(problem, budgets(problem))[0])
+    for k, days in enumerate(scales):
+        width = max(2, round(days * 86400.0 / problem.horizon.slot_s))
+        if problem.horizon.n_slots <= width:
+            continue
+        share = (k + 1) / len(scales)
+        incumbent, value, more = improve_windows(
+            problem, incumbent, stop_at=t0 + 0.7 * time_limit_s * share,
+            window_s=max(2.0, 0.06 * time_limit_s) * days / window_days, gap=gap,
+            workers=workers, window_days=days)
+        lns = {name: lns[name] + more[name] for name in lns}
     left = time_limit_s - (time.perf_counter() - t0)
     # the whole model only with a second left (the limit is a limit: a repair has 10 s)
     final = _solve(problem, left, gap, workers, incumbent, log) if left >= 1.0 else None
     if final is None or final["objective"] < value - 1e-6:
         final = {"status": "FEASIBLE", "objective": value, "best_bound": None, "gap": None,
-                 "chosen": incumbent, "binding": _binding(problem, incumbent),
+                 "chosen": incumbent, "binding": binding(problem, incumbent),
                  "solve_s": 0.0, "build_s": 0.0}
     chosen = final.pop("chosen")
     report = {"planner": "cp-sat", **final, "time_limit_s": time_limit_s,
@@ -92,6 +91,40 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
               "candidates": len(problem.candidates), "scheduled": len(chosen),
               "resources": problem.resources}
     return to_plan(problem, chosen, report)
+
+
+def improve_windows(problem: Problem, incumbent: list[int], *, stop_at: float,
+                    window_s: float, gap: float = 0.005, workers: int = 1,
+                    window_days: float = 2.0, first_slot: int = 0,
+                    passes: int | None = None) -> tuple[list[int], float, dict]:
+    """Large neighbourhood search by time window: re-optimize half-overlapping windows of
+    ``window_days`` from ``first_slot`` on with everything outside them fixed to
+    ``incumbent`` (a feasible choice), each within ``window_s``, pass after pass while one
+    improves, until ``stop_at`` (``time.perf_counter()``; no window starts with less than
+    half a second left). Returns the best choice, its value and counts of the search."""
+    h = problem.horizon
+    value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
+    width = max(2, round(window_days * 86400.0 / h.slot_s))
+    starts = range(first_slot, max(first_slot + 1, h.n_slots - width // 2), width // 2)
+    lns = {"windows": 0, "improved": 0, "passes": 0}
+    improved = True
+    while improved and (passes is None or lns["passes"] < passes) \
+            and time.perf_counter() < stop_at:
+        improved = False
+        lns["passes"] += 1
+        for w0 in starts:
+            left = stop_at - time.perf_counter()
+            if left <= 0.5:
+                break
+            sub, back, sub_hint = _window(problem, incumbent, w0, w0 + width)
+            res = _solve(sub, min(left, window_s), WINDOW_GAP, workers, sub_hint, log=False)
+            lns["windows"] += 1
+            if res is not None and res["objective"] > value + 1e-6:
+                incumbent = [back[i] for i in res["chosen"]]
+                value = res["objective"]
+                lns["improved"] += 1
+                improved = True
+    return incumbent, value, lns
 
 
 def _window(P: Problem, incumbent: list[int], w0: int, w1: int):
@@ -180,6 +213,8 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
             crew_d.append(int(crew_cap - h.crew[s]))
         m.AddCumulative(crew_iv, crew_d, crew_cap)
     # -- per-slot energy and data of the activities -------------------------------------------
+    bud = budgets(P)
+    need_e, need_d = needed(P, bud)
     e_terms = [[] for _ in range(S)]
     d_terms = [[] for _ in range(S)]
     for i, c in enumerate(cands):
@@ -187,22 +222,21 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
         e = P.energy_units(t)
         d = P.data_units(t)
         for s in range(c.start, c.end):
-            if e[s]:
+            if e[s] and need_e:
                 e_terms[s].append(int(e[s]) * x[i])
-            if d[s]:
+            if d[s] and need_d:
                 d_terms[s].append(int(d[s]) * x[i])
-    # -- battery ----------------------------------------------------------------------------
-    bud = budgets(P)
+    # -- battery (only if some choice could take it below its floor) --------------------------
     ec, ed = round(h.eta_c * ETA_SCALE), round(h.eta_d * ETA_SCALE)
     e_max = sum(int(P.energy_units(t).max(initial=0)) for t in P.acts.activities) + 1
-    A = [m.NewIntVar(0, e_max, "") for s in range(S)]
-    for s in range(S):
+    A = [m.NewIntVar(0, e_max, "") for s in range(S)] if need_e else []
+    for s in range(len(A)):
         m.Add(A[s] == sum(e_terms[s]))
     E = [m.NewConstant(bud.e0_wh)]
     fuel = bud.fc0_wh > 0 and bud.fc_max_wh.max(initial=0) > 0
     fcv: dict[str, list] = {"on": [], "low": [], "high": [], "keep": [], "D": [], "M": [],
                             "F": [], "H": [m.NewConstant(int(bud.fc0_wh))]}
-    for s in range(S):
+    for s in range(len(A)):
         lo = int(bud.floor_wh[s])
         nxt = m.NewIntVar(lo, max(lo, int(bud.cap_wh[s])), f"E{s + 1}")
         net = int(bud.gen_wh[s] - bud.base_wh[s]) - A[s]
@@ -212,9 +246,9 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
         m.Add(ed * nxt <= ed * E[s] + ETA_SCALE * net)
         m.Add(nxt <= E[s] + int(bud.charge_wh[s]))
         E.append(nxt)
-    # -- data buffer -----------------------------------------------------------------------------
+    # -- data buffer (likewise) ---------------------------------------------------------------
     B = [m.NewConstant(bud.b0)]
-    for s in range(S):
+    for s in range(S if need_d else 0):
         nxt = m.NewIntVar(0, int(bud.buffer_limit[s]), f"B{s + 1}")
         made = sum(d_terms[s]) if d_terms[s] else 0
         m.Add(nxt >= B[s] + int(bud.hk[s] - bud.downlink[s]) + made)
@@ -260,6 +294,7 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     by_type = defaultdict(list)
     for j, inst in enumerate(P.instances):
         by_type[inst.type.id].append(j)
+    prec = []
     for _tid, idx in by_type.items():
         t = P.instances[idx[0]].type
         if t.after is not None:
@@ -270,6 +305,7 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
             for j in idx:
                 b = P.instances[j]
                 follows = [m.NewBoolVar("") for _ in preds]
+                prec.append((j, list(zip(follows, preds, strict=True)), gap_min, gap_max))
                 m.Add(sum(follows) == present[j])
                 for y, i in zip(follows, preds, strict=True):
                     a = P.instances[i]
@@ -286,7 +322,8 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     # -- objective ---------------------------------------------------------------------------------
     m.Maximize(sum(round(VALUE_SCALE * P.value(c)) * x[i] for i, c in enumerate(cands)))
     if hint:
-        _add_hint(m, P, _canonical(P, hint), x, present, A, E, B, occ_vars, bud, fcv)
+        add_hint(m, P, canonical(P, hint), x, present, A, E, B, bud, fcv,
+                  {"occ": occ_vars, "prec": prec})
     build_s = time.perf_counter() - t_build
     solver = cp_model.CpSolver()
     # the limit is wall time from the call: building the model counts against it
@@ -308,9 +345,11 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     at_rolling = sum(1 for _, _, limit, lst in rolling_cons
                      if sum(ov * solver.Value(v) for ov, v in lst) >= limit)
     return {"status": name, "objective": obj, "best_bound": bound,
+            "redundant": [n for n, need in (("battery", need_e), ("buffer", need_d))
+                          if not need],
             "gap": (bound - obj) / bound if bound > 0 else 0.0,
             "build_s": build_s, "solve_s": solve_s, "chosen": chosen,
-            "binding": {**_binding(P, chosen), "rolling_windows_at_limit": at_rolling}}
+            "binding": {**binding(P, chosen), "rolling_windows_at_limit": at_rolling}}
 
 
 def _fuel_cell(m, bud, v: dict, e, net, s: int):
@@ -344,97 +383,3 @@ def _fuel_cell(m, bud, v: dict, e, net, s: int):
                       ("D", deficit), ("M", serve), ("F", f), ("H", h)):
         v[name].append(var)
     return f
-
-
-def _binding(P: Problem, chosen) -> dict:
-    """Which constraints hold the plan back: slots at a limit, instances left out."""
-    h, rules = P.horizon, P.acts.rules
-    bud = budgets(P)
-    S = h.n_slots
-    power = np.zeros(S)
-    crew = np.zeros(S)
-    act_e = np.zeros(S)
-    act_d = np.zeros(S)
-    for ci in chosen:
-        c = P.candidates[ci]
-        t = P.instances[c.instance].type
-        power[c.start:c.end] += P.power_w(t)
-        crew[c.start:c.end] += t.crew
-        act_e[c.start:c.end] += P.energy_units(t)[c.start:c.end]
-        act_d[c.start:c.end] += P.data_units(t)[c.start:c.end]
-    e_wh = bud.energy(act_e)
-    b_units = kern.buffer_units(bud.hk, act_d, bud.downlink, bud.b0)
-    cap_wh = h.cap_j / 3600.0
-    left = defaultdict(int)
-    placed = {P.candidates[ci].instance for ci in chosen}
-    for j, inst in enumerate(P.instances):
-        if j not in placed:
-            left[inst.type.id] += 1
-    return {
-        "battery_floor_slots": int(np.count_nonzero(e_wh <= bud.floor_wh + 0.01 * cap_wh)),
-        "battery_full_slots": int(np.count_nonzero(e_wh >= 0.99 * cap_wh)),
-        "buffer_at_limit_slots": int(np.count_nonzero(b_units >= 0.99 * bud.buffer_limit)),
-        "bus_power_at_limit_slots": int(np.count_nonzero(power >= 0.99 * rules.bus_power_w)),
-        "crew_at_limit_slots": int(np.count_nonzero((h.crew > 0) & (crew >= h.crew))),
-        "instances_left_out": dict(sorted(left.items())),
-    }
-
-
-def _canonical(P: Problem, chosen: list[int]) -> list[int]:
-    """The same placements with identical instances (same type and window) taken in order
-    of start, as the model's symmetry breaking wants them."""
-    where = {(c.instance, c.start, c.dur): i for i, c in enumerate(P.candidates)}
-    groups = defaultdict(list)
-    for j, inst in enumerate(P.instances):
-        groups[(inst.type.id, inst.release, inst.deadline, inst.frozen)].append(j)
-    by_inst = {P.candidates[ci].instance: ci for ci in chosen}
-    out = []
-    for members in groups.values():
-        picks = sorted((P.candidates[by_inst[j]] for j in members if j in by_inst),
-                       key=lambda c: c.start)
-        for j, c in zip(members, picks, strict=False):
-            ci = where.get((j, c.start, c.dur))
-            out.append(ci if ci is not None else by_inst[c.instance])
-    return out
-
-
-def _add_hint(m, P: Problem, chosen: list[int], x, present, A, E, B, occ_vars, bud, fcv):
-    """A complete hint (every variable) from a feasible choice, so CP-SAT starts from it."""
-    S = P.horizon.n_slots
-    on = set(chosen)
-    for i, v in enumerate(x):
-        m.AddHint(v, i in on)
-    placed = {P.candidates[ci].instance for ci in chosen}
-    for j, p in enumerate(present):
-        m.AddHint(p, j in placed)
-    act_e = np.zeros(S, np.int64)
-    act_d = np.zeros(S, np.int64)
-    for ci in chosen:
-        c = P.candidates[ci]
-        t = P.instances[c.instance].type
-        act_e[c.start:c.end] += P.energy_units(t)[c.start:c.end]
-        act_d[c.start:c.end] += P.data_units(t)[c.start:c.end]
-    energy, fc, fc_on = bud.energy_rounded(act_e)
-    b = bud.b0
-    e, tank, was = bud.e0_wh, int(bud.fc0_wh), bud.fc_on0
-    for s in range(S):
-        if fcv["F"]:
-            deficit = max(0, int(bud.base_wh[s] - bud.gen_wh[s] + act_e[s]))
-            low, high = e <= int(bud.fc_on_wh[s]) - 1, e >= int(bud.fc_off_wh[s]) + 1
-            for name, value in (("on", fc_on[s]), ("low", low), ("high", high),
-                                ("keep", was and not high), ("D", deficit),
-                                ("M", min(deficit, int(bud.fc_max_wh[s]), tank)),
-                                ("F", fc[s])):
-                m.AddHint(fcv[name][s], int(value))
-            tank -= int(fc[s])
-            m.AddHint(fcv["H"][s + 1], tank)
-            e, was = int(energy[s]), bool(fc_on[s])
-        m.AddHint(A[s], int(act_e[s]))
-        m.AddHint(E[s + 1], int(energy[s]))
-        b = max(0, b + int(bud.hk[s] - bud.downlink[s] + act_d[s]))
-        m.AddHint(B[s + 1], int(b))
-    on_idx = {x[ci].Index() for ci in on}
-    for occ, slots in occ_vars:
-        for o, lst in zip(occ, slots, strict=True):
-            if o is not None:
-                m.AddHint(o, any(v.Index() in on_idx for v in lst))

@@ -39,8 +39,10 @@ def type_order(problem: Problem) -> list[str]:
 
 
 def plan_greedy(problem: Problem, frozen: list[int] | None = None,
+                prefer: list[int] | None = None,
                 rolling_before: dict[str, np.ndarray] | None = None):
-    """A feasible plan by greedy insertion; ``frozen`` candidates are placed first.
+    """A feasible plan by greedy insertion; ``frozen`` candidates are placed first, as they
+    are, then each of ``prefer`` that still fits (a repair keeps what it can of the plan).
     ``rolling_before``: per unary resource with a rolling rule, the share of each slot it
     was used in the slots just before the horizon (last one last: what ran before a
     re-plan), counted in the rule's windows that reach back before the horizon."""
@@ -56,7 +58,7 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None,
         excluded[y].append(x)
     power = np.zeros(S)
     crew = np.zeros(S)
-    act_e = np.zeros(S)
+    act_e = np.zeros(S, np.int64)
     act_d = np.zeros(S)
     rolling_min: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(S))
     day_slots = round(86400.0 / h.slot_s)
@@ -104,8 +106,10 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None,
                 return False
         e = act_e.copy()
         e[a:b] += P.energy_units(t)[a:b]
-        energy = bud.energy(e)
-        if (energy < bud.floor_wh - 1e-6).any():
+        # the CP-SAT model's own integer recurrence (its floor divisions lose up to 1 Wh
+        # a slot against the float one): a greedy plan is always a feasible CP-SAT hint
+        energy, _, _ = bud.energy_rounded(e)
+        if (energy < bud.floor_wh).any():
             return False
         d = act_d.copy()
         d[a:b] += P.data_units(t)[a:b]
@@ -131,7 +135,10 @@ def plan_greedy(problem: Problem, frozen: list[int] | None = None,
 
     for ci in frozen or ():
         take(ci)
-    done = {P.candidates[ci].instance for ci in frozen or ()}
+    for ci in prefer or ():
+        if fits(ci):
+            take(ci)
+    done = {P.candidates[ci].instance for ci in chosen}
     rank = {tid: r for r, tid in enumerate(type_order(P))}
     order = sorted((j for j in range(len(P.instances)) if j not in done),
                    key=lambda j: (rank[P.instances[j].type.id], j))

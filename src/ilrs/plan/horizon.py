@@ -20,6 +20,7 @@ import numpy as np
 from ilrs.errors import InputError
 from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
 from ilrs.station import Twin
+from ilrs.station import faults as flt
 from ilrs.station.build import block_inputs, payload_power_w, rover_power_w
 from ilrs.station.schedule import Schedule, step_conditions
 from ilrs.station.thermal import steady_heater_w
@@ -72,6 +73,9 @@ class Horizon:
     load_j: dict[str, np.ndarray] = field(default_factory=dict)
     load_bit: dict[str, np.ndarray] = field(default_factory=dict)
     load_peak_w: dict[str, float] = field(default_factory=dict)
+    #: per twin load (``rover:ID``), the slots in which a fault of the scenario holds it
+    #: (a rover fault: the twin does not drive it, so a plan may not either)
+    held: dict[str, np.ndarray] = field(default_factory=dict)
     #: the deepest dip of the battery inside each slot below its ends' straight line (J)
     dip_j: np.ndarray | None = None
     rise_j: np.ndarray | None = None     # ... and the highest rise above it (J)
@@ -213,6 +217,8 @@ class Horizon:
             arrivals_tdb_s=station_arrivals(twin),
             rover_km_per_h={r.id: r.speed_m_s * 3.6 for r in sc.rovers},
             load_j=load_j, load_bit=load_bit, load_peak_w=peak,
+            held={f"rover:{r.id}": per_slot(flt.blocked(occ, "rover-fault", r.id, t), np.max)
+                  > 0.5 for r in sc.rovers},
             **dict(zip(("dip_j", "rise_j"), _dips(net_w.reshape(n_slots, per), step_s),
                        strict=True)),
             **_fuel_cell(sc, inp, per_slot, initial),

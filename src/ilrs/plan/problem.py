@@ -160,6 +160,9 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     for t in acts.activities:
         ok = horizon.ok(t.needs, t.thermal_window_k)
         ok &= horizon.on_site(t.payload, t.rover, t.arrives_with)
+        held = horizon.held.get(f"rover:{t.rover}") if t.rover else None
+        if held is not None:                # a fault holds the rover: the twin won't drive
+            ok &= ~held
         if t.window is not None:           # absolute window: start after, end by
             w0, w1 = t.window.tdb_s()
             slots = horizon.slot_tdb_s(np.arange(horizon.n_slots))
