@@ -40,7 +40,7 @@ from ilrs.plan.horizon import Horizon, utc_to_tdb
 from ilrs.plan.problem import build_problem
 from ilrs.plan.repair import repair
 from ilrs.plan.replay import fault_scenario, replay, rule_kpis, warm_state
-from ilrs.plan.value import limited_rules
+from ilrs.plan.value import limited_rules, rules_holding_battery
 from ilrs.station import Twin, load_scenario
 
 
@@ -98,15 +98,18 @@ def main() -> None:
 def side_by_side(rows: list[dict]) -> None:
     print("\n== side by side (value: plan.value.window_value; data returned)")
     print(f"  {'window':<12}{'plan/limited':>14}{'data':>8}{'rules/limited':>15}"
+          f"{'plan/holding':>14}"
           f"{'plan viol.':>12}{'fidelity':>10}{'plan s':>8}{'repair s':>10}")
     for r in rows:
         print(f"  {r['start']:<12}{r['value']:>13.3f}x{r['data']:>7.3f}x{r['ceiling']:>14.3f}x"
+              f"{r['held']:>13.3f}x"
               f"{r['violations']:>12d}{100 * r['fidelity']:>9.2f}%{r['plan_s']:>8.0f}"
               f"{r['repair_s']:>10.1f}")
     n = len(rows)
     print(f"  {'mean':<12}{sum(r['value'] for r in rows) / n:>13.3f}x"
           f"{sum(r['data'] for r in rows) / n:>7.3f}x"
-          f"{sum(r['ceiling'] for r in rows) / n:>14.3f}x   (goals: >= 1.10x value, >= 1.0x "
+          f"{sum(r['ceiling'] for r in rows) / n:>14.3f}x"
+          f"{sum(r['held'] for r in rows) / n:>13.3f}x   (goals: >= 1.10x value, >= 1.0x "
           "data, 0 plan violations, >= 99 % executed, < 60 s, repair < 10 s)")
 
 
@@ -193,14 +196,19 @@ def window(twin, acts, start_utc: str, args) -> dict:
     print(line("rules", rules_u, "  (unlimited: 8-h drives, battery to FDIR's threshold)"))
     for v in report["violations"][:6]:
         print(f"  {v['attributed']}: {v['rule']} at {v['utc']}: {v['message']}")
+    target = min(acts.rules.soc_min, k["min_soc"])
+    shed, held = rules_holding_battery(limited, acts, start, stop, args.warm_days, target)
+    print(line("rules holding", held, f"  (FDIR sheds science at {100 * shed:.1f} %, the "
+               f"lowest keeping the battery >= {100 * target:.2f} %, with hindsight)"))
     fid = execution(twin, acts, plan, report, args.warm_days)
     row = {"start": start_utc, "value": k["value"] / rules_l["value"],
            "data": k["data_returned_gb"] / rules_l["data_returned_gb"],
            "ceiling": rules_u["value"] / rules_l["value"], "violations": by["plan"],
+           "held": k["value"] / held["value"], "held_shed": shed,
            "fidelity": fid, "plan_s": t_plan}
     print(f"plan / limited rules: value {row['value']:.3f}x (goal >= 1.10), data "
           f"{row['data']:.3f}x (goal >= 1.0); unlimited rules / limited rules "
-          f"{row['ceiling']:.3f}x")
+          f"{row['ceiling']:.3f}x; plan / rules holding the battery {row['held']:.3f}x")
     # -- repair after a fault ------------------------------------------------------------
     at = start + args.fault_day * 86400.0
     faulty = twin

@@ -3,6 +3,8 @@ exclusion across activity types (a seismometer's quiet time against the rover dr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -12,12 +14,13 @@ from ilrs.plan.greedy import plan_greedy
 from ilrs.plan.horizon import Horizon, utc_to_tdb
 from ilrs.plan.model import TimeWindow
 from ilrs.plan.problem import build_problem
-from ilrs.plan.replay import replay, rule_kpis
-from ilrs.plan.value import limited_rules, window_value
+from ilrs.plan.replay import replay, rule_kpis, warm_state
+from ilrs.plan.value import limited_rules, rules_holding_battery, window_value
 from ilrs.station import Twin, load_scenario
 from ilrs.station.build import block_inputs
 
 START = "2037-03-11"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +113,41 @@ def test_absolute_windows_and_exclusion_across_types(twin):
                                               controls=greedy.controls), acts)
     assert any(v["rule"] == "resource-overlap" and "excluded" in v["message"]
                for v in report["violations"])
+
+
+def _shed_at(limited: Twin, shed: float) -> Twin:
+    """``limited`` with FDIR shedding science at ``shed`` (restore 5 points above), built
+    here apart from :func:`rules_holding_battery`."""
+    sc = limited.scenario
+    fdir = sc.fdir.model_copy(update={"shed_science_soc": shed,
+                                      "restore_science_soc": max(0.6, shed + 0.05)})
+    return Twin(sc.model_copy(update={"fdir": fdir}), limited.roadmap, limited.horizon,
+                limited.up)
+
+
+def test_rules_holding_the_battery_shed_science_just_early_enough():
+    """Polar night on the no-fission station: the limited rules shed science at the floor
+    and their survival and operations loads then drain the battery to about 32 % (safe mode
+    at 35 %). The baseline held to the plan's floor sheds earlier: its threshold keeps the
+    lowest battery at or above 45 %, half a point less does not, and it is worth less than
+    the limited rules (what the extra drain bought them)."""
+    twin = Twin.from_scenario(load_scenario(EXAMPLES / "no-fission.yaml"))
+    acts = load_activities(None)
+    limited = limited_rules(twin, acts)
+    start = utc_to_tdb("2036-10-28")
+    stop, warm_days = start + 5 * 86400.0, 10.0
+
+    def kpis(t: Twin) -> dict:
+        return rule_kpis(t, acts, start, stop, warm_state(t, start, warm_days))
+
+    free = kpis(limited)
+    assert free["min_soc"] < 0.35
+    shed, held = rules_holding_battery(limited, acts, start, stop, warm_days, 0.45)
+    assert 0.451 < shed < 1.0
+    assert held["min_soc"] >= 0.45
+    assert kpis(_shed_at(limited, shed))["min_soc"] == pytest.approx(held["min_soc"])
+    assert kpis(_shed_at(limited, shed - 0.005))["min_soc"] < 0.45
+    assert held["value"] < free["value"]
+    # a target no operation reaches: science never runs
+    shed, none = rules_holding_battery(limited, acts, start, stop, warm_days, 0.99)
+    assert shed == 1.0 and none["min_soc"] < 0.99

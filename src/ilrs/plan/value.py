@@ -21,6 +21,16 @@ battery floor the plan keeps — each rover drives by a duty rule that repeats e
 ``window_h`` of its activity type's rolling rule with ``max_minutes`` of driving (so never
 more than that in any window), and FDIR sheds science as the battery reaches the plan's
 floor (``soc_min``) rather than its own threshold.
+
+**Rules holding the battery** (:func:`rules_holding_battery`): the limited rules hold the
+floor for *science* only: once FDIR has shed it, the survival and operations loads keep
+draining the battery through a polar night (on the no-fission station, 2036-10-22, to 32 %
+and into safe mode), while a plan must keep the battery at the floor the whole time, those
+loads included. Held to the same outcome, the rules shed science earlier: FDIR's shed
+threshold is raised, by bisection with hindsight of the window, to the lowest that keeps
+their lowest battery at or above a target (the floor, or the plan's own lowest battery where
+the station alone cannot hold the floor). A baseline with foresight no rule has: the
+fairest peer the rules can be.
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ import numpy as np
 from ilrs.plan.model import ActivitySet
 from ilrs.station import Scenario, Twin
 
-__all__ = ["limited_rules", "load_values", "window_value"]
+__all__ = ["limited_rules", "load_values", "rules_holding_battery", "window_value"]
 
 #: FDIR sheds the limited rules' science this far above the plan's floor (a minute of the
 #: whole science bus is well under 0.1 % of the battery).
@@ -83,3 +93,41 @@ def limited_rules(twin: Twin, acts: ActivitySet) -> Twin:
     limited = sc.model_copy(update={"rovers": tuple(rovers), "fdir": fdir,
                                     "name": f"{sc.name} (limited rules)"})
     return Twin(limited, twin.roadmap, twin.horizon, twin.up)
+
+
+def rules_holding_battery(limited: Twin, acts: ActivitySet, start_tdb_s: float,
+                          stop_tdb_s: float, warm_days: float, target_soc: float,
+                          tol_soc: float = 0.005) -> tuple[float, dict]:
+    """The shed threshold of :func:`rules_holding_battery`'s baseline (see the module doc)
+    and its KPIs (:func:`ilrs.plan.replay.rule_kpis`): ``limited`` (the limited rules)
+    with FDIR's science shed threshold raised by bisection (to ``tol_soc``) to the lowest
+    that keeps the window's lowest battery >= ``target_soc``; the restore threshold stays
+    at least 5 points above it. At a threshold of 1 the rules run no science at all."""
+    from ilrs.plan.replay import rule_kpis, warm_state
+
+    def run(shed: float) -> dict:
+        sc = limited.scenario
+        fdir = sc.fdir.model_copy(update={
+            "shed_science_soc": shed,
+            "restore_science_soc": min(1.0, max(sc.fdir.restore_science_soc, shed + 0.05))})
+        twin = Twin(sc.model_copy(update={"fdir": fdir}), limited.roadmap, limited.horizon,
+                    limited.up)
+        return rule_kpis(twin, acts, start_tdb_s, stop_tdb_s,
+                         warm_state(twin, start_tdb_s, warm_days))
+
+    lo = limited.scenario.fdir.shed_science_soc
+    best = run(lo)
+    if best["min_soc"] >= target_soc:
+        return lo, best
+    hi, at_hi = 1.0, run(1.0)
+    if at_hi["min_soc"] < target_soc:
+        return hi, at_hi      # the station alone cannot hold the target: no science
+    best = at_hi
+    while hi - lo > tol_soc:
+        mid = 0.5 * (lo + hi)
+        k = run(mid)
+        if k["min_soc"] >= target_soc:
+            hi, best = mid, k
+        else:
+            lo = mid
+    return hi, best
