@@ -144,3 +144,32 @@ def test_column_matches_heat1d_on_the_same_insolation(equator):
     err = surface - ref
     assert float(np.sqrt(np.mean(err ** 2))) < 2.0
     assert float(np.max(np.abs(err))) < 5.0
+
+
+def test_an_eclipse_is_resolved_by_the_cut_steps():
+    # the 2032-04-25 total lunar eclipse at 0° N 0° E, near local noon: the Earth hides
+    # the Sun for ~3.5 h and the surface cools from ~383 K to ~168 K. The twin's column
+    # (30 min steps, cut into 1 min steps where the flux or the surface changes fast)
+    # against the same column in 1 min steps throughout, from the same spun-up state
+    from ilrs.station import load_scenario
+    from ilrs.station.geometry import HorizonSource, geometry_at
+    from ilrs.station.regolith import surface_series
+
+    t0 = float(utc_to_tdb_s(["2032-04-24T00:00:00"])[0])
+    grid = t0 + 600.0 * np.arange(4 * 144 + 4)
+    geo = geometry_at(HorizonSource("ideal", 0.0, 0.0), [2.0], 2.0, grid, None, 0.0, 0.0,
+                      refine_step_s=60.0)
+    assert geo.eclipse_hidden_fraction.max() == 1.0
+    thermal = load_scenario(None).thermal
+    series = surface_series(geo, thermal, 2.0)
+    t = series.tdb_s[0] + 60.0 * np.arange(1, round((series.tdb_s[-1] - t0) / 60.0) + 1)
+    col = Column.of(thermal.regolith, thermal.numerics)
+    col.temp_k[:] = series.start_k
+    fine, _ = col.run(series.absorbed_at(geo, t), 60.0)
+    assert fine.max() - fine.min() > 200.0                   # a deep eclipse ...
+    err = series.at(t) - fine
+    assert np.abs(err).max() < 0.5                           # ... followed to 0.5 K
+    assert 0.0 < series.describe()["fine_share"] < 0.2       # in a few cut steps
+    uncut = thermal.numerics.model_copy(update={"flux_tol_w_m2": 1e9, "temp_tol_k": 1e9})
+    coarse = surface_series(geo, thermal.model_copy(update={"numerics": uncut}), 2.0)
+    assert np.abs(coarse.at(t) - fine).max() > 10.0          # 30 min steps alone blur it

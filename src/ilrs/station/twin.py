@@ -104,10 +104,17 @@ class Twin:
         return start, stop
 
     def geometry(self, start: float, stop: float, sky: Sky | None = None) -> Geometry:
-        """The geometry grid from ``start`` (every ``period.geometry_step_s``) past ``stop``."""
+        """The geometry grid from ``start`` (every ``period.geometry_step_s``) past ``stop``
+        (by :meth:`geometry_pad_points`)."""
         g = self.scenario.period.geometry_step_s
-        n = math.ceil((stop - start) / g) + 2
+        n = math.ceil((stop - start) / g) + 1 + self.geometry_pad_points()
         return self.geometry_at(start + g * np.arange(n, dtype=float), sky)
+
+    def geometry_pad_points(self) -> int:
+        """Grid points the geometry reaches past the last time step: one, and the regolith
+        column's step (its steps end at or after the last time step, inside the grid)."""
+        sc = self.scenario
+        return 1 + math.ceil(sc.thermal.numerics.step_s / sc.period.geometry_step_s)
 
     def geometry_at(self, tdb_s: np.ndarray, sky: Sky | None = None) -> Geometry:
         """The geometry at the grid epochs ``tdb_s`` (the live twin computes it by pieces)."""
