@@ -35,6 +35,7 @@ from ilrs import yamlfile
 from ilrs.errors import ScenarioFileError
 
 __all__ = [
+    "MAX_COLUMN_STEP_S",
     "Battery",
     "Comms",
     "CrewVisit",
@@ -181,15 +182,21 @@ class RegolithProperties(_Model):
     sky_k: float = Field(default_factory=_default("regolith", "sky_k"), ge=0)
 
 
+#: The longest regolith column step a scenario may set, s (the geometry reaches this far
+#: past a run's last step: ``Twin.geometry_pad_points``).
+MAX_COLUMN_STEP_S = 3600.0
+
+
 class ThermalNumerics(_Model):
     """Time steps and layer grid of the regolith column, and its spin-up: steps of
     ``step_s``, each cut into steps of ``fine_step_s`` where the absorbed flux inside it
     departs from its end value by more than ``flux_tol_w_m2`` or the surface would move by
     more than ``temp_tol_k`` (sunrise, sunset, eclipses)."""
 
-    step_s: float = Field(default_factory=_default("numerics", "step_s"), gt=0, le=3600)
+    step_s: float = Field(default_factory=_default("numerics", "step_s"), gt=0,
+                          le=MAX_COLUMN_STEP_S)
     fine_step_s: float = Field(default_factory=_default("numerics", "fine_step_s"), gt=0,
-                               le=3600)
+                               le=MAX_COLUMN_STEP_S)
     flux_tol_w_m2: float = Field(default_factory=_default("numerics", "flux_tol_w_m2"), ge=0)
     temp_tol_k: float = Field(default_factory=_default("numerics", "temp_tol_k"), ge=0)
     layers_per_skin_depth: int = Field(
