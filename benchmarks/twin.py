@@ -4,7 +4,8 @@ regolith column under the site and the landers' thermal nodes on.
 5,260,320 steps (3,653 days) of the compiled time loop, preceded by the sky and lighting
 precomputation (Sun, Earth and Queqiao-2 geometry on the 10-minute grid, disk fractions
 against the real Connecting-Ridge horizons at 2 m and 10 m) and the regolith's surface
-temperature (spun up over the year before, then 600 s steps), timed separately. Goal:
+temperature (spun up over the year before, then 30 min steps cut into minutes where it
+changes fast), timed separately. Goal:
 under 10 s on one core (issue 21: under 3 s). Then the twin's surface temperature series
 against an independent 1-D solver on the same insolation: Hayne's own ``heat1d`` (the dev
 extra), finer in time (≤ 60 s) and depth (3× the layers), from the same spun-up column,
