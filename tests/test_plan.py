@@ -61,6 +61,17 @@ def test_horizon_conditions_come_from_the_twin(setup):
     assert 0.5 < horizon.conditions["relay_in_view"].mean() < 1.0
 
 
+def test_excavation_can_be_planned_at_the_polar_site(setup):
+    # the twin's regolith at the ridge stays below ~120 K (docs/station.md): the excavator
+    # asks for sunlight, not for a 200-260 K surface it would never see there
+    _, acts, horizon, _, greedy, _ = setup
+    batch = acts.by_id("isru-batch")
+    assert "thermal_window" not in batch.needs
+    assert horizon.sink_max_k.max() < 200.0
+    assert horizon.ok(batch.needs, batch.thermal_window_k).any()
+    assert any(a.kind == "isru-batch" for a in greedy.activities)
+
+
 def test_greedy_plan_replays_without_violation(setup):
     twin, acts, _, _problem, greedy, _ = setup
     assert len(greedy.activities) > 20

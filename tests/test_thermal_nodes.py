@@ -179,6 +179,9 @@ def test_thermal_inputs_are_checked(tmp_path):
     path.write_text("extends: reference\nthermal:\n  regolith: {albedo: 1.5}\n")
     with pytest.raises(ScenarioFileError, match="albedo"):
         load_scenario(path)
+    path.write_text("extends: reference\nthermal:\n  numerics: {step_s: 1000, fine_step_s: 60}\n")
+    with pytest.raises(ScenarioFileError, match="fine_step_s"):
+        load_scenario(path)
 
 
 def test_the_planners_steady_heater_is_the_loops(polar_night):

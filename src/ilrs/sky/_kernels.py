@@ -329,29 +329,3 @@ def sun_earth_topocentric(
                     ovx, ovy, ovz, aberrate, r, enu,
                     radius_km, 1, i, az_rad, el_rad, distance_km, angular_radius_rad, body_vector,
                 )
-
-
-@njit(cache=True, parallel=True)
-def kepler_state(t_s, epoch_s, mean0_rad, mean_motion_rad_s, a_km, e, rot, pos_out, vel_out):
-    """Two-body position (km) and velocity (km/s) at TDB seconds ``t_s`` of an elliptic
-    orbit (semi-major axis ``a_km``, eccentricity ``e``), rotated from the perifocal frame by
-    ``rot`` (3 × 3); Kepler's equation solved per point by Newton's method to 1e-14 rad
-    (the numpy ``ilrs.sky.relay.solve_kepler`` is its reference)."""
-    b = a_km * math.sqrt(1.0 - e * e)
-    two_pi = 2.0 * math.pi
-    for i in prange(t_s.size):
-        m = (mean0_rad + mean_motion_rad_s * (t_s[i] - epoch_s)) % two_pi
-        big_e = math.pi if e > 0.8 else m + e * math.sin(m)
-        for _ in range(50):
-            delta = (big_e - e * math.sin(big_e) - m) / (1.0 - e * math.cos(big_e))
-            big_e -= delta
-            if abs(delta) < 1e-14:
-                break
-        c, s = math.cos(big_e), math.sin(big_e)
-        r_over_a = 1.0 - e * c
-        px, py = a_km * (c - e), b * s
-        vx = -a_km * mean_motion_rad_s * s / r_over_a
-        vy = b * mean_motion_rad_s * c / r_over_a
-        for k in range(3):
-            pos_out[i, k] = rot[k, 0] * px + rot[k, 1] * py
-            vel_out[i, k] = rot[k, 0] * vx + rot[k, 1] * vy

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ilrs.errors import InputError
-from ilrs.sky import _kernels
+from ilrs.sky import _relay_kernels
 from ilrs.sky.site import MOON_RADIUS_M
 from ilrs.sky.timescale import utc_to_tdb_s
 
@@ -120,9 +120,9 @@ class RelayOrbit:
         t = np.ascontiguousarray(np.atleast_1d(np.asarray(tdb_s, float)))
         a = self.semi_major_axis_km
         pos, vel = np.empty((t.size, 3)), np.empty((t.size, 3))
-        _kernels.kepler_state(t, self.epoch_tdb_s, math.radians(self.mean_anomaly_deg),
-                              math.sqrt(self.gm_km3_s2 / a**3), a, self.eccentricity,
-                              self._perifocal_to_frame(), pos, vel)
+        _relay_kernels.kepler_state(t, self.epoch_tdb_s, math.radians(self.mean_anomaly_deg),
+                                    math.sqrt(self.gm_km3_s2 / a**3), a,
+                                    self.eccentricity, self._perifocal_to_frame(), pos, vel)
         return pos, vel
 
     def state_km_numpy(self, tdb_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

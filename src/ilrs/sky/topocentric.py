@@ -11,12 +11,14 @@ epoch, and the site's east-north-up frame (see :mod:`ilrs.sky.site`).
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ilrs.errors import UnknownBodyError
 from ilrs.sky import _kernels as k
+from ilrs.sky import _relay_kernels as rk
 from ilrs.sky.eclipse import hidden_fraction, separation_rad
 from ilrs.sky.kernels import EARTH, EMB, MOON, SSB, SUN, ChebyshevSegment, Kernels, default_kernels
 from ilrs.sky.relay import RelayOrbit
@@ -160,6 +162,27 @@ class Sky:
             for name in names
         }
 
+    def _topocentric_relay(self, relay: RelayOrbit, site: Site, epochs: Epochs,
+                           apparent: bool) -> Topocentric:
+        """A relay in one compiled pass, Moon-centred (``_relay_kernels.relay_topocentric``);
+        needs the JPL DE layout."""
+        emb, moon, _, _ = self._fast_layout()
+        pa = self.kernels.moon_pa
+        t = epochs.tdb_s
+        self.kernels.check_coverage(t, margin_s=1000.0)
+        n = t.shape[0]
+        az, el, dist, rad = (np.empty((1, n)) for _ in range(4))
+        vec = np.empty((1, n, 3))
+        frame = self.moon_rotation(Epochs(np.array([relay.epoch_tdb_s])))[0].T
+        a = relay.semi_major_axis_km
+        rk.relay_topocentric(
+            t, *_seg(emb), *_seg(moon), *_seg(pa), self.kernels.me_from_pa, site.position_km,
+            site._enu, relay.epoch_tdb_s, math.radians(relay.mean_anomaly_deg),
+            math.sqrt(relay.gm_km3_s2 / a**3), a, relay.eccentricity,
+            frame @ relay._perifocal_to_frame(), apparent, az, el, dist, rad, vec,
+        )
+        return Topocentric(relay.name, epochs, az[0], el[0], dist[0], rad[0], vec[0])
+
     def _topocentric_general(
         self, body: str | RelayOrbit, site: Site, epochs: Epochs, apparent: bool
     ) -> Topocentric:
@@ -200,7 +223,8 @@ class Sky:
     def topocentric_many(
         self, bodies, site: Site, epochs: Epochs, apparent: bool = True
     ) -> dict[str, Topocentric]:
-        """Several bodies at once, keyed by name; the Sun and the Earth share one pass.
+        """Several bodies at once, keyed by name; the Sun and the Earth share one pass, a
+        relay gets its own (both compiled, with the JPL DE layout of kernels).
 
         >>> from ilrs.sky import Epochs, Site
         >>> seen = Sky().topocentric_many(["sun", "earth"], Site("pole", -90, 0),
@@ -215,7 +239,11 @@ class Sky:
         if fused and self._fast_layout() is not None:
             out.update(self._topocentric_fused(fused, site, epochs, apparent))
         for body, name in zip(bodies, names, strict=True):
-            if name not in out:
+            if name in out:
+                continue
+            if isinstance(body, RelayOrbit) and self._fast_layout() is not None:
+                out[name] = self._topocentric_relay(body, site, epochs, apparent)
+            else:
                 out[name] = self._topocentric_general(body, site, epochs, apparent)
         return out
 

@@ -170,18 +170,68 @@ def column_step(temp_k, q_abs_w_m2, dt_s, rho_dz, kc_mid, inv_dz, par, n_iter, w
 def column_run(temp_k, q_abs_w_m2, dt_s, rho_dz, kc_mid, inv_dz, par, n_iter, surface_k,
                budget):
     """Run the column through the absorbed fluxes ``q_abs_w_m2`` (one per step, the flux
-    at the end of the step); ``surface_k`` gets the surface temperature after each step
-    and ``budget`` adds [absorbed, emitted, geothermal] energy (J/m²)."""
+    at the end of the step) over steps of ``dt_s`` (one per step); ``surface_k`` gets the
+    surface temperature after each step and ``budget`` adds [absorbed, emitted,
+    geothermal] energy (J/m²)."""
     n = temp_k.size
     work = np.zeros((N_WORK, n))
     flux = np.zeros(n - 1)
     for j in range(q_abs_w_m2.size):
-        emitted = column_step(temp_k, q_abs_w_m2[j], dt_s, rho_dz, kc_mid, inv_dz, par,
+        dt = dt_s[j]
+        emitted = column_step(temp_k, q_abs_w_m2[j], dt, rho_dz, kc_mid, inv_dz, par,
                               n_iter, work, flux)
         surface_k[j] = temp_k[0]
-        budget[0] += q_abs_w_m2[j] * dt_s
-        budget[1] += emitted * dt_s
-        budget[2] += par[R_QB] * dt_s
+        budget[0] += q_abs_w_m2[j] * dt
+        budget[1] += emitted * dt
+        budget[2] += par[R_QB] * dt
+
+
+@njit(cache=True)
+def column_run_cut(temp_k, q_fine_w_m2, per, fine_dt_s, flux_tol_w_m2, temp_tol_k, rho_dz,
+                   kc_mid, inv_dz, par, n_iter, ended, surface_k):
+    """Run the column in steps of ``per × fine_dt_s``, each cut into ``per`` fine steps
+    where it would change fast: where the absorbed flux at its fine points departs from
+    its end value by more than ``flux_tol_w_m2``, or where the whole step moves the surface
+    by more than ``temp_tol_k`` (it is then run again in fine steps from its start).
+
+    ``q_fine_w_m2`` is the flux at the fine points (``steps × per + 1`` of them, the first
+    at the start); ``ended`` (bool) marks the fine points where a step ended and
+    ``surface_k`` holds the surface temperature there (``steps × per`` each, from the
+    first point after the start). Each step depends only on the state at its start and
+    the flux inside it. Returns the number of steps cut."""
+    n = temp_k.size
+    work = np.zeros((N_WORK, n))
+    flux = np.zeros(n - 1)
+    saved = np.empty(n)
+    steps = (q_fine_w_m2.size - 1) // per
+    big_dt_s = per * fine_dt_s
+    n_cut = 0
+    for k in range(steps):
+        base = k * per
+        end_q = q_fine_w_m2[base + per]
+        cut = False
+        for j in range(per):
+            if abs(q_fine_w_m2[base + j] - end_q) > flux_tol_w_m2:
+                cut = True
+                break
+        if not cut:
+            saved[:] = temp_k
+            column_step(temp_k, end_q, big_dt_s, rho_dz, kc_mid, inv_dz, par, n_iter, work,
+                        flux)
+            if abs(temp_k[0] - saved[0]) > temp_tol_k:
+                temp_k[:] = saved
+                cut = True
+            else:
+                ended[base + per - 1] = True
+                surface_k[base + per - 1] = temp_k[0]
+        if cut:
+            n_cut += 1
+            for j in range(1, per + 1):
+                column_step(temp_k, q_fine_w_m2[base + j], fine_dt_s, rho_dz, kc_mid,
+                            inv_dz, par, n_iter, work, flux)
+                ended[base + j - 1] = True
+                surface_k[base + j - 1] = temp_k[0]
+    return n_cut
 
 
 @njit(cache=True)

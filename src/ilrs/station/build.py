@@ -370,19 +370,25 @@ def _generation(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
     az = geo.at("sun_azimuth_rad", t)
     dist = geo.at("sun_distance_m", t)
     solar = np.zeros(n)
+    block: dict = {}      # arrays alike (mast, mount, arrival) share their per-step values
+
+    def once(key, compute):
+        if key not in block:
+            block[key] = geo.cached(key, t, compute)
+        return block[key]
     for a in scenario.solar_arrays:
         arrival = up.arrival(a.arrives_with)
         if not (t[-1] >= arrival):
             continue
         mast = float(a.mast_m)
-        per_m2 = geo.cached(  # W per m² at 100 % efficiency: the same for every array size
-            ("solar_w_per_m2", mast, a.mount, a.azimuth_deg), t,
+        per_m2 = once(  # W per m² at 100 % efficiency: the same for every array size
+            ("solar_w_per_m2", mast, a.mount, a.azimuth_deg),
             lambda mast=mast, a=a: comp.solar_array_power_w(
                 geo.at("sun_fraction", t, mast), el, az, dist, area_m2=1.0, efficiency=1.0,
                 mount=a.mount, azimuth_deg=a.azimuth_deg))
-        ageing = geo.cached(("degradation", arrival, a.degradation_per_yr), t,
-                            lambda arrival=arrival, a=a: comp.degradation_factor(
-                                (t - arrival) / comp.SECONDS_PER_YEAR, a.degradation_per_yr))
+        ageing = once(("degradation", arrival, a.degradation_per_yr),
+                      lambda arrival=arrival, a=a: comp.degradation_factor(
+                          (t - arrival) / comp.SECONDS_PER_YEAR, a.degradation_per_yr))
         p = per_m2 * (a.area_m2 * a.efficiency)
         solar += p * ageing * flt.factor(occurrences, "array-degradation", a.id, t)
     gen = solar.copy()

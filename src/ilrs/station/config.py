@@ -35,6 +35,7 @@ from ilrs import yamlfile
 from ilrs.errors import ScenarioFileError
 
 __all__ = [
+    "MAX_COLUMN_STEP_S",
     "Battery",
     "Comms",
     "CrewVisit",
@@ -181,10 +182,23 @@ class RegolithProperties(_Model):
     sky_k: float = Field(default_factory=_default("regolith", "sky_k"), ge=0)
 
 
-class ThermalNumerics(_Model):
-    """Time step and layer grid of the regolith column, and its spin-up."""
+#: The longest regolith column step a scenario may set, s (the geometry reaches this far
+#: past a run's last step: ``Twin.geometry_pad_points``).
+MAX_COLUMN_STEP_S = 3600.0
 
-    step_s: float = Field(default_factory=_default("numerics", "step_s"), gt=0, le=3600)
+
+class ThermalNumerics(_Model):
+    """Time steps and layer grid of the regolith column, and its spin-up: steps of
+    ``step_s``, each cut into steps of ``fine_step_s`` where the absorbed flux inside it
+    departs from its end value by more than ``flux_tol_w_m2`` or the surface would move by
+    more than ``temp_tol_k`` (sunrise, sunset, eclipses)."""
+
+    step_s: float = Field(default_factory=_default("numerics", "step_s"), gt=0,
+                          le=MAX_COLUMN_STEP_S)
+    fine_step_s: float = Field(default_factory=_default("numerics", "fine_step_s"), gt=0,
+                               le=MAX_COLUMN_STEP_S)
+    flux_tol_w_m2: float = Field(default_factory=_default("numerics", "flux_tol_w_m2"), ge=0)
+    temp_tol_k: float = Field(default_factory=_default("numerics", "temp_tol_k"), ge=0)
     layers_per_skin_depth: int = Field(
         default_factory=_default("numerics", "layers_per_skin_depth"), ge=2, le=200)
     growth: float = Field(default_factory=_default("numerics", "growth"), ge=1, le=2)
@@ -197,6 +211,13 @@ class ThermalNumerics(_Model):
     spin_up_tol_k: float = Field(default_factory=_default("numerics", "spin_up_tol_k"), gt=0)
     spin_up_days: float = Field(default_factory=_default("numerics", "spin_up_days"),
                                 gt=0, le=3653)
+
+    @model_validator(mode="after")
+    def _fine_divides(self):
+        ratio = self.step_s / self.fine_step_s
+        if ratio < 1.0 - 1e-9 or abs(ratio - round(ratio)) > 1e-9:
+            raise ValueError("step_s a whole multiple of fine_step_s")
+        return self
 
 
 class SurfaceFacet(_Model):

@@ -262,7 +262,7 @@ class LiveTwin:
         ``Twin.run`` does (the same grid points, so the same values)."""
         g = self.scenario.period.geometry_step_s
         lo = math.floor((t0 - self.start_tdb_s) / g) - 1
-        hi = math.ceil((t1 - self.start_tdb_s) / g) + 2
+        hi = math.ceil((t1 - self.start_tdb_s) / g) + 1 + self.twin.geometry_pad_points()
         if self._geo is not None and self._geo_range[0] <= lo and hi <= self._geo_range[1]:
             return
         span_s = max(self._geometry_s, min(ahead_s, CATCH_UP_GEOMETRY_S))

@@ -37,6 +37,8 @@ from ilrs.station.components import AU_M, SOLAR_CONSTANT_W_M2
 __all__ = ["Column", "SurfaceSeries", "albedo", "facet_absorbed_w_m2", "surface_series",
            "terrain_weight"]
 
+#: Steps of ``numerics.step_s`` run per call of the kernel (bounds the fine-point arrays).
+CHUNK_STEPS = 4096
 #: The mean synodic day (new moon to new moon), s: the diurnal period that sets the grid.
 SYNODIC_DAY_S = 29.530589 * 86400.0
 
@@ -102,16 +104,33 @@ class Column:
     def _args(self):
         return (self.rho_dz, self.kc_mid, self.inv_dz, self.par, self.n_iter)
 
-    def run(self, q_abs_w_m2: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
-        """Step through the absorbed fluxes (one per step); the surface temperature after
-        each step and the energy budget [absorbed, emitted, geothermal] in J/m²."""
+    def run(self, q_abs_w_m2: np.ndarray, step_s) -> tuple[np.ndarray, np.ndarray]:
+        """Step through the absorbed fluxes (one per step; ``step_s``: one step length, or
+        one per step); the surface temperature after each step and the energy budget
+        [absorbed, emitted, geothermal] in J/m²."""
         q = np.ascontiguousarray(q_abs_w_m2, dtype=float)
+        dt = np.ascontiguousarray(np.broadcast_to(np.asarray(step_s, float), q.shape))
         out = np.empty(q.size)
         budget = np.zeros(3)
         rho_dz, kc_mid, inv_dz, par, n_iter = self._args()
-        tk.column_run(self.temp_k, q, step_s, rho_dz, kc_mid, inv_dz, par, n_iter, out,
-                      budget)
+        tk.column_run(self.temp_k, q, dt, rho_dz, kc_mid, inv_dz, par, n_iter, out, budget)
         return out, budget
+
+    def run_cut(self, q_fine_w_m2: np.ndarray, per: int, fine_step_s: float,
+                flux_tol_w_m2: float, temp_tol_k: float) -> tuple[np.ndarray, np.ndarray, int]:
+        """Steps of ``per × fine_step_s``, cut into fine steps where they would change fast
+        (see ``column_run_cut``) through the flux at the fine points (the first at the
+        start): the indices of the points where a step ended, the surface temperature
+        there, and the number of steps cut."""
+        q = np.ascontiguousarray(q_fine_w_m2, dtype=float)
+        ended = np.zeros(q.size - 1, np.bool_)
+        surface = np.empty(q.size - 1)
+        rho_dz, kc_mid, inv_dz, par, n_iter = self._args()
+        n_cut = tk.column_run_cut(self.temp_k, q, per, fine_step_s, flux_tol_w_m2,
+                                  temp_tol_k, rho_dz, kc_mid, inv_dz, par, n_iter, ended,
+                                  surface)
+        idx = np.flatnonzero(ended)
+        return idx + 1, surface[idx], int(n_cut)
 
     def spin_up(self, q_cycle_w_m2: np.ndarray, step_s: float, tol_k: float = 0.05,
                 max_cycles: int = 200) -> tuple[int, float]:
@@ -186,41 +205,67 @@ class SurfaceSeries:
     weight: float                # terrain weight (0: none)
     spin_up_cycles: int
     spin_up_change_k: float
+    steps: int = 0               # steps of step_s run since the first point
+    fine_steps: int = 0          # of which cut into fine steps
+    _grid: tuple | None = None   # (geometry, absorbed flux on its grid)
 
     @property
     def step_s(self) -> float:
+        """The column's step where the flux changes slowly, s."""
         return float(self.thermal.numerics.step_s)
 
     def at(self, tdb_s: np.ndarray) -> np.ndarray:
         """The surface temperature at ``tdb_s``, linearly interpolated."""
+        if tdb_s.size and not (self.tdb_s[0] <= tdb_s[0] and tdb_s[-1] <= self.tdb_s[-1]):
+            raise RuntimeError(
+                f"surface temperature asked over {float(tdb_s[0])} … {float(tdb_s[-1])} s, "
+                f"computed over {float(self.tdb_s[0])} … {float(self.tdb_s[-1])} s (the "
+                "geometry must reach one regolith step past the last time step)")
         return np.interp(tdb_s, self.tdb_s, self.temp_k)
 
     def absorbed_at(self, geo, tdb_s: np.ndarray) -> np.ndarray:
-        """The flux the facet absorbs at ``tdb_s``: computed on the grid of ``geo`` and
-        interpolated linearly."""
-        mast = float(self.mast_m)
-        on_grid = {"sun_fraction": geo.sun_fraction[mast],
-                   "sun_elevation_rad": geo.sun_elevation_rad,
-                   "sun_azimuth_rad": geo.sun_azimuth_rad,
-                   "sun_distance_m": geo.sun_distance_m,
-                   "eclipse_hidden_fraction": geo.eclipse_hidden_fraction}
-        return np.interp(tdb_s, geo.tdb_s, _absorbed(on_grid, self.thermal, self.weight))
+        """The flux the facet absorbs at ``tdb_s``: computed on the grid of ``geo`` (kept
+        for the last geometry asked) and interpolated linearly."""
+        if self._grid is None or self._grid[0] is not geo:
+            mast = float(self.mast_m)
+            on_grid = {"sun_fraction": geo.sun_fraction[mast],
+                       "sun_elevation_rad": geo.sun_elevation_rad,
+                       "sun_azimuth_rad": geo.sun_azimuth_rad,
+                       "sun_distance_m": geo.sun_distance_m,
+                       "eclipse_hidden_fraction": geo.eclipse_hidden_fraction}
+            self._grid = (geo, _absorbed(on_grid, self.thermal, self.weight))
+        return np.interp(tdb_s, geo.tdb_s, self._grid[1])
 
     def extend_to(self, geo, until_tdb_s: float) -> None:
-        """Run the column on, at the same steps, through ``until_tdb_s`` with the
-        insolation of ``geo`` (which must cover the span from the series' last point)."""
-        step = self.step_s
+        """Run the column on through ``until_tdb_s`` (to the first step end at or after
+        it, as far as ``geo`` reaches) with the insolation of ``geo``, which must cover the
+        span from the series' last point.
+
+        Steps of ``numerics.step_s`` from the first point; one whose flux at its
+        ``fine_step_s`` points departs from its end value by more than ``flux_tol_w_m2``
+        is run in fine steps. Each step depends only on the flux inside it, so a series
+        extended piece by piece (the live twin) equals one computed at once."""
+        num = self.thermal.numerics
+        big, fine = float(num.step_s), float(num.fine_step_s)
+        per = round(big / fine)
         t0 = float(self.tdb_s[0])
-        n_old = self.tdb_s.size
-        n_new = math.ceil((until_tdb_s - t0) / step - 1e-9) + 1
-        if n_new <= n_old:
-            return
-        t = t0 + step * np.arange(n_old, n_new)
-        q = self.absorbed_at(geo, t)
-        temp, _ = self.column.run(q, step)
-        self.tdb_s = np.concatenate([self.tdb_s, t])
-        self.temp_k = np.concatenate([self.temp_k, temp])
-        self.absorbed_w_m2 = np.concatenate([self.absorbed_w_m2, q])
+        done = round((float(self.tdb_s[-1]) - t0) / big)        # whole steps so far
+        want = math.ceil((until_tdb_s - t0) / big - 1e-9)
+        reach = math.floor((float(geo.tdb_s[-1]) - t0) / big + 1e-9)
+        upto = min(want, reach)
+        parts = [(self.tdb_s, self.temp_k, self.absorbed_w_m2)]
+        for a in range(done, upto, CHUNK_STEPS):                 # bounded memory
+            b = min(upto, a + CHUNK_STEPS)
+            t = t0 + fine * np.arange(a * per, b * per + 1)      # fine points, both ends
+            q = self.absorbed_at(geo, t)
+            idx, temp, n_cut = self.column.run_cut(q, per, fine, num.flux_tol_w_m2,
+                                                   num.temp_tol_k)
+            parts.append((t[idx], temp, q[idx]))
+            self.fine_steps += n_cut
+            self.steps += b - a
+        if len(parts) > 1:
+            self.tdb_s, self.temp_k, self.absorbed_w_m2 = (
+                np.concatenate(p) for p in zip(*parts, strict=True))
 
     def describe(self) -> dict:
         """The numerics of the series, for KPIs and reports."""
@@ -228,7 +273,9 @@ class SurfaceSeries:
                 "bottom_m": float(self.column.z_m[-1]),
                 "first_layer_m": float(self.column.z_m[1]),
                 "spin_up_cycles": self.spin_up_cycles,
-                "spin_up_change_k": self.spin_up_change_k, "terrain_weight": self.weight}
+                "spin_up_change_k": self.spin_up_change_k, "terrain_weight": self.weight,
+                "fine_step_s": float(self.thermal.numerics.fine_step_s),
+                "fine_share": self.fine_steps / self.steps if self.steps else 0.0}
 
 
 def _absorbed(sun, thermal, weight: float) -> np.ndarray:

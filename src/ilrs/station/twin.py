@@ -29,7 +29,7 @@ from ilrs.station import _kernels as k
 from ilrs.station import faults as flt
 from ilrs.station import thermal as thm
 from ilrs.station.build import BuildUp, _tdb, block_inputs, build_up
-from ilrs.station.config import Scenario, load_scenario
+from ilrs.station.config import MAX_COLUMN_STEP_S, Scenario, load_scenario
 from ilrs.station.fdir import EVENTS, describe, kernel_params
 from ilrs.station.geometry import Geometry, HorizonSource, geometry_at
 from ilrs.station.results import Results, _utc, kpis_from_run
@@ -104,10 +104,18 @@ class Twin:
         return start, stop
 
     def geometry(self, start: float, stop: float, sky: Sky | None = None) -> Geometry:
-        """The geometry grid from ``start`` (every ``period.geometry_step_s``) past ``stop``."""
+        """The geometry grid from ``start`` (every ``period.geometry_step_s``) past ``stop``
+        (by :meth:`geometry_pad_points`)."""
         g = self.scenario.period.geometry_step_s
-        n = math.ceil((stop - start) / g) + 2
+        n = math.ceil((stop - start) / g) + 1 + self.geometry_pad_points()
         return self.geometry_at(start + g * np.arange(n, dtype=float), sky)
+
+    def geometry_pad_points(self) -> int:
+        """Grid points the geometry reaches past the last time step: one, and the longest
+        regolith column step allowed (its steps end at or after the last time step, inside
+        the grid; the longest, so a geometry shared by variants of ``thermal.numerics``
+        serves them all)."""
+        return 1 + math.ceil(MAX_COLUMN_STEP_S / self.scenario.period.geometry_step_s)
 
     def geometry_at(self, tdb_s: np.ndarray, sky: Sky | None = None) -> Geometry:
         """The geometry at the grid epochs ``tdb_s`` (the live twin computes it by pieces)."""
