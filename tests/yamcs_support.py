@@ -52,8 +52,20 @@ def power_off_from_yamcs(processor, *, timeout_s: float = 90.0) -> None:
              "the payload on")
     conn = processor.create_command_connection()
     try:
-        command = conn.issue(f"/ILRS/{xtce_name(PAYLOAD)}_power_off")
-        for stage in ("Verifier_Accepted", "Verifier_Started", "Verifier_Completed"):
+        for attempt in (1, 2):
+            command = conn.issue(f"/ILRS/{xtce_name(PAYLOAD)}_power_off")
+            ack = command.await_acknowledgment("Verifier_Accepted", timeout=timeout_s)
+            if ack.status == "CANCELLED" and attempt == 1:
+                # Yamcs cancels the verifiers when its link gave the command up before the
+                # twin saw it (a COP-1 retransmission limit on a loaded machine): once more,
+                # with what Yamcs said, and only once
+                print(f"Yamcs cancelled the command before acceptance ({command.error}); "
+                      "sending it again")
+                continue
+            assert ack.status == "OK", ("Verifier_Accepted", ack.status, ack.message,
+                                        command.error)
+            break
+        for stage in ("Verifier_Started", "Verifier_Completed"):
             ack = command.await_acknowledgment(stage, timeout=timeout_s)
             assert ack.status == "OK", (stage, ack.status, ack.message)
         command.await_complete(timeout=timeout_s)
