@@ -18,18 +18,15 @@ from ilrs.plan.problem import build_problem
 from ilrs.plan.replay import replay
 from ilrs.station import Twin, load_scenario
 from ilrs.station.build import block_inputs
+from plan_support import planned
 
 START = "2037-03-11"   # the Earth sets at the reference site on this day (DTE 54 %)
 
 
 @pytest.fixture(scope="module")
 def setup():
-    twin = Twin.from_scenario(load_scenario(None))
-    acts = load_activities(None)
-    horizon = Horizon.from_twin(twin, utc_to_tdb(START), 1.0, acts.slot_s)
-    problem = build_problem(acts, horizon)
-    greedy, chosen = plan_greedy(problem)
-    return twin, acts, horizon, problem, greedy, chosen
+    p = planned(START)
+    return p.twin, p.acts, p.horizon, p.problem, p.plan, p.chosen
 
 
 def test_default_activity_set_has_sources_and_resources():

@@ -9,13 +9,12 @@ import pytest
 
 from ilrs.cli import main
 from ilrs.plan import load_activities
-from ilrs.plan.greedy import plan_greedy
-from ilrs.plan.horizon import Horizon, utc_to_tdb
+from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.model import TimeWindow
 from ilrs.plan.plan import Activity, Plan
-from ilrs.plan.problem import build_problem
 from ilrs.plan.replay import replay
 from ilrs.station import Twin, load_scenario
+from plan_support import planned
 
 START = "2037-03-11"   # ILRS-1..5 on site, a crew of 2 (visit 2037-03-01 + 14 d), polar day
 H = 3600.0
@@ -23,10 +22,7 @@ H = 3600.0
 
 @pytest.fixture(scope="module")
 def base():
-    twin = Twin.from_scenario(load_scenario(None))
-    acts = load_activities(None)
-    horizon = Horizon.from_twin(twin, utc_to_tdb(START), 1.0, acts.slot_s)
-    plan, _ = plan_greedy(build_problem(acts, horizon))
+    twin, acts, _, _, _, plan, _ = planned(START)
     report, _ = replay(twin, plan, acts)
     assert report["valid"] and not report["violations"], report["violations"]
     return twin, acts, plan

@@ -61,7 +61,7 @@ def test_a_declared_fault_repairs_and_redelivers_the_plan_within_10_s(server):
     # the repair started from the station's state in housekeeping at the upload
     deliveries = server.station.plans.deliveries
     initial = deliveries[first["version"]].initial
-    assert set(initial) == {"energy_j", "buffer_bit", "hold"} and initial["energy_j"] > 0
+    assert set(initial) == {"energy_j", "buffer_bit", "hold", "shed"} and initial["energy_j"] > 0
     assert deliveries[second["version"]].initial == initial
     audit = _audits(server, "plan.repair")[-1]
     assert audit.user == "flight.director" and audit.outcome == "ok"

@@ -12,8 +12,10 @@ Two kinds of check, both over any ``plan.json`` (ours or edited by hand):
   powers the twin's model contradicts;
 - :func:`run_rules`, against the twin's replay: brown-outs, FDIR taking over (science
   shed, buffer hold, safe mode), data lost, the battery below the plan's floor, the buffer
-  above its limit, a needed condition not holding, a planned activity not executed (its
-  load faulted, absent, or the science bus not served).
+  above its limit, a needed condition not holding, a radio-quiet activity running while
+  the twin's own transmitter is on (its replayed comms state, whatever the plan says), a
+  planned activity not executed (its load faulted, absent, or the science bus not
+  served).
 
 Each violation names its ``rule``, when, the activity, and who it is ``attributed`` to:
 ``plan`` (a different plan would have kept the rule) or ``station`` (the station alone,
@@ -50,6 +52,7 @@ RULES = {
     "declared-power": "declares less power than the twin's model of its load draws",
     "bus-power": "the science bus above bus_power_w (the twin's models of the loads)",
     "condition-broken": "ran while a condition it needs did not hold",
+    "radio-quiet": "a radio-quiet activity ran while the station's transmitter was on",
     "fault": "planned on a load the scenario's faults hold (it did not run)",
     "not-executed": "planned minutes the station did not run (science not served)",
     "battery-floor": "the battery below the plan's floor (soc_min)",
@@ -289,6 +292,7 @@ def run_rules(plan: Plan, acts: ActivitySet, run, alone, slot_s: float) -> list[
                       f"(limit {100 * limit:g} %)", attributed=who))
     schedule = run["schedule"]
     step_min = schedule.scenario.period.step_s / 60.0
+    out += _radio_quiet(plan, acts, run, step_min)
     shed = {v["utc"] for v in out if v["rule"].startswith("fdir") and
             v["attributed"] == "station"}
     for j, e in enumerate(schedule.timeline.entries):
@@ -306,4 +310,25 @@ def run_rules(plan: Plan, acts: ActivitySet, run, alone, slot_s: float) -> list[
                           f"{schedule.missed['unserved'][j] * step_min:,.0f} planned min not "
                           "run (science not served)", e.label,
                           attributed="station" if shed else "plan"))
+    return out
+
+
+def _radio_quiet(plan: Plan, acts: ActivitySet, run, step_min: float) -> list[dict]:
+    """Radio-quiet activities (the activity model's ``radio_quiet``, not the plan's word)
+    that ran while the replay's transmitter was on (the twin loop's per-step flag): the
+    spans each ran, or its planned span for an activity with no twin load."""
+    quiet = {x.id for x in acts.activities if x.radio_quiet}
+    t, tx = run["t"], run["transmitting"]
+    out = []
+    for a, d in zip(plan.activities, run["schedule"].executed(), strict=True):
+        if a.kind not in quiet:
+            continue
+        spans = d["runs_tdb_s"] if (a.payload or a.rover) else [(a.start_tdb_s,
+                                                                  a.stop_tdb_s)]
+        loud = (_occupancy(spans, t) > 0) & tx
+        if loud.any():
+            i = int(np.argmax(loud))
+            out.append(_v("radio-quiet", float(t[i]), f"{_label(a)} ran "
+                          f"{loud.sum() * step_min:,.0f} min while the station's "
+                          f"transmitter was on (from {_utc(float(t[i]))})", _label(a)))
     return out

@@ -61,6 +61,14 @@ class Horizon:
     initial_energy_j: float
     initial_buffer_bit: float = 0.0
     science_from_slot: int = 0   # FDIR holds science until then (a buffer to drain first)
+    #: per slot, whether the station's own transmitters (DTE or relay link) are on at any
+    #: step of it: the twin transmits whenever a link's downlink rate is above zero (and
+    #: the station is not in safe mode), so a radio-quiet activity runs only where False
+    transmitter_on: np.ndarray | None = None
+    #: FDIR has shed science at the start (the battery fell below ``shed_science_soc``):
+    #: the battery energy per slot it must exceed before FDIR restores science (J, the
+    #: ``restore_science_soc`` share of the capacity before fade: never below the twin's)
+    restore_j: np.ndarray | None = None
     #: When what an activity uses is on site (TDB s): ``payload:NAME`` (its landing),
     #: ``rover:ID`` (its landing plus the days before it starts driving, as the twin's rule)
     #: and ``mission:ID`` (a landing); empty: everything on site from the start.
@@ -115,9 +123,13 @@ class Horizon:
                       f"mission:{mission}" if mission else None) if key] or [-np.inf])
         return self.slot_tdb_s(np.arange(self.n_slots)) >= first - 1e-3
 
-    def ok(self, needs, thermal_k: tuple[float, float] | None = None) -> np.ndarray:
-        """Slots meeting every condition in ``needs``."""
+    def ok(self, needs, thermal_k: tuple[float, float] | None = None,
+           radio_quiet: bool = False) -> np.ndarray:
+        """Slots meeting every condition in ``needs`` (and, ``radio_quiet``, with the
+        station's transmitters off all through)."""
         ok = np.ones(self.n_slots, bool)
+        if radio_quiet and self.transmitter_on is not None:
+            ok &= ~self.transmitter_on
         for need in needs:
             if need == "thermal_window":
                 lo, hi = thermal_k
@@ -132,7 +144,8 @@ class Horizon:
                   ) -> Horizon:
         """The horizon of ``days`` from ``start_tdb_s`` (TDB s) of ``twin``'s station;
         ``initial``: the station's state then (``energy_j``, ``buffer_bit``, ``hold``: FDIR
-        holding science for the buffer, ``rfc_j``: the fuel-cell tanks), from
+        holding science for the buffer, ``shed``: FDIR having shed science for the
+        battery, ``rfc_j``: the fuel-cell tanks), from
         :func:`ilrs.plan.replay.warm_state`; default a fresh station (batteries and tanks
         at their arrival fill, an empty buffer). ``covers``: the loads the plan will drive
         (``payload:NAME``, ``rover:ID``); the others keep their rules, whose power and data
@@ -214,6 +227,9 @@ class Horizon:
             eta_d=battery.discharge_efficiency if battery else 1.0,
             initial_energy_j=float(energy0), initial_buffer_bit=buffer0,
             science_from_slot=science_from,
+            transmitter_on=per_slot(inp.dl_bit_s > 0.0, np.max) > 0.5,
+            restore_j=(sc.fdir.restore_science_soc * per_slot(inp.cap_j, np.max)
+                       if initial.get("shed") else None),
             arrivals_tdb_s=station_arrivals(twin),
             rover_km_per_h={r.id: r.speed_m_s * 3.6 for r in sc.rovers},
             load_j=load_j, load_bit=load_bit, load_peak_w=peak,

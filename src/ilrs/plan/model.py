@@ -149,6 +149,9 @@ class ActivityType(_Model):
     #: activity types it may not overlap (besides its own unary resource), e.g. a
     #: seismometer's quiet time against the drill and the rover drives
     excludes: tuple[str, ...] = ()
+    #: runs only while the station's own transmitters (DTE and relay link) are silent
+    #: (a radio telescope the station's downlink would blind)
+    radio_quiet: bool = False
     source: str
 
     @field_validator("thermal_window_k")

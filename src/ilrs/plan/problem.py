@@ -31,6 +31,7 @@ __all__ = [
     "build_problem",
     "controlled_loads",
     "exclusions",
+    "restore_slot",
     "to_plan",
 ]
 
@@ -157,8 +158,9 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     day_slots = round(86400.0 / slot_s)
     instances: list[Instance] = []
     candidates: list[Candidate] = []
+    science_from = max(horizon.science_from_slot, restore_slot(horizon))
     for t in acts.activities:
-        ok = horizon.ok(t.needs, t.thermal_window_k)
+        ok = horizon.ok(t.needs, t.thermal_window_k, t.radio_quiet)
         ok &= horizon.on_site(t.payload, t.rover, t.arrives_with)
         held = horizon.held.get(f"rover:{t.rover}") if t.rover else None
         if held is not None:                # a fault holds the rover: the twin won't drive
@@ -173,7 +175,7 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
         durs = _durations(t, slot_s)
         for k, (lo, hi) in enumerate(_windows(t, horizon, day_slots)):
             inst = Instance(t, k, lo, hi)
-            lo = max(lo, horizon.science_from_slot)   # FDIR holds science before
+            lo = max(lo, science_from)   # FDIR holds or has shed science before
             idx = len(instances)
             instances.append(inst)
             for d in durs:
@@ -278,9 +280,9 @@ class Budgets:
         return e, fc, on
 
 
-def budgets(problem: Problem) -> Budgets:
-    """Both planners' view of the resources (rounded against the plan)."""
-    h, rules = problem.horizon, problem.acts.rules
+def _energy_budgets(h: Horizon, soc_min: float) -> Budgets:
+    """The battery's side of :func:`budgets` (rounded against the plan), its floor the
+    plain ``soc_min`` one raised by the margins."""
     cap = np.floor(h.cap_j / 3600.0).astype(np.int64)
     e0 = min(int(h.initial_energy_j / 3600.0), int(cap[0]))
     gen = np.floor(h.gen_j / 3600.0).astype(np.int64)
@@ -293,6 +295,19 @@ def budgets(problem: Problem) -> Budgets:
               else np.zeros(n, np.int64))
     fc_max = np.full(n, math.floor(h.fc_max_w * h.slot_s / 3600.0), np.int64)
     fc0 = math.floor(h.fc_energy_j / 3600.0)
+    margin = _margin_wh(h)
+    nominal = h.cap_nominal_j if h.cap_nominal_j is not None else h.cap_j
+    soc_floor = np.ceil(soc_min * nominal / 3600.0).astype(np.int64) + margin
+    return Budgets(gen_wh=gen, base_wh=base, cap_wh=cap, floor_wh=soc_floor,
+                   charge_wh=charge, e0_wh=e0, hk=None, downlink=None, buffer_max=0, b0=0,
+                   buffer_limit=None, eta_c=h.eta_c, eta_d=h.eta_d, fc_on_wh=fc_on,
+                   fc_off_wh=fc_off, fc_max_wh=fc_max, fc0_wh=fc0,
+                   fc_on0=bool(h.fc_on_at_start))
+
+
+def _margin_wh(h: Horizon) -> np.ndarray:
+    """How far the twin's battery may fall below the planners' at a slot's end (Wh)."""
+    n = h.n_slots
     # conservative: the floor holds at every step of the twin, not only at the slots'
     # ends: raised by the deepest dip inside the slots on either side of each end
     dip = (np.ceil(h.dip_j / 3600.0 / h.eta_d).astype(np.int64) if h.dip_j is not None
@@ -300,13 +315,32 @@ def budgets(problem: Problem) -> Budgets:
     # and by the most a full battery can lose to clipping inside one slot (the twin may
     # carry that shortfall until the battery next fills)
     clip = math.ceil(h.rise_j.max(initial=0.0) / 3600.0) if h.rise_j is not None else 0
-    margin = np.maximum(dip, np.append(dip[1:], 0)) + clip + 1
-    nominal = h.cap_nominal_j if h.cap_nominal_j is not None else h.cap_j
-    soc_floor = np.ceil(rules.soc_min * nominal / 3600.0).astype(np.int64) + margin
-    bud = Budgets(gen_wh=gen, base_wh=base, cap_wh=cap, floor_wh=soc_floor, charge_wh=charge,
-                  e0_wh=e0, hk=None, downlink=None, buffer_max=0, b0=0, buffer_limit=None,
-                  eta_c=h.eta_c, eta_d=h.eta_d, fc_on_wh=fc_on, fc_off_wh=fc_off,
-                  fc_max_wh=fc_max, fc0_wh=fc0, fc_on0=bool(h.fc_on_at_start))
+    return np.maximum(dip, np.append(dip[1:], 0)) + clip + 1
+
+
+def restore_slot(h: Horizon) -> int:
+    """The first slot science may run in when FDIR has shed it at the start
+    (``h.restore_j``; 0 if it has not): the slot after the first whose end finds the
+    battery, with survival, communications and the rules' loads alone (the planners'
+    rounded projection, less the margins by which the twin may fall below it), above
+    the restore threshold — the twin's battery is then above it too, so FDIR has
+    restored science by then. The horizon's length if it never gets there."""
+    if h.restore_j is None:
+        return 0
+    bud = _energy_budgets(h, 0.5)
+    alone, _, _ = bud.energy_rounded(np.zeros(h.n_slots, np.int64))
+    need = np.ceil(h.restore_j / 3600.0).astype(np.int64) + _margin_wh(h)
+    if bud.e0_wh > need[0]:
+        return 0
+    reached = np.flatnonzero(alone > need)
+    return int(reached[0]) + 1 if reached.size else h.n_slots
+
+
+def budgets(problem: Problem) -> Budgets:
+    """Both planners' view of the resources (rounded against the plan)."""
+    h, rules = problem.horizon, problem.acts.rules
+    bud = _energy_budgets(h, rules.soc_min)
+    soc_floor, e0, n = bud.floor_wh, bud.e0_wh, h.n_slots
     # the floor, or where survival and housekeeping alone take the battery below it (a
     # power-limited station in a long night), what they leave: science may not deepen
     # that discharge, but it may still run on the surplus and on what refills before it

@@ -42,8 +42,8 @@ def _period_twin(twin: Twin, start_tdb_s: float, stop_tdb_s: float,
 
 def warm_state(twin: Twin, start_tdb_s: float, warm_days: float) -> dict | None:
     """The station's state at ``start_tdb_s`` after ``warm_days`` of rule-based operation
-    (``None`` for ``warm_days == 0``: a fresh station): stored energy, buffer, FDIR hold,
-    the fuel-cell tanks."""
+    (``None`` for ``warm_days == 0``: a fresh station): stored energy, buffer, FDIR's
+    buffer hold and science shed, the fuel-cell tanks."""
     if warm_days <= 0:
         return None
     result = _period_twin(twin, start_tdb_s - warm_days * 86400.0, start_tdb_s,
@@ -55,7 +55,8 @@ def station_state(state: np.ndarray, days: float) -> dict:
     """What the planners start from (:meth:`ilrs.plan.horizon.Horizon.from_twin`'s
     ``initial``): the twin loop's ``state`` after ``days`` of operation."""
     return {"energy_j": float(state[k.S_E]), "buffer_bit": float(state[k.S_BUF]),
-            "hold": bool(state[k.S_HOLD] > 0.5), "rfc_j": float(state[k.S_RFC]),
+            "hold": bool(state[k.S_HOLD] > 0.5), "shed": bool(state[k.S_SHED] > 0.5),
+            "rfc_j": float(state[k.S_RFC]),
             "rfc_on": bool(state[k.S_RFC_ON] > 0.5), "cycles": float(state[k.S_CYCLES]),
             "warm_days": float(days)}
 
@@ -130,6 +131,7 @@ def _run(twin: Twin, plan: Plan, acts: ActivitySet, prior, aggregate_s: float) -
     buf = result.agg[inside, k.G_BUF_END]
     return {"twin": run_twin, "result": result, "schedule": schedule, "t": cols["tdb_s"],
             "soc": cols["soc"], "science_w": cols["science_demand_w"],
+            "transmitting": (cols["flags"] & k.F_TX) > 0,
             "buffer_fraction": float(buf.max() / cap) if buf.size else 0.0,
             "events": [e for e in result.events if e[0] >= plan.start_tdb_s - 1e-3]}
 

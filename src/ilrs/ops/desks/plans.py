@@ -47,7 +47,7 @@ __all__ = ["ActivityIn", "Delivery", "PlanDesk", "PlanIn", "to_plan"]
 #: The station's state a plan starts from, from housekeeping: parameter of the station
 #: element → (``Horizon.from_twin``'s ``initial`` key, its type).
 _STATE = (("battery.energy_j", ("energy_j", float)), ("data.buffer_bit", ("buffer_bit", float)),
-          ("fdir.buffer_hold", ("hold", bool)))
+          ("fdir.buffer_hold", ("hold", bool)), ("fdir.science_shed", ("shed", bool)))
 #: Activities one upload may hold (the API's body limit bounds it too).
 MAX_ACTIVITIES = 2000
 #: Commands released sooner than this after the twin's time now are left out (they
