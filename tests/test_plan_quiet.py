@@ -15,6 +15,7 @@ from ilrs.plan.plan import Activity
 from ilrs.plan.problem import build_problem, restore_slot
 from ilrs.plan.replay import replay
 from ilrs.station import _kernels as k
+from ilrs.station.build import block_inputs
 from plan_support import planned
 
 #: polar night at the reference site, the Earth rising on the 8th, ILRS-5 on site
@@ -156,3 +157,36 @@ def test_without_the_hysteresis_the_check_blames_the_plan(shed):
     assert report["kpis"]["execution_fidelity"] < 0.95
     assert all(v["attributed"] == "station" for v in report["violations"]
                if v["rule"] == "battery-floor")
+
+
+def test_the_limited_rules_keep_radio_quiet_too(night):
+    """Held to the plan's limits, the rules run the radio telescope only in the dark while
+    no link transmits (the unlimited rules: all through the dark)."""
+    from ilrs.plan.replay import _period_twin
+    from ilrs.plan.value import limited_rules
+
+    twin, acts, horizon, _ = night
+    t0, t1 = horizon.start_tdb_s, horizon.stop_tdb_s
+    name = acts.by_id("radio-astronomy").payload
+    idx = next(i for i, p in enumerate(twin.up.payloads) if p.name == name)
+
+    def hours(t):
+        run = _period_twin(t, t0, t1, 900.0, full=(t0, t1)).run()
+        cols = run.full_resolution
+        return run.kpis["science_hours"][name], (cols["flags"] & k.F_TX) > 0
+
+    free, _ = hours(twin)
+    quiet, tx = hours(limited_rules(twin, acts))
+    assert free > 40.0                       # two polar nights' worth, less the duty
+    assert 0.5 < quiet < 0.25 * free         # the relay's daily gaps only
+    # where the limited rules run it, no link transmits (the twin's own inputs)
+    limited = limited_rules(twin, acts)
+    assert limited.up.payloads[idx].radio_quiet and not twin.up.payloads[idx].radio_quiet
+    t = t0 + 60.0 * np.arange(round((t1 - t0) / 60.0))
+    geo = limited.geometry(t[0], t[-1])
+    occ, _ = limited.faults(t[0], t[-1] + 60.0)
+    inp = block_inputs(t, 60.0, limited.scenario, limited.up, geo, occ,
+                       np.zeros(len(limited.scenario.rovers)), limited.crew_visits_tdb())
+    on = inp.payload_running[idx]
+    assert on.sum() == pytest.approx(quiet * 60.0, abs=2.0)
+    assert not (on & (inp.dl_bit_s > 0.0)).any() and not tx[on[: tx.size]].any()

@@ -20,7 +20,8 @@ activities): the oxygen follows from the energy they leave and is only counted.
 battery floor the plan keeps — each rover drives by a duty rule that repeats every
 ``window_h`` of its activity type's rolling rule with ``max_minutes`` of driving (so never
 more than that in any window), and FDIR sheds science as the battery reaches the plan's
-floor (``soc_min``) rather than its own threshold.
+floor (``soc_min``) rather than its own threshold, and the payloads of radio-quiet
+activity types run only while the station's transmitters are off.
 
 **Rules holding the battery** (:func:`rules_holding_battery`): the limited rules hold the
 floor for *science* only: once FDIR has shed it, the survival and operations loads keep
@@ -35,10 +36,13 @@ fairest peer the rules can be.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ilrs.plan.model import ActivitySet
 from ilrs.station import Scenario, Twin
+from ilrs.station.config import PayloadRule
 
 __all__ = ["limited_rules", "load_values", "rules_holding_battery", "window_value"]
 
@@ -90,9 +94,17 @@ def limited_rules(twin: Twin, acts: ActivitySet) -> Twin:
     fdir = sc.fdir.model_copy(update={
         "shed_science_soc": shed,
         "restore_science_soc": max(sc.fdir.restore_science_soc, shed)})
-    limited = sc.model_copy(update={"rovers": tuple(rovers), "fdir": fdir,
+    quiet = {t.payload for t in acts.activities if t.payload and t.radio_quiet}
+    rules = dict(sc.payloads)
+    for name in quiet:
+        rule = rules.get(name) or PayloadRule()
+        rules[name] = rule.model_copy(update={"radio_quiet": True})
+    limited = sc.model_copy(update={"rovers": tuple(rovers), "fdir": fdir, "payloads": rules,
                                     "name": f"{sc.name} (limited rules)"})
-    return Twin(limited, twin.roadmap, twin.horizon, twin.up)
+    up = dataclasses.replace(twin.up, payloads=tuple(
+        dataclasses.replace(p, radio_quiet=True) if p.name in quiet else p
+        for p in twin.up.payloads))
+    return Twin(limited, twin.roadmap, twin.horizon, up)
 
 
 def rules_holding_battery(limited: Twin, acts: ActivitySet, start_tdb_s: float,

@@ -68,12 +68,14 @@ class PayloadLoad:
     data_rate_bit_s: float
     condition: str
     duty: float
+    radio_quiet: bool = False     # its rule runs it only while no link transmits
 
     @property
     def spec(self) -> tuple:
         """Everything but the arrival (what a block's loads depend on besides its marks)."""
         return (self.name, self.mission_id, self.function, self.priority, self.power_day_w,
-                self.power_night_w, self.data_rate_bit_s, self.condition, self.duty)
+                self.power_night_w, self.data_rate_bit_s, self.condition, self.duty,
+                self.radio_quiet)
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ def build_up(roadmap: Roadmap, scenario: Scenario) -> BuildUp:
             payloads.append(PayloadLoad(
                 p.name, d.mission_id, str(p.function), cls, arrivals[d.mission_id],
                 _v(p.power_day_w), _v(p.power_night_w), _v(p.data_rate_bit_s),
-                rule.condition if rule else "any", rule.duty if rule else 1.0))
+                rule.condition if rule else "any", rule.duty if rule else 1.0,
+                rule.radio_quiet if rule else False))
     relay_id = scenario.comms.relay_mission if scenario.comms else ""
     return BuildUp(
         arrivals_tdb_s={m: arrivals[m] for m in arrivals},
@@ -427,6 +430,7 @@ def _loads(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
     for i0, i1 in marks.relay_off:
         relay_ok[i0:i1] = False
     running = np.zeros((len(up.payloads), n), bool)
+    quiet = []
     masks = {"earth_in_view": earth_ok, "sunlit": lit,
              "dark": geo.cached(("dark", scenario.site.element_mast_m), t, lambda: ~lit)}
     for k, (p, i) in enumerate(zip(up.payloads, marks.payloads, strict=True)):
@@ -441,6 +445,8 @@ def _loads(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
         elif p.priority == 1:
             load1[i:] += power[i:]
             running[k, i:] = True
+        elif p.radio_quiet:
+            quiet.append((k, p, i, power))               # once the links are known
         elif p.condition == "any":
             running[k, i:] = True
             load2[i:] += power[i:] * p.duty
@@ -509,6 +515,11 @@ def _loads(t: np.ndarray, scenario: Scenario, up: BuildUp, geo: Geometry,
             lo = max(i0, i_comms)
             if i1 > lo:
                 dl[lo:i1] = dte[lo:i1]
+    for k, p, i, power in quiet:    # rules kept radio quiet: off while a link transmits
+        on = (dl == 0.0) if p.condition == "any" else masks[p.condition] & (dl == 0.0)
+        running[k, i:] = on[i:]
+        load2[i:] += (on * power * p.duty)[i:]
+        sci[i:] += (on * (p.data_rate_bit_s * p.duty))[i:]
     # -- crew ----------------------------------------------------------------------------------
     crew = np.zeros(n)
     o2_in = np.zeros(n)

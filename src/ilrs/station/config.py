@@ -440,10 +440,13 @@ class CampaignConfig(_Model):
 
 
 class PayloadRule(_Model):
-    """When a payload runs: ``earth_in_view``, ``dark``, ``sunlit`` or ``any``."""
+    """When a payload runs: ``earth_in_view``, ``dark``, ``sunlit`` or ``any``; with
+    ``radio_quiet``, only while the station's own transmitters are off too (no link has
+    a downlink rate: a radio telescope the downlink would blind)."""
 
     condition: Literal["any", "earth_in_view", "dark", "sunlit"] = "any"
     duty: float = Field(default=1.0, gt=0, le=1)
+    radio_quiet: bool = False
 
 
 class Output(_Model):
