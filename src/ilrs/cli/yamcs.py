@@ -71,9 +71,10 @@ def run(
         out.print(f"wrote the Yamcs instance in {folder}", highlight=False)
     yamcs = YamcsProcess(folder)
     out.print(f"starting Yamcs (log: {yamcs.log_path}) …", highlight=False)
-    with yamcs:
-        out.print(f"Yamcs at {yamcs.url}/ (instance ilrs); Ctrl-C to stop", highlight=False)
-        try:
+    try:   # Ctrl-C while Yamcs starts stops it as cleanly as Ctrl-C once it runs
+        with yamcs:
+            out.print(f"Yamcs at {yamcs.url}/ (instance ilrs); Ctrl-C to stop",
+                      highlight=False)
             threading.Event().wait()
-        except KeyboardInterrupt:
-            out.print("stopping Yamcs", highlight=False)
+    except KeyboardInterrupt:
+        out.print("stopped Yamcs", highlight=False)

@@ -90,6 +90,14 @@ class YamcsProcess:
             raise ExternalProgramError("yamcs", f"cannot run {self.java}: {exc}") from None
         finally:
             log.close()
+        try:
+            self._wait_running(timeout_s)
+        except BaseException:   # Ctrl-C while starting, or not running: no Java left behind
+            self.stop()
+            raise
+        return self
+
+    def _wait_running(self, timeout_s: float) -> None:
         waiter = threading.Event()
         deadline = time.monotonic() + timeout_s
         while not self._running():
@@ -97,11 +105,9 @@ class YamcsProcess:
                 raise ExternalProgramError("yamcs", f"exited with {self._proc.returncode}: "
                                            f"{self.log_tail()}")  # fmt: skip
             if time.monotonic() > deadline:
-                self.stop()
                 raise ExternalProgramError("yamcs", f"not running after {timeout_s:g} s: "
                                            f"{self.log_tail()}")  # fmt: skip
             waiter.wait(0.25)  # poll the API until it answers
-        return self
 
     def _running(self) -> bool:
         try:
