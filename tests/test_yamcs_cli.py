@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -39,6 +40,14 @@ def test_the_two_commands_fly_the_twin_from_yamcs(tmp_path):
     twin = _ilrs("twin", "--port", str(port), "--speed", "600")
     yamcs = _ilrs("yamcs", "run", str(tmp_path / "ilrs-yamcs"), "--port", str(port),
                   "--http-port", str(http))
+    said: list[str] = []
+
+    def read() -> None:
+        for text in iter(yamcs.stdout.readline, ""):
+            said.append(text)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         client = yamcs_client.YamcsClient(f"127.0.0.1:{http}")
 
@@ -56,8 +65,14 @@ def test_the_two_commands_fly_the_twin_from_yamcs(tmp_path):
                          60, "the twin's clock in Yamcs")
         assert value.eng_value > 2.0e9  # the twin's UTC in 2036
         client.close()
+        # the command may still be polling Yamcs' API when Yamcs already serves the link:
+        # stop it only once it has said where Yamcs runs
+        wait_for(lambda: "Yamcs at http://127.0.0.1:" in "".join(said), 120,
+                 "ilrs yamcs run saying where Yamcs runs")
     finally:
-        yamcs_out, twin_out = _stop(yamcs), _stop(twin)
+        _stop(yamcs)
+        reader.join(timeout=60)
+        yamcs_out, twin_out = "".join(said), _stop(twin)
     assert yamcs.returncode == 0, yamcs_out[-2000:]
     assert twin.returncode == 0, twin_out[-2000:]
     assert "Yamcs at http://127.0.0.1:" in yamcs_out
