@@ -88,14 +88,16 @@ def test_energy_is_conserved_over_a_lunation(equator):
     ("Apollo 15", 26.13, 211.0),
     pytest.param("Apollo 17", 20.19, 216.0, marks=pytest.mark.xfail(strict=True, reason=(
         "flat mare ground (albedo 0.07) with Hayne 2017's global-mean properties: 210.2 K, "
-        "0.8 K outside 216 ± 5 K. What the site adds is not in this flat-ground check: the "
-        "Taurus-Littrow massifs (relief 2.0-2.2 km: NASA PDS caption, LROC) would add "
-        "0.8-4.4 K in the first-order terrain model (terrain weight 0.02-0.08, 211.3-214.6 "
-        "K), but the site's horizon needs a DEM of the valley, not shipped; a thinner "
-        "low-density layer (H 0.03 m instead of 0.06) gives 212.6 K, and no site value of H "
-        "was found. The quantity itself is an estimate: the Apollo 15 preliminary report "
-        "put the mean surface ~35 K below 252 K at 1 m (~217 K), the revised value is "
-        "211 K. The model's deep means do match (test below)"))),
+        "0.8 K outside 216 ± 5 K. The valley does not close it in this model: as a trough "
+        "2 km deep (LPI slide set; massif relief 2.0-2.2 km: NASA PDS caption, LROC) with "
+        "its axis to the NW (ALSJ) and the site 3.5 km from the North Massif's foot (ALSJ), "
+        "walls at 8-16° give 209.5-208.0 K: the walls shorten the day more than their "
+        "first-order light (terrain weight 0.010-0.037) adds, and they emit nothing at "
+        "night. Light alone, without the walls hiding the Sun, would give 211.3-214.6 K "
+        "(weight 0.02-0.08). A thinner low-density layer (H 0.03 m instead of 0.06) gives "
+        "212.6 K; no site value of H was found. The quantity itself is derived: the Apollo 15 "
+        "preliminary report put the mean surface ~35 K below 252 K at 1 m (~217 K), the "
+        "revised value is 211 K. The model's deep mean does match (test below)"))),
 ])
 def test_apollo_heat_flow_sites_mean_surface_temperature(site, lat_deg, mean_k):
     # Langseth et al. 1976 (Apollo 15 / 17 heat-flow experiments): mean surface
