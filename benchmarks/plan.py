@@ -40,7 +40,7 @@ from ilrs.plan.horizon import Horizon, utc_to_tdb
 from ilrs.plan.problem import build_problem
 from ilrs.plan.repair import repair
 from ilrs.plan.replay import fault_scenario, replay, rule_kpis, warm_state
-from ilrs.plan.value import limited_rules, rules_holding_battery
+from ilrs.plan.value import limited_rules, rules_holding_battery, station_for_plan
 from ilrs.station import Twin, load_scenario
 
 
@@ -98,12 +98,13 @@ def main() -> None:
 def side_by_side(rows: list[dict]) -> None:
     print("\n== side by side (value: plan.value.window_value; data returned)")
     print(f"  {'window':<12}{'plan/limited':>14}{'data':>8}{'rules/limited':>15}"
-          f"{'plan/holding':>14}"
+          f"{'plan/holding':>14}{'bound/limited':>15}"
           f"{'plan viol.':>12}{'fidelity':>10}{'plan s':>8}{'repair s':>10}")
     for r in rows:
         print(f"  {r['start']:<12}{r['value']:>13.3f}x{r['data']:>7.3f}x{r['ceiling']:>14.3f}x"
               f"{r['held']:>13.3f}x"
-              f"{r['violations']:>12d}{100 * r['fidelity']:>9.2f}%{r['plan_s']:>8.0f}"
+              + (f"{'n/a':>15}" if r["bound"] is None else f"{r['bound']:>14.3f}x")
+              + f"{r['violations']:>12d}{100 * r['fidelity']:>9.2f}%{r['plan_s']:>8.0f}"
               f"{r['repair_s']:>10.1f}")
     n = len(rows)
     print(f"  {'mean':<12}{sum(r['value'] for r in rows) / n:>13.3f}x"
@@ -167,11 +168,12 @@ def window(twin, acts, start_utc: str, args) -> dict:
     start = utc_to_tdb(start_utc)
     stop = start + args.days * 86400.0
     limited = limited_rules(twin, acts)
-    # the plan starts from the state the station's rules leave after the warm-up (its
-    # replay runs the same warm-up); the limited rules run their own warm-up
-    warm = warm_state(twin, start, args.warm_days)
+    # the plan starts from the state the limited rules leave after the warm-up, as they
+    # do (its replay runs the same warm-up: plan.value.station_for_plan)
+    station = station_for_plan(twin, acts)
+    warm = warm_state(station, start, args.warm_days)
     t0 = time.perf_counter()
-    horizon = Horizon.from_twin(twin, start, args.days, acts.slot_s, warm)
+    horizon = Horizon.from_twin(station, start, args.days, acts.slot_s, warm)
     problem = build_problem(acts, horizon)
     greedy, hint = plan_greedy(problem)
     plan = plan_cpsat(problem, time_limit_s=args.time_limit, hint=hint)
@@ -183,10 +185,10 @@ def window(twin, acts, start_utc: str, args) -> dict:
           f"{s['objective'] / max(greedy.solver['objective'], 1e-9):.3f}); {t_plan:.1f} s "
           "from the horizon to the plan (goal < 60 s)")
     print(f"  binding: {s['binding']}")
-    report, _ = replay(twin, plan, acts, warm)
+    report, _ = replay(station, plan, acts, warm)
     rules_l = rule_kpis(limited, acts, start, stop, warm_state(limited, start,
                                                                 args.warm_days))
-    rules_u = rule_kpis(twin, acts, start, stop, warm)
+    rules_u = rule_kpis(twin, acts, start, stop, warm_state(twin, start, args.warm_days))
     k = report["kpis"]
     by = report["violations_by"]
     print("replayed in the twin (1-minute steps), same window, one value measure:")
@@ -200,19 +202,26 @@ def window(twin, acts, start_utc: str, args) -> dict:
     shed, held = rules_holding_battery(limited, acts, start, stop, args.warm_days, target)
     print(line("rules holding", held, f"  (FDIR sheds science at {100 * shed:.1f} %, the "
                f"lowest keeping the battery >= {100 * target:.2f} %, with hindsight)"))
-    fid = execution(twin, acts, plan, report, args.warm_days)
-    row = {"start": start_utc, "value": k["value"] / rules_l["value"],
+    fid = execution(station, acts, plan, report, args.warm_days)
+    # no plan of this activity model can do better than CP-SAT's proven bound on the
+    # activities (+ what this plan's window adds besides: loads left to their rules, oxygen)
+    bound = s["best_bound"]
+    activities = sum(v for part, v in k["value_parts"].items() if part.startswith("activity:"))
+    best = None if bound is None else (bound + k["value"] - activities) / rules_l["value"]
+    row = {"start": start_utc, "value": k["value"] / rules_l["value"], "bound": best,
            "data": k["data_returned_gb"] / rules_l["data_returned_gb"],
            "ceiling": rules_u["value"] / rules_l["value"], "violations": by["plan"],
            "held": k["value"] / held["value"], "held_shed": shed,
            "fidelity": fid, "plan_s": t_plan}
     print(f"plan / limited rules: value {row['value']:.3f}x (goal >= 1.10), data "
           f"{row['data']:.3f}x (goal >= 1.0); unlimited rules / limited rules "
-          f"{row['ceiling']:.3f}x; plan / rules holding the battery {row['held']:.3f}x")
+          f"{row['ceiling']:.3f}x; plan / rules holding the battery {row['held']:.3f}x; "
+          f"best any plan could do / limited rules (CP-SAT's bound) "
+          f"{'n/a' if best is None else f'{best:.3f}x'}")
     # -- repair after a fault ------------------------------------------------------------
     at = start + args.fault_day * 86400.0
-    faulty = twin
-    for a in twin.scenario.solar_arrays:
+    faulty = station
+    for a in station.scenario.solar_arrays:
         faulty = fault_scenario(faulty, "array-degradation", at, args.fault_magnitude, a.id)
     t2 = time.perf_counter()
     fixed = repair(faulty, acts, plan, at, time_limit_s=args.repair_limit, initial=warm)

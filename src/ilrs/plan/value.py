@@ -32,6 +32,13 @@ threshold is raised, by bisection with hindsight of the window, to the lowest th
 their lowest battery at or above a target (the floor, or the plan's own lowest battery where
 the station alone cannot hold the floor). A baseline with foresight no rule has: the
 fairest peer the rules can be.
+
+**The same start for both** (:func:`station_for_plan`): a plan compared with the limited
+rules is replayed in the station after the same warm-up, the limited rules' (their rovers
+and radio quiet; FDIR at the station's own thresholds), so both sides start the window from
+the same battery, fuel-cell tanks and buffer. After the station's unlimited rules instead, the
+no-fission station would start 2037-10-21 with 33 kWh less stored (8 kWh of battery, 25 of
+fuel-cell tanks) and 91 GB in the buffer.
 """
 
 from __future__ import annotations
@@ -44,7 +51,8 @@ from ilrs.plan.model import ActivitySet
 from ilrs.station import Scenario, Twin
 from ilrs.station.config import PayloadRule
 
-__all__ = ["limited_rules", "load_values", "rules_holding_battery", "window_value"]
+__all__ = ["limited_rules", "load_values", "rules_holding_battery", "station_for_plan",
+           "window_value"]
 
 #: FDIR sheds the limited rules' science this far above the plan's floor (a minute of the
 #: whole science bus is well under 0.1 % of the battery).
@@ -105,6 +113,15 @@ def limited_rules(twin: Twin, acts: ActivitySet) -> Twin:
         dataclasses.replace(p, radio_quiet=True) if p.name in quiet else p
         for p in twin.up.payloads))
     return Twin(limited, twin.roadmap, twin.horizon, up)
+
+
+def station_for_plan(twin: Twin, acts: ActivitySet) -> Twin:
+    """``twin`` as a plan compared with :func:`limited_rules` is replayed in (see the module
+    doc): the limited rules' station, FDIR at ``twin``'s own thresholds."""
+    limited = limited_rules(twin, acts)
+    sc = limited.scenario.model_copy(update={"fdir": twin.scenario.fdir,
+                                             "name": twin.scenario.name})
+    return Twin(sc, limited.roadmap, limited.horizon, limited.up)
 
 
 def rules_holding_battery(limited: Twin, acts: ActivitySet, start_tdb_s: float,
