@@ -3,7 +3,8 @@
 Each seed draws its faults (:func:`draw_faults`, the kinds the twin models, at the rates of
 :data:`FAULT_RATES`) over the span; the station then runs twice under exactly those faults
 (dated in its scenario, beside the scenario's own dated faults; its random ones replaced):
-with the planner on board in closed loop (:func:`ilrs.plan.closed_loop.closed_loop`) and
+with the planner on board in closed loop (:func:`ilrs.plan.closed_loop.closed_loop`, in
+:func:`ilrs.plan.value.station_for_plan`: after the same warm-up as the rules) and
 by the limited rules (:func:`ilrs.plan.value.limited_rules`: the rules held to the plan's
 flight rules and battery floor). Both are measured the same way: survival energy
 unserved, safe-mode hours, the one value measure (:mod:`ilrs.plan.value`) and data
@@ -27,7 +28,7 @@ from ilrs.plan.horizon import utc_to_tdb
 from ilrs.plan.model import ActivitySet
 from ilrs.plan.plan import _utc
 from ilrs.plan.replay import _kpis, _period_twin, warm_state
-from ilrs.plan.value import limited_rules
+from ilrs.plan.value import limited_rules, station_for_plan
 from ilrs.station import Twin
 from ilrs.station import _kernels as k
 from ilrs.station.components import SECONDS_PER_YEAR
@@ -143,7 +144,9 @@ def run_seed(job: dict) -> dict:
     stop = start + job["days"] * 86400.0
     faults = draw_faults(twin, start, stop, job["seed"])
     twin = seeded_twin(twin, faults)
-    loop = closed_loop(twin, acts, start, job["days"], horizon_days=job["horizon_days"],
+    # the plan's station starts from the limited rules' warm-up, as they do
+    loop = closed_loop(station_for_plan(twin, acts), acts, start, job["days"],
+                       horizon_days=job["horizon_days"],
                        warm_days=job["warm_days"], planner=job["planner"],
                        time_limit_s=job["time_limit_s"])
     t_loop = time.perf_counter() - t0
