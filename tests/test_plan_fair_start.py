@@ -4,14 +4,16 @@ the state they leave (issue 20: a fair peer, held to the same limits and the sam
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ilrs.plan import load_activities
 from ilrs.plan.greedy import plan_greedy, type_order
 from ilrs.plan.horizon import Horizon, utc_to_tdb
-from ilrs.plan.problem import build_problem
+from ilrs.plan.problem import build_problem, science_slots
 from ilrs.plan.replay import replay, warm_state
 from ilrs.plan.value import limited_rules, station_for_plan
 from ilrs.station import Twin, load_scenario
@@ -82,3 +84,39 @@ def test_a_plan_starts_from_the_state_the_limited_rules_leave(twin):
     stored = ours["energy_j"] + ours["rfc_j"] - unlimited["energy_j"] - unlimited["rfc_j"]
     assert stored / 3.6e6 > 20.0
     assert unlimited["buffer_bit"] > ours["buffer_bit"] + 1e11
+
+
+def test_fdir_shedding_inside_the_horizon_holds_science_until_it_restores(twin):
+    """On the no-fission station from 2037-10-21 the battery alone (survival, heaters,
+    communications) falls below FDIR's shed threshold on the first day, and FDIR keeps
+    science shed until the battery passes its restore threshold: the planner models that
+    hysteresis inside the horizon (not only at its start), so the twin executes the plan."""
+    acts = load_activities(None)
+    station = station_for_plan(twin, acts)
+    start = utc_to_tdb("2037-10-21")
+    warm = warm_state(station, start, 30.0)
+    horizon = Horizon.from_twin(station, start, 3.0, acts.slot_s, warm)
+    ok = science_slots(horizon)
+    assert not warm["shed"] and ok[0] and not ok.all()     # shed later, inside the horizon
+    off = np.flatnonzero(~ok)
+    plan, _ = plan_greedy(build_problem(acts, horizon))
+    assert plan.activities
+    for a in plan.activities:
+        first = round((a.start_tdb_s - horizon.start_tdb_s) / horizon.slot_s)
+        last = round((a.stop_tdb_s - horizon.start_tdb_s) / horizon.slot_s)
+        assert ok[first:last].all(), a
+    report, result = replay(station, plan, acts, warm)
+    assert report["kpis"]["execution_fidelity"] >= 0.999
+    assert report["violations_by"]["plan"] == 0, report["violations"]
+    # the twin's own FDIR events fall inside the span the planner kept science out of
+    events = [(e[0], e[2]) for e in result.events if e[0] >= horizon.start_tdb_s]
+    shed_at = [t for t, kind in events if kind == "shed-science"]
+    restored_at = [t for t, kind in events if kind == "restore-science"]
+    assert shed_at and shed_at[0] >= horizon.slot_tdb_s(off[0]) - 1e-3
+    assert restored_at and restored_at[0] <= horizon.slot_tdb_s(off[-1] + 1) + 1e-3
+    # the planner of the last round modelled the hysteresis at the start only
+    blind = dataclasses.replace(horizon, shed_j=None)
+    assert science_slots(blind).all()
+    plan2, _ = plan_greedy(build_problem(acts, blind))
+    report2, _ = replay(station, plan2, acts, warm)
+    assert report2["kpis"]["execution_fidelity"] < 0.99

@@ -65,10 +65,13 @@ class Horizon:
     #: step of it: the twin transmits whenever a link's downlink rate is above zero (and
     #: the station is not in safe mode), so a radio-quiet activity runs only where False
     transmitter_on: np.ndarray | None = None
-    #: FDIR has shed science at the start (the battery fell below ``shed_science_soc``):
-    #: the battery energy per slot it must exceed before FDIR restores science (J, the
-    #: ``restore_science_soc`` share of the capacity before fade: never below the twin's)
+    #: FDIR's science hysteresis (J per slot, shares of the capacity before fade: never
+    #: below the twin's): it sheds science below ``shed_j`` (``shed_science_soc``) and
+    #: restores it above ``restore_j`` (``restore_science_soc``); ``shed_at_start``: it
+    #: has shed science at the start. None: no FDIR model (the planners ignore it).
     restore_j: np.ndarray | None = None
+    shed_j: np.ndarray | None = None
+    shed_at_start: bool = False
     #: When what an activity uses is on site (TDB s): ``payload:NAME`` (its landing),
     #: ``rover:ID`` (its landing plus the days before it starts driving, as the twin's rule)
     #: and ``mission:ID`` (a landing); empty: everything on site from the start.
@@ -228,8 +231,9 @@ class Horizon:
             initial_energy_j=float(energy0), initial_buffer_bit=buffer0,
             science_from_slot=science_from,
             transmitter_on=per_slot(inp.dl_bit_s > 0.0, np.max) > 0.5,
-            restore_j=(sc.fdir.restore_science_soc * per_slot(inp.cap_j, np.max)
-                       if initial.get("shed") else None),
+            restore_j=sc.fdir.restore_science_soc * per_slot(inp.cap_j, np.max),
+            shed_j=sc.fdir.shed_science_soc * per_slot(inp.cap_j, np.max),
+            shed_at_start=bool(initial.get("shed")),
             arrivals_tdb_s=station_arrivals(twin),
             rover_km_per_h={r.id: r.speed_m_s * 3.6 for r in sc.rovers},
             load_j=load_j, load_bit=load_bit, load_peak_w=peak,

@@ -32,6 +32,7 @@ __all__ = [
     "controlled_loads",
     "exclusions",
     "restore_slot",
+    "science_slots",
     "to_plan",
 ]
 
@@ -158,9 +159,10 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     day_slots = round(86400.0 / slot_s)
     instances: list[Instance] = []
     candidates: list[Candidate] = []
-    science_from = max(horizon.science_from_slot, restore_slot(horizon))
+    science_from = horizon.science_from_slot
+    served = science_slots(horizon)      # FDIR has not shed science (station alone)
     for t in acts.activities:
-        ok = horizon.ok(t.needs, t.thermal_window_k, t.radio_quiet)
+        ok = horizon.ok(t.needs, t.thermal_window_k, t.radio_quiet) & served
         ok &= horizon.on_site(t.payload, t.rover, t.arrives_with)
         held = horizon.held.get(f"rover:{t.rover}") if t.rover else None
         if held is not None:                # a fault holds the rover: the twin won't drive
@@ -175,7 +177,7 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
         durs = _durations(t, slot_s)
         for k, (lo, hi) in enumerate(_windows(t, horizon, day_slots)):
             inst = Instance(t, k, lo, hi)
-            lo = max(lo, science_from)   # FDIR holds or has shed science before
+            lo = max(lo, science_from)   # FDIR holds science for the buffer before
             idx = len(instances)
             instances.append(inst)
             for d in durs:
@@ -318,22 +320,41 @@ def _margin_wh(h: Horizon) -> np.ndarray:
     return np.maximum(dip, np.append(dip[1:], 0)) + clip + 1
 
 
-def restore_slot(h: Horizon) -> int:
-    """The first slot science may run in when FDIR has shed it at the start
-    (``h.restore_j``; 0 if it has not): the slot after the first whose end finds the
-    battery, with survival, communications and the rules' loads alone (the planners'
-    rounded projection, less the margins by which the twin may fall below it), above
-    the restore threshold — the twin's battery is then above it too, so FDIR has
-    restored science by then. The horizon's length if it never gets there."""
+def science_slots(h: Horizon) -> np.ndarray:
+    """Per slot, whether FDIR lets science run in it whatever the plan does: the battery
+    with survival, communications and the rules' loads alone (the planners' rounded
+    projection, less the margins by which the twin may fall below it) goes through FDIR's
+    hysteresis — shed from the slot whose end may find it below the shed threshold (or
+    from the start, ``h.shed_at_start``), restored from the slot after the first whose end
+    finds it above the restore threshold. Science only lowers the battery, so where the
+    station alone is shed, no plan is served; where it is not, the plans' floor (at or
+    above the shed threshold) keeps it so. All True without an FDIR model."""
+    n = h.n_slots
+    ok = np.ones(n, bool)
     if h.restore_j is None:
-        return 0
+        return ok
     bud = _energy_budgets(h, 0.5)
-    alone, _, _ = bud.energy_rounded(np.zeros(h.n_slots, np.int64))
-    need = np.ceil(h.restore_j / 3600.0).astype(np.int64) + _margin_wh(h)
-    if bud.e0_wh > need[0]:
+    alone, _, _ = bud.energy_rounded(np.zeros(n, np.int64))
+    margin = _margin_wh(h)
+    restore = np.ceil(h.restore_j / 3600.0).astype(np.int64) + margin
+    shed_below = (np.ceil(h.shed_j / 3600.0).astype(np.int64) + margin if h.shed_j is not None
+                  else np.full(n, -1, np.int64))
+    shed = h.shed_at_start and bud.e0_wh <= restore[0]
+    for i in range(n):
+        shed = shed or alone[i] < shed_below[i]
+        ok[i] = not shed
+        shed = shed and alone[i] <= restore[i]
+    return ok
+
+
+def restore_slot(h: Horizon) -> int:
+    """The first slot science may run in when FDIR has shed it at the start (0 if it has
+    not; see :func:`science_slots`); the horizon's length if it never restores."""
+    if not h.shed_at_start:
         return 0
-    reached = np.flatnonzero(alone > need)
-    return int(reached[0]) + 1 if reached.size else h.n_slots
+    ok = science_slots(h)
+    first = np.flatnonzero(ok)
+    return int(first[0]) if first.size else h.n_slots
 
 
 def budgets(problem: Problem) -> Budgets:
