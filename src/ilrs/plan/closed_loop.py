@@ -16,14 +16,16 @@ executes it (execution = plan) until the next re-plan, which comes
 Re-plans fall on the on-board planner's tick, the twin's geometry grid (10 minutes), at or
 after the event. What a plan has not run by the next re-plan is dropped (an activity
 running then is cut there: its executed minutes count); a rover's drives of the last
-rolling window before a re-plan count in the new plan's rolling rule (greedy; CP-SAT
-plans start the rover once the window has passed), a ``count`` activity that ran (the
-sample-return ascent) is not planned again, a rover drives no more than its campaign has
-left (``campaign_km``, where its rule stops too) and none while a known fault safes it.
+rolling window before a re-plan (the warm-up's rules' too, before the first) count in the
+new plan's rolling rule (greedy; CP-SAT plans start the rover once the window has passed),
+a ``count`` activity that ran (the sample-return ascent) is not planned again, a rover
+drives no more than its campaign has left (``campaign_km``, where its rule stops too) and
+none while a known fault safes it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -62,6 +64,9 @@ class LoopRun:
     #: the twin loop's accumulators (from the warm-up's start) at the start and the end
     acc_start: np.ndarray | None = None
     acc_end: np.ndarray | None = None
+    #: the rules' drives in the warm-up's last rolling window, per slot before the start:
+    #: ``(rover id, from, to, seconds driven)`` (TDB s)
+    warm_drives: list[tuple[str, float, float, float]] = field(default_factory=list)
 
     def timeline(self) -> Timeline:
         """The concatenated plans as executed on board: every stretch's entries, the loads
@@ -166,6 +171,11 @@ def _history(run: LoopRun, problem: Problem, now: float) -> dict[str, np.ndarray
             for r0, r1 in d["runs_tdb_s"]:
                 used += np.clip(np.minimum(r1, edges[1:]) - np.maximum(r0, edges[:-1]), 0,
                                 None)
+        for rover, r0, r1, driven_s in run.warm_drives:     # the rules' before the start
+            if rover == t.rover and driven_s > 0:
+                share = np.clip(np.minimum(r1, edges[1:]) - np.maximum(r0, edges[:-1]), 0,
+                                None) / (r1 - r0)
+                used += driven_s * share
         out[t.unary] = used / h.slot_s
     return out
 
@@ -272,6 +282,27 @@ def _stretch(plan: Plan, acts: ActivitySet, t0: float, t1: float) -> Timeline:
     return Timeline.of(t0, t1, entries, full.covers)
 
 
+def _warm_up(live: LiveTwin, acts: ActivitySet,
+             start_tdb_s: float) -> list[tuple[str, float, float, float]]:
+    """Run ``live`` by its rules to ``start_tdb_s``, the last rolling window of the rover
+    rules slot by slot: what each rover drove in each slot (``LoopRun.warm_drives``)."""
+    window_s = max((t.rolling.window_h * 3600.0 for t in acts.activities
+                    if t.rover and t.rolling), default=0.0)
+    n = min(math.ceil(window_s / acts.slot_s - 1e-9),
+            math.floor((start_tdb_s - live.start_tdb_s) / acts.slot_s + 1e-9))
+    edges = start_tdb_s - acts.slot_s * np.arange(n, -1, -1, dtype=float)
+    live.advance_to(edges[0])
+    rovers = live.scenario.rovers
+    out = []
+    for t0, t1 in itertools.pairwise(edges):
+        km0 = [live.driven_km(i) for i in range(len(rovers))]
+        live.advance_to(t1)
+        out += [(r.id, float(t0), float(t1),
+                 (live.driven_km(i) - km0[i]) * 1000.0 / r.speed_m_s)
+                for i, r in enumerate(rovers)]
+    return out
+
+
 def closed_loop(twin: Twin, acts: ActivitySet, start_tdb_s: float, days: float, *,
                 horizon_days: float = 7.0, warm_days: float = 30.0, planner: str = "greedy",
                 time_limit_s: float = 10.0) -> LoopRun:
@@ -280,11 +311,11 @@ def closed_loop(twin: Twin, acts: ActivitySet, start_tdb_s: float, days: float, 
     sc = twin.scenario
     stop = start_tdb_s + days * 86400.0
     live = LiveTwin(twin, start_tdb_s - warm_days * 86400.0)
-    live.advance_to(start_tdb_s)
+    warm_drives = _warm_up(live, acts, start_tdb_s)
     safe0 = bool(live.state[k.S_SAFE] > 0.5)
     live.drain_events()
     acc0, sci0 = live.acc.copy(), live.payload_science_steps.copy()
-    run = LoopRun(start_tdb_s, stop)
+    run = LoopRun(start_tdb_s, stop, warm_drives=warm_drives)
     triggers = _triggers(live, twin, start_tdb_s, stop)
     now, why = start_tdb_s, "start"
     while now < stop - 1e-3:
