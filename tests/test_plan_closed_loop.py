@@ -18,7 +18,7 @@ import pytest
 
 from ilrs.plan import load_activities
 from ilrs.plan.autonomy import draw_faults, limited_run, run_seed, run_seeds, seeded_twin
-from ilrs.plan.closed_loop import closed_loop, earth_boundaries, safe_mode_hours
+from ilrs.plan.closed_loop import closed_loop, earth_boundaries, known_faults, safe_mode_hours
 from ilrs.plan.horizon import Horizon, utc_to_tdb
 from ilrs.plan.value import limited_rules
 from ilrs.station import LiveTwin, Twin, load_scenario
@@ -279,3 +279,23 @@ def test_the_first_plan_counts_the_warm_ups_drives_in_the_rolling_rule():
         has_plan = np.convolve(np.concatenate([np.zeros(window), planned]),
                                np.ones(window), "valid")
         assert sums[has_plan > 0].max() <= rule.max_minutes, rover
+
+
+def test_a_fault_in_force_lasts_until_it_is_reported_cleared(setup):
+    """The planner does not know when a fault will clear: at a re-plan during the rover's
+    6-h safing it holds the rover to the horizon's end (the twin's own occurrence clears
+    at 6 h and triggers the re-plan that frees it); once cleared, the past is as it was."""
+    twin, acts, _, _ = setup
+    fault = utc_to_tdb(FAULT.at)
+    during = fault + 3600.0
+    horizon = Horizon.from_twin(known_faults(twin, during), during, 2.0, acts.slot_s)
+    assert horizon.held["rover:profiling-rover"].all()
+    assert not horizon.held["rover:lava-tube-explorer"].any()
+    after = fault + (FAULT.duration_h + 1.0) * 3600.0
+    horizon = Horizon.from_twin(known_faults(twin, after), after, 2.0, acts.slot_s)
+    assert not horizon.held["rover:profiling-rover"].any()
+    occ, _ = known_faults(twin, after).faults(fault - 60.0, after)
+    ends = [o.end_tdb_s for o in occ if o.kind == "rover-fault"]
+    assert ends == [pytest.approx(fault + FAULT.duration_h * 3600.0, abs=60.0)]
+    # before it happens the planner knows nothing of it
+    assert FAULT not in known_faults(twin, fault - 60.0).scenario.faults

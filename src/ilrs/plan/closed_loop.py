@@ -20,7 +20,8 @@ rolling window before a re-plan (the warm-up's rules' too, before the first) cou
 new plan's rolling rule (greedy; CP-SAT plans start the rover once the window has passed),
 a ``count`` activity that ran (the sample-return ascent) is not planned again, a rover
 drives no more than its campaign has left (``campaign_km``, where its rule stops too) and
-none while a known fault safes it.
+none while a known fault safes it; a fault in force is assumed to last until the twin
+reports it cleared (:func:`known_faults`).
 """
 
 from __future__ import annotations
@@ -102,17 +103,30 @@ def earth_boundaries(twin: Twin, start_tdb_s: float, stop_tdb_s: float,
     return Crossings(steps[keep], cross.rising[keep])
 
 
+#: How long the planner assumes a fault still in force lasts (h): until the twin reports it
+#: cleared (a re-plan then), i.e. past any horizon.
+UNTIL_CLEARED_H = 10 * 8766.0
+
+
 def known_faults(twin: Twin, now_tdb_s: float) -> Twin:
     """``twin`` as the on-board planner knows it at ``now_tdb_s``: only the dated faults
-    that have happened (a rover's safing lasts its stated time)."""
+    that have happened, and a fault still in force (a rover safed, the relay out, an ISRU
+    plant stuck) lasting until it is reported cleared (:data:`UNTIL_CLEARED_H`): the
+    planner does not know when it will clear, and re-plans when it does."""
     from ilrs.plan.horizon import utc_to_tdb
 
     sc = twin.scenario
-    seen = tuple(f for f in sc.faults if f.at is not None
-                 and utc_to_tdb(f.at) <= now_tdb_s + 1e-3)
-    if len(seen) == len(sc.faults):
+    seen = []
+    for f in sc.faults:
+        if f.at is None or utc_to_tdb(f.at) > now_tdb_s + 1e-3:
+            continue
+        if f.duration_h > 0 and utc_to_tdb(f.at) + f.duration_h * 3600.0 > now_tdb_s + 1e-3:
+            f = f.model_copy(update={"duration_h": UNTIL_CLEARED_H})
+        seen.append(f)
+    if tuple(seen) == tuple(sc.faults):
         return twin
-    return Twin(sc.model_copy(update={"faults": seen}), twin.roadmap, twin.horizon, twin.up)
+    return Twin(sc.model_copy(update={"faults": tuple(seen)}), twin.roadmap, twin.horizon,
+                twin.up)
 
 
 def safe_mode_hours(events, start_tdb_s: float, stop_tdb_s: float,
