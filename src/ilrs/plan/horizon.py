@@ -65,6 +65,11 @@ class Horizon:
     #: step of it: the twin transmits whenever a link's downlink rate is above zero (and
     #: the station is not in safe mode), so a radio-quiet activity runs only where False
     transmitter_on: np.ndarray | None = None
+    #: per condition (``conditions``' names and ``"quiet"``: no transmitter on), the
+    #: seconds at the end of each slot it holds without a break (``lead_s``: a window
+    #: opening inside the slot) and at its start (``trail_s``: a window closing inside it)
+    lead_s: dict[str, np.ndarray] = field(default_factory=dict)
+    trail_s: dict[str, np.ndarray] = field(default_factory=dict)
     #: FDIR's science hysteresis (J per slot, shares of the capacity before fade: never
     #: below the twin's): it sheds science below ``shed_j`` (``shed_science_soc``) and
     #: restores it above ``restore_j`` (``restore_science_soc``); ``shed_at_start``: it
@@ -141,6 +146,21 @@ class Horizon:
                 ok &= self.conditions[need]
         return ok
 
+    def edges_s(self, needs, radio_quiet: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Per slot, the seconds at its end and at its start through which every condition
+        of ``needs`` (and radio quiet) holds without a break (zeros where a need has no
+        step record, e.g. a thermal window): where a condition window opens or closes
+        inside a slot, the part of it an activity may still use."""
+        names = [*needs, "quiet"] if radio_quiet else list(needs)
+        full = np.full(self.n_slots, self.slot_s)
+        lead, trail = full.copy(), full.copy()
+        for name in names:
+            if name not in self.lead_s:
+                return np.zeros(self.n_slots), np.zeros(self.n_slots)
+            lead = np.minimum(lead, self.lead_s[name])
+            trail = np.minimum(trail, self.trail_s[name])
+        return lead, trail
+
     @classmethod
     def from_twin(cls, twin: Twin, start_tdb_s: float, days: float, slot_s: float,
                   initial: dict | None = None, covers: tuple[str, ...] | None = None
@@ -184,6 +204,12 @@ class Horizon:
 
         conditions = {name: per_slot(v, np.min) > 0.5 for name, v in cond.items()
                       if name != "sink_k"}
+        flags = {name: np.asarray(v) > 0.5 for name, v in cond.items() if name != "sink_k"}
+        flags["quiet"] = ~(np.asarray(inp.dl_bit_s) > 0.0)
+        lead_s = {name: _edge_steps(v.reshape(n_slots, per)[:, ::-1]) * step_s
+                  for name, v in flags.items()}
+        trail_s = {name: _edge_steps(v.reshape(n_slots, per)) * step_s
+                   for name, v in flags.items()}
         battery = sc.batteries[0] if sc.batteries else None
         base_w = (inp.load0_w + steady_heater_w(sc, inp) + inp.load1_w
                   + tx_w * (inp.dl_bit_s > 0) + ruled.load2_w)   # survival heaters included
@@ -231,6 +257,7 @@ class Horizon:
             initial_energy_j=float(energy0), initial_buffer_bit=buffer0,
             science_from_slot=science_from,
             transmitter_on=per_slot(inp.dl_bit_s > 0.0, np.max) > 0.5,
+            lead_s=lead_s, trail_s=trail_s,
             restore_j=sc.fdir.restore_science_soc * per_slot(inp.cap_j, np.max),
             shed_j=sc.fdir.shed_science_soc * per_slot(inp.cap_j, np.max),
             shed_at_start=bool(initial.get("shed")),
@@ -297,3 +324,8 @@ def station_arrivals(twin: Twin) -> dict[str, float]:
                                    + r.start_days_after_arrival * 86400.0)
             for r in sc.rovers}
     return out
+
+
+def _edge_steps(flags: np.ndarray) -> np.ndarray:
+    """Per row of ``flags`` (slots × steps), the steps from its start that are all True."""
+    return np.where(flags.all(axis=1), flags.shape[1], np.argmin(flags, axis=1))

@@ -47,6 +47,10 @@ class Candidate:
     instance: int
     start: int          # slot
     dur: int            # slots
+    #: seconds of the first / last slot it leaves unused (a condition window that opens /
+    #: closes inside that slot: see :func:`build_problem`); its resources count the whole
+    head_s: float = 0.0
+    tail_s: float = 0.0
 
     @property
     def end(self) -> int:
@@ -73,7 +77,7 @@ class Problem:
     def value(self, c: Candidate) -> float:
         """Science value of a candidate (value per hour × hours)."""
         t = self.instances[c.instance].type
-        return t.value_per_h * c.dur * self.horizon.slot_s / 3600.0
+        return t.value_per_h * (c.dur * self.horizon.slot_s - c.head_s - c.tail_s) / 3600.0
 
     def load(self, t: ActivityType) -> str | None:
         """The twin load a type runs (``payload:NAME``, ``rover:ID``), None for none."""
@@ -161,12 +165,16 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
     candidates: list[Candidate] = []
     science_from = horizon.science_from_slot
     served = science_slots(horizon)      # FDIR has not shed science (station alone)
+    after = {t.after.activity for t in acts.activities if t.after is not None}
     for t in acts.activities:
-        ok = horizon.ok(t.needs, t.thermal_window_k, t.radio_quiet) & served
-        ok &= horizon.on_site(t.payload, t.rover, t.arrives_with)
+        cond = horizon.ok(t.needs, t.thermal_window_k, t.radio_quiet)
+        rest = served & horizon.on_site(t.payload, t.rover, t.arrives_with)
         held = horizon.held.get(f"rover:{t.rover}") if t.rover else None
         if held is not None:                # a fault holds the rover: the twin won't drive
-            ok &= ~held
+            rest &= ~held
+        ok = cond & rest
+        edges = (horizon.edges_s(t.needs, t.radio_quiet)
+                 if _fills_edges(t, after) and horizon.lead_s else None)
         if t.window is not None:           # absolute window: start after, end by
             w0, w1 = t.window.tdb_s()
             slots = horizon.slot_tdb_s(np.arange(horizon.n_slots))
@@ -192,7 +200,42 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
                 for s in starts:
                     inst.candidates.append(len(candidates))
                     candidates.append(Candidate(idx, int(s), d))
+                    if edges is not None:
+                        for c in _edge_variants(t, idx, int(s), d, lo, hi, cond, rest,
+                                                edges, slot_s):
+                            inst.candidates.append(len(candidates))
+                            candidates.append(c)
     return Problem(acts, horizon, instances, candidates)
+
+
+def _fills_edges(t: ActivityType, predecessors: set[str]) -> bool:
+    """Whether ``t``'s runs may reach into a slot its conditions hold for only in part: a
+    type of flexible duration with no rolling rule, crew, absolute window or thermal
+    window, and no other type's predecessor (whose gaps count whole slots)."""
+    lo, hi = t.duration.range_h
+    return (lo < hi and t.rolling is None and not t.crew and t.window is None
+            and "thermal_window" not in t.needs and t.id not in predecessors)
+
+
+def _edge_variants(t: ActivityType, idx: int, s: int, d: int, lo: int, hi: int,
+                   cond: np.ndarray, rest: np.ndarray, edges, slot_s: float) -> list[Candidate]:
+    """The run ``[s, s + d)`` started earlier / ended later inside the neighbouring slot
+    where its conditions' window opens / closes part-way (``edges``: the seconds they hold
+    at each slot's end and start, :meth:`Horizon.edges_s`), within the type's longest
+    duration; the partial slot is booked whole (its power, data and instrument)."""
+    lead, trail = edges
+    most = t.duration.range_h[1] * 3600.0 + 1e-6
+    head = (s - 1 >= lo and rest[s - 1] and not cond[s - 1] and lead[s - 1] > 0)
+    tail = (s + d < hi and rest[s + d] and not cond[s + d] and trail[s + d] > 0)
+    out = []
+    if head and d * slot_s + lead[s - 1] <= most:
+        out.append(Candidate(idx, s - 1, d + 1, head_s=float(slot_s - lead[s - 1])))
+    if tail and d * slot_s + trail[s + d] <= most:
+        out.append(Candidate(idx, s, d + 1, tail_s=float(slot_s - trail[s + d])))
+    if head and tail and d * slot_s + lead[s - 1] + trail[s + d] <= most:
+        out.append(Candidate(idx, s - 1, d + 2, head_s=float(slot_s - lead[s - 1]),
+                             tail_s=float(slot_s - trail[s + d])))
+    return out
 
 
 def to_plan(problem: Problem, chosen: list[int], solver: dict):
@@ -207,7 +250,8 @@ def to_plan(problem: Problem, chosen: list[int], solver: dict):
         t = inst.type
         acts.append(Activity(
             name=t.name, kind=t.id, instance=inst.k,
-            start_tdb_s=float(h.slot_tdb_s(c.start)), stop_tdb_s=float(h.slot_tdb_s(c.end)),
+            start_tdb_s=float(h.slot_tdb_s(c.start)) + c.head_s,
+            stop_tdb_s=float(h.slot_tdb_s(c.end)) - c.tail_s,
             power_w=float(problem.energy_units(t)[c.start:c.end].mean()
                           * 3600.0 / h.slot_s),
             data_bit_s=float(problem.data_units(t)[c.start:c.end].mean()

@@ -87,21 +87,26 @@ def _pin(problem: Problem, plan: Plan, at_tdb_s: float, cut: int
     frozen, planned = [], []
     for j, inst in enumerate(problem.instances):
         a = by_key.get((inst.type.id, inst.k))
-        start = dur = None
-        if a is not None:
-            start = round((a.start_tdb_s - h.start_tdb_s) / h.slot_s)
-            dur = round((a.stop_tdb_s - a.start_tdb_s) / h.slot_s)
+        slots = None
+        if a is not None:    # its slots (a run may start / end inside one: head, tail)
+            start = math.floor((a.start_tdb_s - h.start_tdb_s) / h.slot_s + 1e-6)
+            end = math.ceil((a.stop_tdb_s - h.start_tdb_s) / h.slot_s - 1e-6)
+            head = round(a.start_tdb_s - float(h.slot_tdb_s(start)), 3)
+            tail = round(float(h.slot_tdb_s(end)) - a.stop_tdb_s, 3)
+            slots = (start, end - start, head, tail)
         if a is not None and a.start_tdb_s < at_tdb_s:
             inst.candidates = [len(problem.candidates)]
             inst.frozen = True
-            problem.candidates.append(Candidate(j, start, dur))
+            problem.candidates.append(Candidate(j, *slots))
             frozen.append(inst.candidates[0])
             continue
         inst.candidates = [ci for ci in inst.candidates if problem.candidates[ci].start >= cut]
         if a is not None:
-            same = [ci for ci in inst.candidates
-                    if (problem.candidates[ci].start, problem.candidates[ci].dur)
-                    == (start, dur)]
+            same = [ci for ci in inst.candidates if _slots(problem.candidates[ci]) == slots]
             planned += same[:1]
     planned.sort(key=lambda ci: problem.candidates[ci].start)
     return frozen, planned
+
+
+def _slots(c: Candidate) -> tuple[int, int, float, float]:
+    return (c.start, c.dur, round(c.head_s, 3), round(c.tail_s, 3))
