@@ -320,7 +320,10 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
                 m.AddImplication(present[j1], present[j0])
                 m.Add(start_expr(b) >= start_expr(a) + 1).OnlyEnforceIf(present[j1])
     # -- objective ---------------------------------------------------------------------------------
-    m.Maximize(sum(round(VALUE_SCALE * P.value(c)) * x[i] for i, c in enumerate(cands)))
+    # values rounded up (a run of part of a slot is worth a fraction): the bound on the
+    # model's objective is then a bound on the plans' true values too
+    m.Maximize(sum(math.ceil(VALUE_SCALE * P.value(c) - 1e-6) * x[i]
+                   for i, c in enumerate(cands)))
     if hint:
         add_hint(m, P, canonical(P, hint), x, present, A, E, B, bud, fcv,
                   {"occ": occ_vars, "prec": prec})
@@ -340,8 +343,8 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     chosen = [i for i in range(len(cands)) if solver.BooleanValue(x[i])]
-    obj = solver.ObjectiveValue() / VALUE_SCALE
-    bound = solver.BestObjectiveBound() / VALUE_SCALE
+    obj = sum(P.value(cands[i]) for i in chosen)      # the true value, not the rounded
+    bound = max(obj, solver.BestObjectiveBound() / VALUE_SCALE)
     at_rolling = sum(1 for _, _, limit, lst in rolling_cons
                      if sum(ov * solver.Value(v) for ov, v in lst) >= limit)
     return {"status": name, "objective": obj, "best_bound": bound,
