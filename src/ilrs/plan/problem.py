@@ -48,7 +48,7 @@ class Candidate:
     start: int          # slot
     dur: int            # slots
     #: seconds of the first / last slot it leaves unused (a condition window that opens /
-    #: closes inside that slot: see :func:`build_problem`); its resources count the whole
+    #: closes inside that slot: see :func:`build_problem`); resources book whole slots
     head_s: float = 0.0
     tail_s: float = 0.0
 
