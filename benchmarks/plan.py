@@ -33,6 +33,7 @@ import argparse
 import datetime as dt
 import time
 
+from _machine import stamp
 from ilrs.plan import load_activities
 from ilrs.plan.cpsat import plan_cpsat
 from ilrs.plan.greedy import plan_greedy
@@ -78,10 +79,7 @@ def main() -> None:
     parser.add_argument("--survey", nargs=2, metavar=("FROM", "TO"), default=None,
                         help="first: the rules' resources over every fortnight FROM..TO")
     args = parser.parse_args()
-    load = os.getloadavg()
-    print(f"benchmarks/plan.py, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
-          f"{os.cpu_count()} cores, load {load[0]:.1f} (a shared machine: absolute times are "
-          "inflated by other jobs)")
+    print(stamp("benchmarks/plan.py"))
     twin = Twin.from_scenario(load_scenario(args.scenario))
     acts = load_activities(None)
     print(f"scenario: {twin.scenario.name}; activity set {acts.name}: floor "

@@ -23,9 +23,9 @@ import os
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import argparse
-import datetime as dt
 import time
 
+from _machine import stamp
 from ilrs.plan.autonomy import FAULT_RATES, run_seeds
 
 
@@ -40,10 +40,7 @@ def main() -> None:
     parser.add_argument("--scheduler", default="local",
                         help="inline, local (default: a worker per core) or tcp://HOST:PORT")
     args = parser.parse_args()
-    load = os.getloadavg()
-    print(f"benchmarks/plan_campaign.py, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
-          f"{os.cpu_count()} cores, load {load[0]:.1f} (a shared machine: absolute times "
-          "are inflated by other jobs)")
+    print(stamp("benchmarks/plan_campaign.py"))
     print(f"{args.scenario}: {args.days:g} days from {args.start}, {args.seeds} seeds, greedy "
           f"on a {args.horizon_days:g}-day horizon, {args.warm_days:g}-day warm-up; "
           f"scheduler {args.scheduler}")

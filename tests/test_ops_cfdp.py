@@ -13,26 +13,11 @@ import json
 import numpy as np
 import pytest
 
+from cfdp_support import RATE_BIT_S
+from cfdp_support import links as _links
+from cfdp_support import science_file as _file
 from ilrs.errors import InputError
 from ilrs.ops.cfdp.downlink import downlink_file
-from ilrs.ops.tmtc.channel import SimulatedLink
-
-RATE_BIT_S = 256_000.0
-LIGHT_S = 1.3
-
-
-def _links(loss: float, outages=(), seed: int = 1):
-    return (SimulatedLink(rate_bit_s=RATE_BIT_S, delay_s=LIGHT_S, loss=loss, outages=outages,
-                          seed=seed),
-            SimulatedLink(rate_bit_s=64_000.0, delay_s=LIGHT_S, loss=loss, outages=outages,
-                          seed=seed + 1))  # fmt: skip
-
-
-def _file(tmp_path, size: int):
-    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
-    path = tmp_path / "science.bin"
-    path.write_bytes(data)
-    return path, data
 
 
 def test_10_mb_at_5_percent_loss_across_an_outage_arrives_byte_identical(tmp_path):

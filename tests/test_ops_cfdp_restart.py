@@ -13,35 +13,23 @@ import hashlib
 import json
 import os
 
-import numpy as np
 import pytest
 
+from cfdp_support import links
+from cfdp_support import science_file as _file
 from ilrs.errors import ArchiveError
 from ilrs.ops.archive import open_archive
 from ilrs.ops.cfdp.downlink import downlink_file
 from ilrs.ops.cfdp.journal import Journal
 from ilrs.ops.cfdp.receiver import DurableReceiver
 from ilrs.ops.tmtc.cfdp import CfdpSettings
-from ilrs.ops.tmtc.channel import SimulatedLink
 
-RATE_BIT_S = 256_000.0
-LIGHT_S = 1.3
 OUTAGE = [(60.0, 90.0)]  # a planned outage: the transfer is suspended across it
 DOWN = [(200.0, 230.0)]  # the ground is down 30 s, mid-transfer (10 MB takes ~400 s)
 
 
 def _links(seed: int = 1):
-    return (SimulatedLink(rate_bit_s=RATE_BIT_S, delay_s=LIGHT_S, loss=0.05, outages=OUTAGE,
-                          seed=seed),
-            SimulatedLink(rate_bit_s=64_000.0, delay_s=LIGHT_S, loss=0.05, outages=OUTAGE,
-                          seed=seed + 1))  # fmt: skip
-
-
-def _file(tmp_path, size: int):
-    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
-    path = tmp_path / "science.bin"
-    path.write_bytes(data)
-    return path, data
+    return links(0.05, OUTAGE, seed)
 
 
 def _power_cut(receiver: DurableReceiver) -> None:
