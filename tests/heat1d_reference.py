@@ -66,3 +66,29 @@ def heat1d_surface(props, numerics, z_m, start_k, tdb_s, absorbed_w_m2) -> np.nd
             prof.update_k()
         out[j] = prof.T[0]
     return out
+
+
+def heat1d_periodic_mean_k(props, lat_deg: float) -> float:
+    """The periodic day's mean surface temperature from heat1d's own ``Model``: its own
+    insolation (hour angle, incidence, albedo law), grid, time step and spin-up (a year),
+    at ``lat_deg`` with the Sun on the equator at 1 au (eccentricity and obliquity 0, as
+    Hayne 2017 Table A2). heat1d 0.3.2 still spells ``np.float`` / ``np.int`` (removed in
+    numpy 1.24): they are lent to it for the run."""
+    heat1d_main = importlib.import_module("heat1d.main")
+    planet = _planet(props, SimpleNamespace(skin_depth_heat_capacity_j_kg_k=600.0))
+    planet.__dict__.update(albedoCoef=[props.albedo_a, props.albedo_b], eccentricity=0.0,
+                           obliquity=0.0, Lp=0.0, year=31558118.4, name="Moon")
+    lent = {k: getattr(np, k, None) for k in ("float", "int")}
+    for k, builtin in (("float", float), ("int", int)):
+        setattr(np, k, builtin)
+    try:
+        model = heat1d_main.Model(planet=planet, lat=math.radians(lat_deg), ndays=1,
+                                  config=heat1d_main.Configurator(chi=props.radiative_chi))
+        model.run()
+    finally:
+        for k, v in lent.items():
+            if v is None:
+                delattr(np, k)
+            else:
+                setattr(np, k, v)
+    return float(model.T[:, 0].mean())
