@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ilrs.station.config import ThermalNumerics
 from ilrs.station.regolith import SYNODIC_DAY_S
 
 
@@ -75,9 +76,10 @@ def heat1d_periodic_mean_k(props, lat_deg: float) -> float:
     Hayne 2017 Table A2). heat1d 0.3.2 still spells ``np.float`` / ``np.int`` (removed in
     numpy 1.24): they are lent to it for the run."""
     heat1d_main = importlib.import_module("heat1d.main")
-    planet = _planet(props, SimpleNamespace(skin_depth_heat_capacity_j_kg_k=600.0))
+    planet = _planet(props, ThermalNumerics())
     planet.__dict__.update(albedoCoef=[props.albedo_a, props.albedo_b], eccentricity=0.0,
-                           obliquity=0.0, Lp=0.0, year=31558118.4, name="Moon")
+                           obliquity=0.0, Lp=0.0, name="Moon",
+                           year=importlib.import_module("planets").Moon.year)
     lent = {k: getattr(np, k, None) for k in ("float", "int")}
     for k, builtin in (("float", float), ("int", int)):
         setattr(np, k, builtin)
