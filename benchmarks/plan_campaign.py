@@ -8,7 +8,8 @@ after every fault and its clearing and at every Earth-blackout boundary;
 flight rules and 45 % floor). Printed per seed and on average: survival energy unserved,
 safe-mode hours, value (:mod:`ilrs.plan.value`) and data returned, plan against rules,
 and the wall time; and the limited rules' value with ten times the battery (energy never
-binds), about the most a plan can add by managing energy.
+binds), about the most a plan can add by managing energy; and the ceiling no plan can pass
+(:func:`ilrs.plan.bound.span_ceiling`) against each seed's limited rules.
 
 Goals (issue 20, 20 seeds): 0 survival energy unserved, fewer safe-mode hours than the
 limited rules on every seed, >= 1.10x their value on average.
@@ -26,7 +27,7 @@ import argparse
 import time
 
 from _machine import stamp
-from ilrs.plan.autonomy import FAULT_RATES, run_seeds
+from ilrs.plan.autonomy import FAULT_RATES, ceiling, run_seeds
 
 
 def main() -> None:
@@ -75,6 +76,17 @@ def main() -> None:
           f"{m['plan_value']:>11,.0f} {m['rules_value']:>9,.0f} {m['value_ratio']:>6.3f} "
           f"{unbound:>7.3f} {m['data_ratio']:>6.3f} {'':>9} {m['wall_s']:>7.0f}")
     print(f"wall time {wall:.0f} s for {n} seeds ({wall / n:.0f} s a seed)")
+    # the best any plan can do: energy unlimited, each type's conditions and daily goal
+    t1 = time.perf_counter()
+    top = ceiling(args.scenario, args.start, args.days, args.warm_days)
+    per_seed = [top["value"] / r["rules_value"] for r in result["rows"]]
+    print(f"ceiling (ilrs.plan.bound.span_ceiling, {time.perf_counter() - t1:.0f} s): no plan "
+          f"is worth more than {top['value']:,.0f} over the span, faults or none; / each "
+          f"seed's limited rules {min(per_seed):.3f}-{max(per_seed):.3f}x (mean "
+          f"{sum(per_seed) / n:.3f}x); the plan reaches {m['plan_value'] / top['value']:.3f}"
+          f" of it on average")
+    print("  by part: " + ", ".join(f"{k.removeprefix('activity:')} {v:,.0f}"
+                                    for k, v in sorted(top["parts"].items())))
     print(f"goals: survival unserved 0 on every seed: "
           f"{'met' if m['plan_survival_unserved_kwh_max'] == 0 else 'NOT met'} (largest "
           f"{m['plan_survival_unserved_kwh_max']:.2f} kWh); fewer safe-mode hours than the "

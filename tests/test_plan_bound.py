@@ -114,3 +114,37 @@ def test_decomposition_bounds_the_whole_models_optimum():
     assert all(g.optimal for g in per_group)
     assert sum(g.bound for g in per_group) >= whole["objective"] - 1e-6
     assert sum(g.found for g in per_group) >= whole["objective"] - 1e-6
+
+
+def test_span_ceiling_by_hand():
+    """Two days of the no-fission station from 2035-12-03: the seismometer (no condition,
+    on site, 20 h a day in runs of its longest duration) is worth at most its daily goal
+    by hand; a count type (the sample-return ascent) its one run; every type at most its
+    condition hours a day; the oxygen at most the plants' most power over every hour."""
+    from ilrs.plan import load_activities
+    from ilrs.plan.bound import span_ceiling
+    from ilrs.plan.horizon import Horizon, utc_to_tdb
+    from ilrs.plan.problem import per_day_cap
+    from ilrs.station import Twin, load_scenario
+
+    twin = Twin.from_scenario(load_scenario("examples/no-fission.yaml"))
+    acts = load_activities(None)
+    start = utc_to_tdb("2035-12-03")
+    top = span_ceiling(twin, acts, start, 2.0)["parts"]
+    seismic = acts.by_id("seismic-monitoring")
+    assert not seismic.needs
+    most_h = per_day_cap(seismic) * seismic.duration.range_h[1]
+    assert top["activity:seismic-monitoring"] == pytest.approx(
+        2 * min(24.0, most_h) * seismic.value_per_h)
+    ascent = acts.by_id("sample-ascent")
+    assert top["activity:sample-ascent"] == pytest.approx(
+        ascent.repeat.count * ascent.duration.range_h[1] * ascent.value_per_h)
+    h = Horizon.from_twin(twin, start, 2.0, 60.0)
+    for t in acts.activities:
+        if f"activity:{t.id}" in top and t.repeat.count is None:
+            held_h = (h.ok(t.needs, t.thermal_window_k, t.radio_quiet)
+                      & h.on_site(t.payload, t.rover, t.arrives_with)).sum() / 60.0
+            assert top[f"activity:{t.id}"] <= (held_h + 1.0) * t.value_per_h + 1e-6
+    plants_w = sum(p.max_power_w for p in twin.scenario.isru)
+    o2_most = sum(plants_w * 48 * 3600.0 / (p.kwh_per_kg * 3.6e6) for p in twin.scenario.isru)
+    assert 0 < top["isru-oxygen"] <= o2_most * acts.rules.value_per_kg_o2

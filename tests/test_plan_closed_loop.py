@@ -299,3 +299,35 @@ def test_a_fault_in_force_lasts_until_it_is_reported_cleared(setup):
     assert ends == [pytest.approx(fault + FAULT.duration_h * 3600.0, abs=60.0)]
     # before it happens the planner knows nothing of it
     assert FAULT not in known_faults(twin, fault - 60.0).scenario.faults
+
+
+def test_a_days_goal_counts_per_utc_day_across_replans(setup):
+    """Re-plans fall mid-day (the fault, its clearing, Earth set and rise), and each opens
+    its horizon with the rest of that UTC day: a type's daily goal (``per_day`` runs, or
+    ``hours_per_day`` in runs of its longest duration) counts what already started on
+    board that day, so no UTC day ever runs more (before, each re-plan opened a fresh day
+    of them: 3 ISRU batches or 5 sample sorties on a day of the year). The executed hours
+    stay within the span's ceiling (ilrs.plan.bound.span_ceiling), type by type."""
+    from collections import Counter
+
+    from ilrs.plan.bound import span_ceiling
+    from ilrs.plan.plan import _utc
+    from ilrs.plan.problem import per_day_cap
+
+    twin, acts, start, run = setup
+    assert any(not r["utc"].endswith("00:00:00") for r in run.replans[1:])
+    started = Counter()
+    hours = Counter()
+    for d in run.executed():
+        if d["minutes_run"] > 0 and d["runs_tdb_s"]:
+            kind = d["label"].split(" #")[0]
+            started[(kind, _utc(d["runs_tdb_s"][0][0] + 1.0)[:10])] += 1
+            hours[kind] += d["minutes_run"] / 60.0
+    assert started
+    for (kind, _), n in started.items():
+        cap = per_day_cap(acts.by_id(kind))
+        assert cap is None or n <= cap, (kind, n, cap)
+    top = span_ceiling(twin, acts, start, DAYS)
+    for kind, h in hours.items():
+        assert h * acts.by_id(kind).value_per_h <= top["parts"][f"activity:{kind}"] + 1e-6
+    assert run.kpis["value"] <= top["value"]

@@ -35,7 +35,8 @@ from ilrs.station.components import SECONDS_PER_YEAR
 from ilrs.station.config import Fault
 from ilrs.station.faults import TARGETS
 
-__all__ = ["FAULT_RATES", "FaultRate", "draw_faults", "limited_run", "run_seed", "run_seeds",
+__all__ = ["FAULT_RATES", "FaultRate", "ceiling", "draw_faults", "limited_run", "run_seed",
+           "run_seeds",
            "seeded_twin", "write_table"]
 
 
@@ -170,6 +171,26 @@ def run_seed(job: dict) -> dict:
     row["value_ratio"] = row["plan_value"] / max(row["rules_value"], 1e-9)
     row["data_ratio"] = row["plan_data_returned_gb"] / max(row["rules_data_returned_gb"], 1e-9)
     return row
+
+
+def ceiling(scenario: str | None, start_utc: str, days: float, warm_days: float = 30.0,
+            activities: str | None = None) -> dict:
+    """The most any plan can be worth over the closed loop's span, faults or none
+    (:func:`ilrs.plan.bound.span_ceiling`: energy unlimited, each type's conditions and
+    daily goal, the rovers' campaign kilometres left after the warm-up the loop runs)."""
+    from ilrs.plan import load_activities
+    from ilrs.plan.bound import span_ceiling
+    from ilrs.plan.closed_loop import _warm_up
+    from ilrs.station import LiveTwin, load_scenario
+
+    acts = load_activities(activities)
+    twin = station_for_plan(Twin.from_scenario(load_scenario(scenario)), acts)
+    start = utc_to_tdb(start_utc)
+    live = LiveTwin(twin, start - warm_days * 86400.0)
+    _warm_up(live, acts, start)
+    km_left = {r.id: max(0.0, r.campaign_km - live.driven_km(i))
+               for i, r in enumerate(twin.scenario.rovers)}
+    return span_ceiling(twin, acts, start, days, km_left)
 
 
 def _reasons(replans: list[dict]) -> dict[str, int]:

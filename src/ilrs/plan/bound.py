@@ -219,3 +219,65 @@ def decomposition_bound(problem: Problem, hint: list[int] | None = None, *,
         out.append(GroupBound(types, found, max(found, bound), status,
                               time.perf_counter() - t0))
     return out
+
+
+def span_ceiling(twin, acts, start_tdb_s: float, days: float,
+                 km_left: dict[str, float] | None = None) -> dict:
+    """The most any plan of ``acts`` can be worth over ``days`` from ``start_tdb_s`` (a
+    UTC midnight), energy unlimited: a relaxation of every limit but each type's own.
+
+    Per type and UTC day, the hours its conditions hold (the twin's per-minute flags, the
+    load on site) from the day's midnight to the next plus a slot (a day's last run may end
+    in the next day's first slot), at most the day's goal (:func:`per_day_cap` runs of its
+    longest duration: a day's goal counts per UTC day across re-plans, as the closed loop
+    keeps it); a ``count`` type its count of longest runs once; a rover also no more than
+    its campaign's kilometres left (``km_left``) allow; and the oxygen of the ISRU plants
+    at their most power wherever the station generates that much (they run on surplus
+    power only). The bus, the battery, the buffer, the crew, shared instruments and
+    rolling windows are all dropped. Returns ``{"value", "parts"}`` in the value measure's
+    terms (:func:`ilrs.plan.value.window_value`)."""
+    from ilrs.plan.horizon import Horizon
+    from ilrs.plan.problem import per_day_cap
+
+    sc = twin.scenario
+    step = sc.period.step_s
+    day_steps = round(86400.0 / step)
+    tail = round(acts.slot_s / step)
+    hours = defaultdict(float)
+    o2_kg = 0.0
+    done = 0.0
+    while done < days - 1e-9:
+        chunk = min(28.0, days - done)
+        h = Horizon.from_twin(twin, start_tdb_s + done * 86400.0, chunk, step)
+        nxt = None if done + chunk >= days - 1e-9 else Horizon.from_twin(
+            twin, start_tdb_s + (done + chunk) * 86400.0, acts.slot_s / 86400.0, step)
+        for t in acts.activities:
+            ok = h.ok(t.needs, t.thermal_window_k, t.radio_quiet) & h.on_site(
+                t.payload, t.rover, t.arrives_with)
+            if t.crew:
+                ok &= h.crew >= t.crew
+            if nxt is not None:          # the next day's first slot, for the last day
+                more = nxt.ok(t.needs, t.thermal_window_k, t.radio_quiet) & nxt.on_site(
+                    t.payload, t.rover, t.arrives_with)
+                ok = np.concatenate([ok, more & (nxt.crew >= t.crew if t.crew else True)])
+            cap = per_day_cap(t)
+            if cap is None:
+                continue
+            most_h = cap * t.duration.range_h[1]
+            for d0 in range(0, h.n_slots, day_steps):
+                held = ok[d0:d0 + day_steps + tail].sum() * step / 3600.0
+                hours[t.id] += min(most_h, held)
+        for p in sc.isru:
+            on = h.on_site(mission=p.arrives_with)
+            most = np.minimum(p.max_power_w * step, np.maximum(h.gen_j, 0.0)) * on
+            o2_kg += float(most.sum()) / (p.kwh_per_kg * 3.6e6)
+        done += chunk
+    for t in acts.activities:
+        if t.repeat.count is not None:
+            hours[t.id] = t.repeat.count * t.duration.range_h[1]
+        if t.rover and km_left is not None and t.rover in km_left:
+            r = next(r for r in sc.rovers if r.id == t.rover)
+            hours[t.id] = min(hours[t.id], km_left[t.rover] / (r.speed_m_s * 3.6))
+    from ilrs.plan.value import window_value
+
+    return window_value(acts, load_hours={}, type_hours=dict(hours), o2_kg=o2_kg)

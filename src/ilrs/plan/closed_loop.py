@@ -18,7 +18,8 @@ after the event. What a plan has not run by the next re-plan is dropped (an acti
 running then is cut there: its executed minutes count); a rover's drives of the last
 rolling window before a re-plan (the warm-up's rules' too, before the first) count in the
 new plan's rolling rule (greedy; CP-SAT plans start the rover once the window has passed),
-a ``count`` activity that ran (the sample-return ascent) is not planned again, a rover
+a ``count`` activity that ran (the sample-return ascent) is not planned again, a day's
+repetition goal counts what started on board since the UTC midnight, a rover
 drives no more than its campaign has left (``campaign_km``, where its rule stops too) and
 none while a known fault safes it; a fault in force is assumed to last until the twin
 reports it cleared (:func:`known_faults`).
@@ -37,7 +38,7 @@ from ilrs.plan.greedy import plan_greedy
 from ilrs.plan.horizon import Horizon
 from ilrs.plan.model import ActivitySet
 from ilrs.plan.plan import Plan, _utc
-from ilrs.plan.problem import Problem, build_problem
+from ilrs.plan.problem import TIME_TOL_S, Problem, build_problem, utc_midnight_tdb_s
 from ilrs.plan.replay import acc_kpis, station_state
 from ilrs.plan.value import window_value
 from ilrs.sky.events import Crossings, find_crossings
@@ -203,6 +204,22 @@ def _drop_done(problem: Problem, run: LoopRun) -> None:
             inst.candidates = []
 
 
+def started_today(run: LoopRun, horizon: Horizon) -> dict[str, int]:
+    """Type id -> the entries of it that started on board since the UTC midnight that
+    begins ``horizon``'s first day (a day's repetition goal counts across re-plans)."""
+    midnight = utc_midnight_tdb_s(horizon) - TIME_TOL_S
+    started: dict[str, int] = {}
+    for s in reversed(run.schedules):
+        if s.timeline.stop_tdb_s <= midnight:
+            break
+        for d in s.executed():
+            runs = d["runs_tdb_s"]
+            if d["minutes_run"] > 0 and runs and runs[0][0] >= midnight:
+                kind = d["label"].split(" #")[0]
+                started[kind] = started.get(kind, 0) + 1
+    return started
+
+
 def _cut_for_cpsat(problem: Problem, history: dict[str, np.ndarray]) -> None:
     """CP-SAT sees no history: a rover that drove in its window before the horizon starts
     once that window has passed."""
@@ -267,7 +284,7 @@ def _plan(twin: Twin, acts: ActivitySet, run: LoopRun, live: LiveTwin, now: floa
     initial = station_state(live.state, (now - live.start_tdb_s) / 86400.0)
     known = known_faults(twin, now)
     horizon = Horizon.from_twin(known, now, days, acts.slot_s, initial)
-    problem = build_problem(acts, horizon)
+    problem = build_problem(acts, horizon, started_today(run, horizon))
     _drop_done(problem, run)
     _drop_faulted(problem, known)
     history = _history(run, problem, now)

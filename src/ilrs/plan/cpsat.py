@@ -298,7 +298,7 @@ def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,
     for _tid, idx in by_type.items():
         t = P.instances[idx[0]].type
         if t.after is not None:
-            preds = [i for i in by_type[t.after.activity] if P.instances[i].candidates]
+            preds = [i for i in by_type.get(t.after.activity, []) if P.instances[i].candidates]
             gap_min = math.ceil(t.after.min_gap_h * 3600.0 / h.slot_s)
             gap_max = (None if t.after.max_gap_h is None
                        else math.floor(t.after.max_gap_h * 3600.0 / h.slot_s))

@@ -1,7 +1,8 @@
 """The planning problem: activity instances and their candidate placements on a horizon.
 
-Each activity type's repetition goal becomes instances (one per ``per_day`` and day, one
-per ``duration`` of a ``hours_per_day`` goal and day, or ``count`` over the horizon), each
+Each activity type's repetition goal becomes instances (one per ``per_day`` and UTC day,
+one per ``duration`` of a ``hours_per_day`` goal and UTC day — a partial day in
+proportion — or ``count`` over the horizon), each
 with a release and a deadline; each instance gets candidate placements — a start slot and
 a duration — inside the condition windows of the horizon (every slot of the candidate meets
 every condition the type needs). Both planners (CP-SAT and greedy) choose at most one
@@ -12,6 +13,7 @@ the CP-SAT model stays in integers.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -20,6 +22,7 @@ import numpy as np
 from ilrs.plan import _kernels as kern
 from ilrs.plan.horizon import Horizon
 from ilrs.plan.model import ActivitySet, ActivityType
+from ilrs.sky.timescale import tdb_s_to_utc_iso, utc_to_tdb_s
 
 __all__ = [
     "DATA_UNIT_BIT",
@@ -30,14 +33,21 @@ __all__ = [
     "budgets",
     "build_problem",
     "controlled_loads",
+    "day_windows",
     "exclusions",
+    "first_midnight_slot",
+    "per_day_cap",
     "restore_slot",
     "science_slots",
     "to_plan",
+    "utc_midnight_tdb_s",
 ]
 
 #: Data are counted in 10 Mbit units inside the planners.
 DATA_UNIT_BIT = 1.0e7
+#: Times this close count as equal (s): the twin's steps are on a TDB grid, and TDB − UTC
+#: wanders by milliseconds (its periodic term), so "midnight" is midnight within a second.
+TIME_TOL_S = 1.0
 #: At most this many candidate start slots per instance and duration.
 MAX_STARTS = 12
 
@@ -123,23 +133,63 @@ def _durations(t: ActivityType, slot_s: float) -> list[int]:
     return sorted({a, (a + b) // 2, b})
 
 
-def _windows(t: ActivityType, horizon: Horizon, day_slots: int) -> list[tuple[int, int]]:
-    """(release, deadline) of each instance of ``t``."""
+def first_midnight_slot(horizon: Horizon) -> int:
+    """The first slot that starts at or after a UTC midnight (0 if the horizon starts at
+    one): a day's repetition goal counts per UTC day, whatever time a plan starts (a
+    re-plan at noon does not open a fresh day of them)."""
+    midnight = utc_midnight_tdb_s(horizon)
+    if abs(horizon.start_tdb_s - midnight) <= TIME_TOL_S:
+        return 0
+    return math.ceil((midnight + 86400.0 - horizon.start_tdb_s - TIME_TOL_S) / horizon.slot_s)
+
+
+def utc_midnight_tdb_s(horizon: Horizon) -> float:
+    """TDB seconds of the UTC midnight that begins the horizon's first day."""
+    day = tdb_s_to_utc_iso(np.array([horizon.start_tdb_s + TIME_TOL_S]), 0)[0][:10]
+    return float(utc_to_tdb_s([f"{day}T00:00:00"])[0])
+
+
+def day_windows(horizon: Horizon, day_slots: int) -> list[tuple[int, int]]:
+    """The slots of each UTC day in ``horizon`` (the first and last may be partial): from
+    its start to the first midnight, then a day at a time."""
+    n = horizon.n_slots
+    first = min(n, first_midnight_slot(horizon))
+    edges = [0, *range(first, n, day_slots), n] if first else [*range(0, n, day_slots), n]
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def _windows(t: ActivityType, horizon: Horizon, day_slots: int,
+             done_today: dict[str, int] | None = None) -> list[tuple[int, int]]:
+    """(release, deadline) of each instance of ``t``: ``count`` over the whole horizon,
+    ``per_day`` / ``hours_per_day`` per UTC day, a partial day in proportion — or, for a
+    horizon that starts inside a day whose earlier part ran (``done_today``: type id ->
+    instances started since midnight), the day's whole goal less those."""
     n = horizon.n_slots
     r = t.repeat
     if r.count is not None:
         return [(0, n)] * r.count
-    days = math.ceil(n / day_slots - 1e-9)
     out = []
-    for d in range(days):
-        lo, hi = d * day_slots, min(n, (d + 1) * day_slots)
+    inside = done_today is not None and first_midnight_slot(horizon) > 0
+    for lo, hi in day_windows(horizon, day_slots):
         frac = (hi - lo) / day_slots
-        if r.per_day is not None:
+        if lo == 0 and inside:
+            k = max(0, per_day_cap(t) - done_today.get(t.id, 0))
+        elif r.per_day is not None:
             k = math.ceil(r.per_day * frac - 1e-9)
         else:
             k = math.ceil(r.hours_per_day * frac / t.duration.range_h[1] - 1e-9)
         out += [(lo, hi)] * k
     return out
+
+
+def per_day_cap(t: ActivityType) -> int | None:
+    """The most instances of ``t`` a whole UTC day holds (None for a ``count`` type)."""
+    r = t.repeat
+    if r.count is not None:
+        return None
+    if r.per_day is not None:
+        return r.per_day
+    return math.ceil(r.hours_per_day / t.duration.range_h[1] - 1e-9)
 
 
 def _sample_starts(starts: np.ndarray, d: int, ok: np.ndarray, lo: int) -> np.ndarray:
@@ -157,8 +207,11 @@ def _sample_starts(starts: np.ndarray, d: int, ok: np.ndarray, lo: int) -> np.nd
     return np.union1d(spread, np.array(tiles, dtype=starts.dtype))
 
 
-def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
-    """Instances and candidates of every activity type over ``horizon``."""
+def build_problem(acts: ActivitySet, horizon: Horizon,
+                  done_today: dict[str, int] | None = None) -> Problem:
+    """Instances and candidates of every activity type over ``horizon``; ``done_today``:
+    for a horizon starting inside a UTC day, the instances of each type that already
+    started on board that day (a re-plan: the day keeps its goal, :func:`_windows`)."""
     slot_s = horizon.slot_s
     day_slots = round(86400.0 / slot_s)
     instances: list[Instance] = []
@@ -183,7 +236,7 @@ def build_problem(acts: ActivitySet, horizon: Horizon) -> Problem:
             ok &= horizon.crew >= t.crew
         run = np.concatenate([[0], np.cumsum(ok)])
         durs = _durations(t, slot_s)
-        for k, (lo, hi) in enumerate(_windows(t, horizon, day_slots)):
+        for k, (lo, hi) in enumerate(_windows(t, horizon, day_slots, done_today)):
             inst = Instance(t, k, lo, hi)
             lo = max(lo, science_from)   # FDIR holds science for the buffer before
             idx = len(instances)
