@@ -197,6 +197,43 @@ def _fraction_or_bound(horizon, enu, x, y, z, radius_rad, weight, sin_low, sin_h
     return _body_fraction(horizon, enu, x, y, z, radius_rad, weight)
 
 
+#: A site's running tally over the epochs (:func:`tally`): its slots.
+T_SUN_ANY, T_SUN_TOTAL, T_NIGHT, T_LONGEST_NIGHT, T_EARTH_ANY, T_BLACKOUT, \
+    T_LONGEST_BLACKOUT, T_BOTH = range(8)
+
+
+@njit(cache=True, inline="always")
+def tally(acc, fs, fe):
+    """Count one epoch with visible Sun fraction ``fs`` and Earth fraction ``fe`` into a
+    site's tally ``acc`` (8 floats, zero at the start; slots ``T_*``)."""
+    if fs > 0.0:
+        acc[T_SUN_ANY] += 1.0
+        acc[T_SUN_TOTAL] += fs
+        acc[T_NIGHT] = 0.0
+    else:
+        acc[T_NIGHT] += 1.0
+        acc[T_LONGEST_NIGHT] = max(acc[T_LONGEST_NIGHT], acc[T_NIGHT])
+    if fe > 0.0:
+        acc[T_EARTH_ANY] += 1.0
+        acc[T_BLACKOUT] = 0.0
+    else:
+        acc[T_BLACKOUT] += 1.0
+        acc[T_LONGEST_BLACKOUT] = max(acc[T_LONGEST_BLACKOUT], acc[T_BLACKOUT])
+    if fs > 0.0 and fe > 0.0:
+        acc[T_BOTH] += 1.0
+
+
+@njit(cache=True, inline="always")
+def write_tally(out, s, acc, n_epochs):
+    """Row ``s`` of :func:`sun_earth_stats`' ``out`` from a site's finished tally."""
+    out[s, SUN_ANY] = acc[T_SUN_ANY] / n_epochs
+    out[s, SUN_MEAN] = acc[T_SUN_TOTAL] / n_epochs
+    out[s, NIGHT_STEPS] = acc[T_LONGEST_NIGHT]
+    out[s, EARTH_ANY] = acc[T_EARTH_ANY] / n_epochs
+    out[s, BLACKOUT_STEPS] = acc[T_LONGEST_BLACKOUT]
+    out[s, SUN_AND_EARTH] = acc[T_BOTH] / n_epochs
+
+
 @njit(cache=True, parallel=True)
 def sun_earth_stats(horizons_rad, enus, sun_unit, sun_radius, sun_weight, earth_unit,
                     earth_radius, out):
@@ -217,14 +254,7 @@ def sun_earth_stats(horizons_rad, enus, sun_unit, sun_radius, sun_weight, earth_
         sun_high = math.sin(min(h_hi + sun_r_max, 0.5 * math.pi))
         earth_low = math.sin(max(h_lo - earth_r_max, -0.5 * math.pi))
         earth_high = math.sin(min(h_hi + earth_r_max, 0.5 * math.pi))
-        sun_any = 0
-        sun_total = 0.0
-        earth_any = 0
-        both = 0
-        night = 0
-        longest_night = 0
-        blackout = 0
-        longest_blackout = 0
+        acc = np.zeros(8)
         for i in range(n_epochs):
             fs = _fraction_or_bound(horizon, enu, sun_unit[i, 0], sun_unit[i, 1],
                                     sun_unit[i, 2], sun_radius[i], sun_weight[i], sun_low,
@@ -232,27 +262,8 @@ def sun_earth_stats(horizons_rad, enus, sun_unit, sun_radius, sun_weight, earth_
             fe = _fraction_or_bound(horizon, enu, earth_unit[i, 0], earth_unit[i, 1],
                                     earth_unit[i, 2], earth_radius[i], 1.0, earth_low,
                                     earth_high)
-            if fs > 0.0:
-                sun_any += 1
-                sun_total += fs
-                night = 0
-            else:
-                night += 1
-                longest_night = max(longest_night, night)
-            if fe > 0.0:
-                earth_any += 1
-                blackout = 0
-            else:
-                blackout += 1
-                longest_blackout = max(longest_blackout, blackout)
-            if fs > 0.0 and fe > 0.0:
-                both += 1
-        out[s, SUN_ANY] = sun_any / n_epochs
-        out[s, SUN_MEAN] = sun_total / n_epochs
-        out[s, NIGHT_STEPS] = longest_night
-        out[s, EARTH_ANY] = earth_any / n_epochs
-        out[s, BLACKOUT_STEPS] = longest_blackout
-        out[s, SUN_AND_EARTH] = both / n_epochs
+            tally(acc, fs, fe)
+        write_tally(out, s, acc, n_epochs)
 
 
 @njit(cache=True, parallel=True)

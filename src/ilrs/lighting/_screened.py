@@ -34,15 +34,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ilrs.lighting._kernels import (
-    BLACKOUT_STEPS,
-    EARTH_ANY,
-    NIGHT_STEPS,
-    SUN_AND_EARTH,
-    SUN_ANY,
-    SUN_MEAN,
-    _body_fraction,
-)
+from ilrs.lighting._kernels import _body_fraction, tally, write_tally
 
 TWO_PI = 2.0 * math.pi
 #: Margin (rad, and in sine) added to every bound: far above the rounding of the exact path.
@@ -223,14 +215,7 @@ def sun_earth_stats(
         earth_lo = np.empty(n + 1)
         _pair_bounds(horizon, sun_r_max, du, sun_spread, sun_hi, sun_lo)
         _pair_bounds(horizon, earth_r_max, du, earth_spread, earth_hi, earth_lo)
-        sun_any = 0
-        sun_total = 0.0
-        earth_any = 0
-        both = 0
-        night = 0
-        longest_night = 0
-        blackout = 0
-        longest_blackout = 0
+        acc = np.zeros(8)
         exact = 0
         for i in range(n_epochs):
             c = _screen(sun_track[g, i, T_SIN], sun_track[g, i, T_AZ_BINS] + alpha_bins,
@@ -253,27 +238,8 @@ def sun_earth_stats(
                 exact += 1
                 fe = _body_fraction(horizon, enu, earth_unit[i, 0], earth_unit[i, 1],
                                     earth_unit[i, 2], earth_radius[i], 1.0)
-            if fs > 0.0:
-                sun_any += 1
-                sun_total += fs
-                night = 0
-            else:
-                night += 1
-                longest_night = max(longest_night, night)
-            if fe > 0.0:
-                earth_any += 1
-                blackout = 0
-            else:
-                blackout += 1
-                longest_blackout = max(longest_blackout, blackout)
-            if fs > 0.0 and fe > 0.0:
-                both += 1
-        out[s, SUN_ANY] = sun_any / n_epochs
-        out[s, SUN_MEAN] = sun_total / n_epochs
-        out[s, NIGHT_STEPS] = longest_night
-        out[s, EARTH_ANY] = earth_any / n_epochs
-        out[s, BLACKOUT_STEPS] = longest_blackout
-        out[s, SUN_AND_EARTH] = both / n_epochs
+            tally(acc, fs, fe)
+        write_tally(out, s, acc, n_epochs)
         evaluated[s] = exact
 
 
