@@ -36,8 +36,7 @@ from ilrs.station.config import Fault
 from ilrs.station.faults import TARGETS
 
 __all__ = ["FAULT_RATES", "FaultRate", "ceiling", "draw_faults", "limited_run", "run_seed",
-           "run_seeds",
-           "seeded_twin", "write_table"]
+           "run_seeds", "seeded_twin", "write_table"]
 
 
 @dataclass(frozen=True)
