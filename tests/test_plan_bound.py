@@ -148,3 +148,5 @@ def test_span_ceiling_by_hand():
     plants_w = sum(p.max_power_w for p in twin.scenario.isru)
     o2_most = sum(plants_w * 48 * 3600.0 / (p.kwh_per_kg * 3.6e6) for p in twin.scenario.isru)
     assert 0 < top["isru-oxygen"] <= o2_most * acts.rules.value_per_kg_o2
+    with pytest.raises(ValueError, match="start at a midnight"):
+        span_ceiling(twin, acts, start + 3600.0, 1.0)

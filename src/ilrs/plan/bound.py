@@ -34,7 +34,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from ilrs.plan.problem import Problem
+from ilrs.plan.cpsat import _solve
+from ilrs.plan.horizon import Horizon
+from ilrs.plan.problem import Problem, per_day_cap
+from ilrs.plan.value import window_value
+from ilrs.sky.timescale import tdb_s_to_utc_iso
 
 __all__ = ["GroupBound", "decomposition_bound", "groups", "rolling_packing_slots"]
 
@@ -195,8 +199,6 @@ def decomposition_bound(problem: Problem, hint: list[int] | None = None, *,
     ``hint``'s placements of the group, e.g. the greedy plan's), a lone rolling-window type
     also bounded by :func:`rolling_packing_slots`. The sum of the ``bound`` fields bounds
     every plan of ``problem``."""
-    from ilrs.plan.cpsat import _solve
-
     out = []
     for types in groups(problem):
         t0 = time.perf_counter()
@@ -236,9 +238,9 @@ def span_ceiling(twin, acts, start_tdb_s: float, days: float,
     power only). The bus, the battery, the buffer, the crew, shared instruments and
     rolling windows are all dropped. Returns ``{"value", "parts"}`` in the value measure's
     terms (:func:`ilrs.plan.value.window_value`)."""
-    from ilrs.plan.horizon import Horizon
-    from ilrs.plan.problem import per_day_cap
-
+    at = tdb_s_to_utc_iso(np.array([start_tdb_s]), 0)[0]
+    if not at.endswith("T00:00:00"):
+        raise ValueError(f"span_ceiling counts UTC days: start at a midnight, not {at}")
     sc = twin.scenario
     step = sc.period.step_s
     day_steps = round(86400.0 / step)
@@ -278,6 +280,4 @@ def span_ceiling(twin, acts, start_tdb_s: float, days: float,
         if t.rover and km_left is not None and t.rover in km_left:
             r = next(r for r in sc.rovers if r.id == t.rover)
             hours[t.id] = min(hours[t.id], km_left[t.rover] / (r.speed_m_s * 3.6))
-    from ilrs.plan.value import window_value
-
     return window_value(acts, load_hours={}, type_hours=dict(hours), o2_kg=o2_kg)
