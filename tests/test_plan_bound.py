@@ -148,5 +148,8 @@ def test_span_ceiling_by_hand():
     plants_w = sum(p.max_power_w for p in twin.scenario.isru)
     o2_most = sum(plants_w * 48 * 3600.0 / (p.kwh_per_kg * 3.6e6) for p in twin.scenario.isru)
     assert 0 < top["isru-oxygen"] <= o2_most * acts.rules.value_per_kg_o2
-    with pytest.raises(ValueError, match="start at a midnight"):
-        span_ceiling(twin, acts, start + 3600.0, 1.0)
+    # from 06:00: the first day's 18 h (and the next day's first slot, where its last run
+    # may end) get the whole goal, the next day its 24 h, the last 6 h a day of their own
+    late = span_ceiling(twin, acts, start + 6 * 3600.0, 2.0)["parts"]
+    assert late["activity:seismic-monitoring"] == pytest.approx(
+        (18.5 + 24.0 + 6.0) * seismic.value_per_h)

@@ -193,7 +193,9 @@ def test_campaign_command_writes_the_table(tmp_path, capsys):
     assert data["mean"]["seeds"] == 2
     lines = (out / "campaign.csv").read_text().splitlines()
     assert lines[0].startswith("seed,plan_survival_unserved_kwh") and lines[-1].startswith("mean")
-    assert "value ×" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "value ×" in printed and "the most any plan can be worth" in printed
+    assert data["ceiling"]["value"] >= max(r["plan_value"] for r in data["rows"])
 
 
 def test_seeds_on_a_started_dask_cluster_equal_inline(tmp_path):

@@ -227,18 +227,27 @@ def campaign(
     """Run the station for --days in closed loop, the planner on board (re-plans at the
     end of each horizon, after every fault and at every Earth-blackout boundary), under
     each seed's random faults, against the limited rules under the same faults: survival
-    energy unserved, safe-mode hours, value and data per seed and on average."""
+    energy unserved, safe-mode hours, value and data per seed and on average; and the
+    ceiling no plan can pass over the span (energy unlimited)."""
     from rich.console import Console
 
-    from ilrs.plan.autonomy import run_seeds, write_table
+    from ilrs.plan.autonomy import ceiling, run_seeds, write_table
 
-    result = run_seeds(str(scenario.resolve()) if scenario else None, start, days,
-                       list(range(1, int(seeds) + 1)), scheduler=scheduler,
-                       horizon_days=horizon_days, warm_days=warm_days, planner=planner,
-                       time_limit_s=time_limit,
-                       activities=str(activities.resolve()) if activities else None)
+    path = str(scenario.resolve()) if scenario else None
+    acts_path = str(activities.resolve()) if activities else None
+    result = run_seeds(path, start, days, list(range(1, int(seeds) + 1)),
+                       scheduler=scheduler, horizon_days=horizon_days, warm_days=warm_days,
+                       planner=planner, time_limit_s=time_limit, activities=acts_path)
+    top = ceiling(path, start, days, warm_days, acts_path)
+    result["ceiling"] = top
     console = Console()
     console.print(campaign_table(result))
+    m = result["mean"]
+    console.print(f"  the most any plan can be worth over the span (energy unlimited, each "
+                  f"type's conditions and daily goal; docs/plan.md): {top['value']:,.0f} = "
+                  f"{top['value'] / max(m['rules_value'], 1e-9):.3f}× the limited rules' "
+                  f"mean; the plan reaches {m['plan_value'] / max(top['value'], 1e-9):.3f} "
+                  "of it")
     paths = write_table(result, out)
     console.print(f"  wrote {paths[0]}, {paths[1]}")
 

@@ -36,9 +36,8 @@ import numpy as np
 
 from ilrs.plan.cpsat import _solve
 from ilrs.plan.horizon import Horizon
-from ilrs.plan.problem import Problem, per_day_cap
+from ilrs.plan.problem import Problem, per_day_cap, slots_to_midnight
 from ilrs.plan.value import window_value
-from ilrs.sky.timescale import tdb_s_to_utc_iso
 
 __all__ = ["GroupBound", "decomposition_bound", "groups", "rolling_packing_slots"]
 
@@ -225,59 +224,53 @@ def decomposition_bound(problem: Problem, hint: list[int] | None = None, *,
 
 def span_ceiling(twin, acts, start_tdb_s: float, days: float,
                  km_left: dict[str, float] | None = None) -> dict:
-    """The most any plan of ``acts`` can be worth over ``days`` from ``start_tdb_s`` (a
-    UTC midnight), energy unlimited: a relaxation of every limit but each type's own.
+    """The most any plan of ``acts`` can be worth over ``days`` from ``start_tdb_s``,
+    energy unlimited: a relaxation of every limit but each type's own.
 
-    Per type and UTC day, the hours its conditions hold (the twin's per-minute flags, the
-    load on site) from the day's midnight to the next plus a slot (a day's last run may end
-    in the next day's first slot), at most the day's goal (:func:`per_day_cap` runs of its
-    longest duration: a day's goal counts per UTC day across re-plans, as the closed loop
-    keeps it); a ``count`` type its count of longest runs once; a rover also no more than
-    its campaign's kilometres left (``km_left``) allow; and the oxygen of the ISRU plants
-    at their most power wherever the station generates that much (they run on surplus
-    power only). The bus, the battery, the buffer, the crew, shared instruments and
-    rolling windows are all dropped. Returns ``{"value", "parts"}`` in the value measure's
-    terms (:func:`ilrs.plan.value.window_value`)."""
-    at = tdb_s_to_utc_iso(np.array([start_tdb_s]), 0)[0]
-    if not at.endswith("T00:00:00"):
-        raise ValueError(f"span_ceiling counts UTC days: start at a midnight, not {at}")
+    Per type and UTC day (the first from the start to the next midnight), the hours its
+    conditions hold (the twin's per-minute flags, the load on site) in that day and the
+    next day's first slot (where a day's last run may end), at most the day's goal
+    (:func:`per_day_cap` runs of its longest duration: a day's goal counts per UTC day
+    across re-plans, as the closed loop keeps it — a first, partial day gets the whole
+    goal); a ``count`` type its count of longest runs once; a rover also no more than its
+    campaign's kilometres left (``km_left``) allow; and the oxygen of the ISRU plants at
+    their most power wherever the station generates that much (they run on surplus power
+    only). The bus, the battery, the buffer, the crew, shared instruments and rolling
+    windows are all dropped. Returns ``{"value", "parts"}`` in the value measure's terms
+    (:func:`ilrs.plan.value.window_value`)."""
     sc = twin.scenario
     step = sc.period.step_s
     day_steps = round(86400.0 / step)
     tail = round(acts.slot_s / step)
-    hours = defaultdict(float)
+    held = defaultdict(list)            # type id -> per-step flags, chunk by chunk
     o2_kg = 0.0
     done = 0.0
     while done < days - 1e-9:
         chunk = min(28.0, days - done)
         h = Horizon.from_twin(twin, start_tdb_s + done * 86400.0, chunk, step)
-        nxt = None if done + chunk >= days - 1e-9 else Horizon.from_twin(
-            twin, start_tdb_s + (done + chunk) * 86400.0, acts.slot_s / 86400.0, step)
         for t in acts.activities:
             ok = h.ok(t.needs, t.thermal_window_k, t.radio_quiet) & h.on_site(
                 t.payload, t.rover, t.arrives_with)
-            if t.crew:
-                ok &= h.crew >= t.crew
-            if nxt is not None:          # the next day's first slot, for the last day
-                more = nxt.ok(t.needs, t.thermal_window_k, t.radio_quiet) & nxt.on_site(
-                    t.payload, t.rover, t.arrives_with)
-                ok = np.concatenate([ok, more & (nxt.crew >= t.crew if t.crew else True)])
-            cap = per_day_cap(t)
-            if cap is None:
-                continue
-            most_h = cap * t.duration.range_h[1]
-            for d0 in range(0, h.n_slots, day_steps):
-                held = ok[d0:d0 + day_steps + tail].sum() * step / 3600.0
-                hours[t.id] += min(most_h, held)
+            held[t.id].append(ok & (h.crew >= t.crew) if t.crew else ok)
         for p in sc.isru:
             on = h.on_site(mission=p.arrives_with)
             most = np.minimum(p.max_power_w * step, np.maximum(h.gen_j, 0.0)) * on
             o2_kg += float(most.sum()) / (p.kwh_per_kg * 3.6e6)
         done += chunk
+    n = sum(x.size for x in held[acts.activities[0].id])
+    first = slots_to_midnight(start_tdb_s, step)
+    edges = sorted({0, *range(first, n, day_steps), n})
+    hours = {}
     for t in acts.activities:
-        if t.repeat.count is not None:
+        ok = np.concatenate(held[t.id])
+        cap = per_day_cap(t)
+        if cap is None:
             hours[t.id] = t.repeat.count * t.duration.range_h[1]
+            continue
+        most_h = cap * t.duration.range_h[1]
+        hours[t.id] = sum(min(most_h, ok[a:b + tail].sum() * step / 3600.0)
+                          for a, b in itertools.pairwise(edges))
         if t.rover and km_left is not None and t.rover in km_left:
             r = next(r for r in sc.rovers if r.id == t.rover)
             hours[t.id] = min(hours[t.id], km_left[t.rover] / (r.speed_m_s * 3.6))
-    return window_value(acts, load_hours={}, type_hours=dict(hours), o2_kg=o2_kg)
+    return window_value(acts, load_hours={}, type_hours=hours, o2_kg=o2_kg)

@@ -39,6 +39,7 @@ __all__ = [
     "per_day_cap",
     "restore_slot",
     "science_slots",
+    "slots_to_midnight",
     "to_plan",
     "utc_midnight_tdb_s",
 ]
@@ -137,16 +138,27 @@ def first_midnight_slot(horizon: Horizon) -> int:
     """The first slot that starts at or after a UTC midnight (0 if the horizon starts at
     one): a day's repetition goal counts per UTC day, whatever time a plan starts (a
     re-plan at noon does not open a fresh day of them)."""
-    midnight = utc_midnight_tdb_s(horizon)
-    if abs(horizon.start_tdb_s - midnight) <= TIME_TOL_S:
+    return slots_to_midnight(horizon.start_tdb_s, horizon.slot_s)
+
+
+def slots_to_midnight(start_tdb_s: float, slot_s: float) -> int:
+    """Slots of ``slot_s`` from ``start_tdb_s`` to the first slot starting at or after the
+    next UTC midnight (0 at a midnight)."""
+    midnight = midnight_tdb_s(start_tdb_s)
+    if abs(start_tdb_s - midnight) <= TIME_TOL_S:
         return 0
-    return math.ceil((midnight + 86400.0 - horizon.start_tdb_s - TIME_TOL_S) / horizon.slot_s)
+    return math.ceil((midnight + 86400.0 - start_tdb_s - TIME_TOL_S) / slot_s)
+
+
+def midnight_tdb_s(tdb_s: float) -> float:
+    """TDB seconds of the UTC midnight that begins the day of ``tdb_s``."""
+    day = tdb_s_to_utc_iso(np.array([tdb_s + TIME_TOL_S]), 0)[0][:10]
+    return float(utc_to_tdb_s([f"{day}T00:00:00"])[0])
 
 
 def utc_midnight_tdb_s(horizon: Horizon) -> float:
     """TDB seconds of the UTC midnight that begins the horizon's first day."""
-    day = tdb_s_to_utc_iso(np.array([horizon.start_tdb_s + TIME_TOL_S]), 0)[0][:10]
-    return float(utc_to_tdb_s([f"{day}T00:00:00"])[0])
+    return midnight_tdb_s(horizon.start_tdb_s)
 
 
 def day_windows(horizon: Horizon, day_slots: int) -> list[tuple[int, int]]:
