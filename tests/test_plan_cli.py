@@ -34,6 +34,19 @@ def test_plan_writes_plan_replay_and_gantt(tmp_path, capsys):
     assert json.loads((tmp_path / "s" / "replay.json").read_text())["valid"]
 
 
+def test_plan_prove_bounds_the_plan(tmp_path, capsys):
+    """--prove: the decomposition's bound (ilrs.plan.bound) in plan.json, at least the
+    plan's value, every group's status named."""
+    out = tmp_path / "p"
+    assert main(["plan", "--start", "2037-03-11", "--days", "1", "--warm-days", "0",
+                 "--time-limit", "10", "--prove", "--out", str(out)]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    dec = plan["solver"]["decomposition"]
+    assert dec["bound"] >= plan["solver"]["objective"] - 1e-6
+    assert dec["groups"] and all(g["status"] for g in dec["groups"])
+    assert "no plan of this model is worth more than" in capsys.readouterr().out
+
+
 def test_plan_bad_input_is_one_line(tmp_path, capsys):
     assert main(["plan", "--start", "2020-01-01", "--days", "1", "--out",
                  str(tmp_path)]) == 1

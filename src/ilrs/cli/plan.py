@@ -82,6 +82,9 @@ def make(
     time_limit: float = _TIME_LIMIT,
     out: Path = typer.Option(Path("out/plan"), "--out", callback=opt.out_folder,
                              help="Output folder."),
+    prove: bool = typer.Option(False, "--prove", help="Also bound the best any plan can do "
+                               "by decomposition (groups of activity types solved alone, "
+                               "up to --time-limit each): plan.json's solver.decomposition."),
 ) -> None:
     """Plan the station's activities from --start (CP-SAT) and replay them in the twin:
     plan.json, replay.json and gantt.png in --out."""
@@ -103,7 +106,21 @@ def make(
     problem = build_problem(acts, horizon)
     _, hint = plan_greedy(problem)
     result = plan_cpsat(problem, time_limit_s=time_limit, hint=hint)
-    _write(result, twin, acts, out, Console(), warm)
+    console = Console()
+    if prove:
+        from ilrs.plan.bound import decomposition_bound
+
+        parts = decomposition_bound(problem, hint, time_limit_s=time_limit)
+        best = sum(p.bound for p in parts)
+        proven = all(p.optimal for p in parts)
+        result.solver["decomposition"] = {
+            "bound": best, "proven": proven,
+            "groups": [{"types": list(p.types), "found": p.found, "bound": p.bound,
+                        "status": p.status} for p in parts]}
+        console.print(f"no plan of this model is worth more than {best:,.1f} (groups of "
+                      f"activity types solved alone{', each proven' if proven else ''}); "
+                      f"this plan: {result.solver['objective'] / max(best, 1e-9):.4f} of it")
+    _write(result, twin, acts, out, console, warm)
 
 
 @app.command("shift")
