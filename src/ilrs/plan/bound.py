@@ -93,7 +93,7 @@ def groups(problem: Problem) -> list[tuple[str, ...]]:
             # a crew type and another type on its instrument stay together (the
             # laboratory's crew sessions and autonomous runs) unless one is in a chain
             # (the crewed ascent and the robotic ascender's: the crew group stays small)
-            if a.crew != b.crew and (a.id in chained or b.id in chained):
+            if bool(a.crew) != bool(b.crew) and (a.id in chained or b.id in chained):
                 continue
             union(a.id, b.id)
     out = defaultdict(list)
@@ -103,9 +103,11 @@ def groups(problem: Problem) -> list[tuple[str, ...]]:
 
 
 def _restricted(problem: Problem, types: tuple[str, ...]) -> Problem:
-    """``problem`` with the candidates of every other type removed."""
+    """``problem`` with the candidates of every other type removed (and none of theirs
+    held as already executed)."""
     keep = set(types)
-    insts = [inst if inst.type.id in keep else dataclasses.replace(inst, candidates=[])
+    insts = [inst if inst.type.id in keep
+             else dataclasses.replace(inst, candidates=[], frozen=False)
              for inst in problem.instances]
     return Problem(problem.acts, problem.horizon, insts, problem.candidates)
 
