@@ -36,7 +36,7 @@ import numpy as np
 
 from ilrs.plan.cpsat import _solve
 from ilrs.plan.horizon import Horizon
-from ilrs.plan.problem import Problem, per_day_cap, slots_to_midnight
+from ilrs.plan.problem import Problem, groups, per_day_cap, slots_to_midnight
 from ilrs.plan.value import window_value
 
 __all__ = ["GroupBound", "decomposition_bound", "groups", "rolling_packing_slots"]
@@ -59,47 +59,6 @@ class GroupBound:
     @property
     def optimal(self) -> bool:
         return self.bound - self.found <= 1e-6
-
-
-def groups(problem: Problem) -> list[tuple[str, ...]]:
-    """The activity types with candidates, partitioned as the module docstring says."""
-    types = [t for t in problem.acts.activities
-             if any(i.candidates for i in problem.instances if i.type.id == t.id)]
-    parent = {t.id: t.id for t in types}
-
-    def find(a: str) -> str:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: str, b: str) -> None:
-        if a in parent and b in parent:
-            parent[find(a)] = find(b)
-
-    crew = [t.id for t in types if t.crew]
-    for a in crew[1:]:
-        union(a, crew[0])
-    chained = set()
-    for t in types:
-        if t.after is not None:
-            union(t.id, t.after.activity)
-            chained |= {t.id, t.after.activity}
-    on = defaultdict(list)
-    for t in types:
-        on[t.unary].append(t)
-    for ts in on.values():
-        for a, b in itertools.combinations(ts, 2):
-            # a crew type and another type on its instrument stay together (the
-            # laboratory's crew sessions and autonomous runs) unless one is in a chain
-            # (the crewed ascent and the robotic ascender's: the crew group stays small)
-            if bool(a.crew) != bool(b.crew) and (a.id in chained or b.id in chained):
-                continue
-            union(a.id, b.id)
-    out = defaultdict(list)
-    for t in types:
-        out[find(t.id)].append(t.id)
-    return [tuple(v) for v in out.values()]
 
 
 def _restricted(problem: Problem, types: tuple[str, ...]) -> Problem:

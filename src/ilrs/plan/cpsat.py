@@ -33,12 +33,16 @@ import numpy as np
 
 from ilrs.plan.greedy import plan_greedy
 from ilrs.plan.hint import add_hint, binding, canonical, needed
-from ilrs.plan.problem import ETA_SCALE, Problem, budgets, exclusions, to_plan
+from ilrs.plan.problem import ETA_SCALE, Problem, budgets, exclusions, groups, to_plan
 
 __all__ = ["improve_windows", "plan_cpsat"]
 
 #: Objective scale (value units × 100 as integers).
 VALUE_SCALE = 100
+#: The time windows end at this share of the time limit, the group neighbourhoods at the
+#: next; the whole model has what is left (its bound gives the gap).
+WINDOW_END = 0.45
+GROUP_END = 0.85
 #: A window's relative gap limit: of the whole plan's value (a window changes a few
 #: percent of it, so 0.5 % would stop a window before it improves anything).
 WINDOW_GAP = 0.0005
@@ -53,9 +57,10 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
     Starting from ``hint`` (default: the greedy plan), CP-SAT first re-optimizes
     half-overlapping windows of a day, then of ``window_days``, with everything outside
     fixed (a large neighbourhood search by time window, each window's model small enough
-    for one core), then solves the whole model from the result for what time is left:
-    that run gives the best bound, hence the gap (``None`` if it could not start in the
-    time left).
+    for one core), then each group of coupled activity types over the whole horizon with
+    every other placement fixed (:func:`improve_groups`: a crew's work between days),
+    then solves the whole model from the result for what time is left: that run gives the
+    best bound, hence the gap (``None`` if it could not start in the time left).
     """
     t0 = time.perf_counter()
     incumbent = list(hint) if hint is not None else plan_greedy(problem)[1]
@@ -73,10 +78,15 @@ def plan_cpsat(problem: Problem, *, time_limit_s: float = 60.0, gap: float = 0.0
             continue
         share = (k + 1) / len(scales)
         incumbent, value, more = improve_windows(
-            problem, incumbent, stop_at=t0 + 0.7 * time_limit_s * share,
+            problem, incumbent, stop_at=t0 + WINDOW_END * time_limit_s * share,
             window_s=max(2.0, 0.06 * time_limit_s) * days / window_days, gap=gap,
             workers=workers, window_days=days)
         lns = {name: lns[name] + more[name] for name in lns}
+    # then each group of coupled types over the whole horizon (a crew's work moves between
+    # days, which no day window sees)
+    incumbent, value, by_group = improve_groups(
+        problem, incumbent, stop_at=t0 + GROUP_END * time_limit_s, workers=workers)
+    lns |= {"groups": by_group["groups"], "groups_improved": by_group["improved"]}
     left = time_limit_s - (time.perf_counter() - t0)
     # the whole model only with a second left (the limit is a limit: a repair has 10 s)
     final = _solve(problem, left, gap, workers, incumbent, log) if left >= 1.0 else None
@@ -130,18 +140,36 @@ def improve_windows(problem: Problem, incumbent: list[int], *, stop_at: float,
 def _window(P: Problem, incumbent: list[int], w0: int, w1: int):
     """The problem with every placement outside slots [w0, w1) fixed to ``incumbent``:
     (sub-problem, sub candidate -> candidate of ``P``, the incumbent in the sub-problem)."""
+    def free(inst, ci):
+        if ci is not None and not (P.candidates[ci].start >= w0 and P.candidates[ci].end <= w1):
+            return None
+        return [c for c in inst.candidates
+                if P.candidates[c].start >= w0 and P.candidates[c].end <= w1]
+
+    return _neighbourhood(P, incumbent, free)
+
+
+def _group(P: Problem, incumbent: list[int], types: tuple[str, ...]):
+    """The problem with every placement of a type outside ``types`` fixed to
+    ``incumbent``, the group's free over the whole horizon (as :func:`_window`)."""
+    return _neighbourhood(P, incumbent, lambda inst, ci: list(inst.candidates)
+                          if inst.type.id in types else None)
+
+
+def _neighbourhood(P: Problem, incumbent: list[int], free):
+    """``P`` with each instance either free (``free(instance, its incumbent candidate or
+    None)`` gives the candidates it keeps) or, where that is None, fixed to ``incumbent``;
+    an instance already executed stays fixed."""
     placed = {P.candidates[ci].instance: ci for ci in incumbent}
     cands, back, hint, insts = [], [], [], []
     for j, inst in enumerate(P.instances):
         ci = placed.get(j)
-        inside = ci is None or (P.candidates[ci].start >= w0 and P.candidates[ci].end <= w1)
-        if inside and not inst.frozen:
-            keep = [c for c in inst.candidates
-                    if P.candidates[c].start >= w0 and P.candidates[c].end <= w1]
-        else:
+        keep = None if inst.frozen else free(inst, ci)
+        fixed = keep is None
+        if fixed:
             keep = [ci] if ci is not None else []
         new = dataclasses.replace(inst, candidates=[],
-                                  frozen=inst.frozen or (not inside and ci is not None))
+                                  frozen=inst.frozen or (fixed and ci is not None))
         for c in keep:
             new.candidates.append(len(cands))
             if c == ci:
@@ -150,6 +178,29 @@ def _window(P: Problem, incumbent: list[int], w0: int, w1: int):
             back.append(c)
         insts.append(new)
     return Problem(P.acts, P.horizon, insts, cands), back, hint
+
+
+def improve_groups(problem: Problem, incumbent: list[int], *, stop_at: float,
+                   workers: int = 1) -> tuple[list[int], float, dict]:
+    """Large neighbourhood search by activity group (:func:`groups`): each group of two
+    or more types re-optimized over the whole horizon with every other placement fixed to
+    ``incumbent`` (the crew's work, which windows of a day see only a day of), largest
+    first, until ``stop_at``. Returns the best choice, its value and counts."""
+    value = sum(problem.value(problem.candidates[ci]) for ci in incumbent)
+    counts = {"groups": 0, "improved": 0}
+    by_size = sorted((g for g in groups(problem) if len(g) > 1), key=len, reverse=True)
+    for g in by_size:
+        left = stop_at - time.perf_counter()
+        if left <= 0.5:
+            break
+        sub, back, sub_hint = _group(problem, incumbent, g)
+        res = _solve(sub, left, WINDOW_GAP, workers, sub_hint, log=False)
+        counts["groups"] += 1
+        if res is not None and res["objective"] > value + 1e-6:
+            incumbent = [back[i] for i in res["chosen"]]
+            value = res["objective"]
+            counts["improved"] += 1
+    return incumbent, value, counts
 
 
 def _solve(problem: Problem, time_limit_s: float, gap: float, workers: int,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "day_windows",
     "exclusions",
     "first_midnight_slot",
+    "groups",
     "per_day_cap",
     "restore_slot",
     "science_slots",
@@ -326,6 +328,51 @@ def to_plan(problem: Problem, chosen: list[int], solver: dict):
             distance_km=h.rover_km_per_h.get(t.rover, 0.0) * c.dur * h.slot_s / 3600.0
             if t.rover else None))
     return Plan(h.start_tdb_s, h.stop_tdb_s, acts, solver, controls=controlled_loads(problem))
+
+
+def groups(problem: Problem) -> list[tuple[str, ...]]:
+    """The activity types with candidates, partitioned into groups a plan coordinates
+    inside: a type with the type it must follow, every crew type together, types on one
+    unary resource together — except a crew type and a type of a precedence chain (the
+    crewed ascent and the robotic ascender's chain), a tie loose enough to drop
+    (:mod:`ilrs.plan.bound`'s decomposition; CP-SAT's group neighbourhoods)."""
+    types = [t for t in problem.acts.activities
+             if any(i.candidates for i in problem.instances if i.type.id == t.id)]
+    parent = {t.id: t.id for t in types}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        if a in parent and b in parent:
+            parent[find(a)] = find(b)
+
+    crew = [t.id for t in types if t.crew]
+    for a in crew[1:]:
+        union(a, crew[0])
+    chained = set()
+    for t in types:
+        if t.after is not None:
+            union(t.id, t.after.activity)
+            chained |= {t.id, t.after.activity}
+    on = defaultdict(list)
+    for t in types:
+        on[t.unary].append(t)
+    for ts in on.values():
+        for a, b in itertools.combinations(ts, 2):
+            # a crew type and another type on its instrument stay together (the
+            # laboratory's crew sessions and autonomous runs) unless one is in a chain
+            # (the crewed ascent and the robotic ascender's: the crew group stays small)
+            if bool(a.crew) != bool(b.crew) and (a.id in chained or b.id in chained):
+                continue
+            union(a.id, b.id)
+    out = defaultdict(list)
+    for t in types:
+        out[find(t.id)].append(t.id)
+    return [tuple(v) for v in out.values()]
 
 
 def exclusions(acts: ActivitySet) -> list[tuple[str, str]]:
