@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ilrs.errors import InputError, PermissionDeniedError
 from ilrs.ops.archive import PlanRecord
 from ilrs.ops.commanding.entry import CommandEntry, CommandState
-from ilrs.ops.desks.upload import TimedCommand, plan_commands
+from ilrs.ops.desks.upload import UplinkCommand, plan_commands
 from ilrs.ops.security.policy import Action
 from ilrs.ops.service import OpsService
 from ilrs.ops.tmtc.codec import encode_arguments
@@ -217,7 +217,7 @@ class PlanDesk:
                 target = "the station bus" if element is None else element.id
                 raise PermissionDeniedError(user, "plan activities on", target)
 
-    def _due(self, cmds: list[TimedCommand]) -> tuple[list[TimedCommand], int]:
+    def _due(self, cmds: list[UplinkCommand]) -> tuple[list[UplinkCommand], int]:
         """The commands still ahead of the twin's clock, and how many are not."""
         now_s = self.ops.mission_clock() / 1e9 + RELEASE_MARGIN_S
         ahead = [c for c in cmds if CdsTime.from_utc_iso(c.release_utc).unix_s >= now_s]

@@ -25,12 +25,13 @@ import numpy as np
 from ilrs.sky.timescale import tdb_s_to_utc_iso
 from ilrs.station.timeline import timeline_commands
 
-__all__ = ["TimedCommand", "plan_commands", "upload_plan"]
+__all__ = ["UplinkCommand", "plan_commands", "upload_plan"]
 
 
 @dataclass(frozen=True)
-class TimedCommand:
-    """A command released on board at ``release_utc`` (ISO, the station's clock)."""
+class UplinkCommand:
+    """A command uplinked to be released on board at ``release_utc`` (ISO, the station's
+    clock): the ground's form of :class:`ilrs.station.timeline.TimedCommand`."""
 
     release_utc: str
     command: str
@@ -42,11 +43,11 @@ def _utc(tdb_s: float) -> str:
     return str(tdb_s_to_utc_iso(np.array([tdb_s]), 3)[0]) + "Z"
 
 
-def plan_commands(plan, elements) -> list[TimedCommand]:
+def plan_commands(plan, elements) -> list[UplinkCommand]:
     """The time-tagged commands that execute ``plan`` (``elements``: the live twin's
     :class:`~ilrs.station.live_catalog.Element` list), in release order: those of its
     timeline (:func:`ilrs.station.timeline.timeline_commands`)."""
-    return [TimedCommand(_utc(c.tdb_s), c.command, f"plan v{plan.version}: {c.reason}",
+    return [UplinkCommand(_utc(c.tdb_s), c.command, f"plan v{plan.version}: {c.reason}",
                          dict(c.arguments))
             for c in timeline_commands(plan.to_timeline(), elements)]
 
