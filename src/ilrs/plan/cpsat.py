@@ -35,7 +35,7 @@ from ilrs.plan.greedy import plan_greedy
 from ilrs.plan.hint import add_hint, binding, canonical, needed
 from ilrs.plan.problem import ETA_SCALE, Problem, budgets, exclusions, groups, to_plan
 
-__all__ = ["improve_windows", "plan_cpsat"]
+__all__ = ["improve_groups", "improve_windows", "plan_cpsat"]
 
 #: Objective scale (value units × 100 as integers).
 VALUE_SCALE = 100
