@@ -38,7 +38,7 @@ from ilrs.plan.greedy import plan_greedy
 from ilrs.plan.horizon import Horizon
 from ilrs.plan.model import ActivitySet
 from ilrs.plan.plan import Plan, _utc
-from ilrs.plan.problem import TIME_TOL_S, Problem, build_problem, utc_midnight_tdb_s
+from ilrs.plan.problem import TIME_TOL_S, Problem, build_problem, midnight_tdb_s
 from ilrs.plan.replay import acc_kpis, station_state
 from ilrs.plan.value import window_value
 from ilrs.sky.events import Crossings, find_crossings
@@ -63,6 +63,9 @@ class LoopRun:
     events: list = field(default_factory=list)
     #: activity type id -> entries of it that ran (a ``count`` activity is not re-planned)
     ran: dict[str, int] = field(default_factory=dict)
+    #: per stretch (as ``schedules``): (TDB s, type id) of each entry that ran, when it
+    #: first started
+    starts: list[list[tuple[float, str]]] = field(default_factory=list)
     #: the twin loop's accumulators (from the warm-up's start) at the start and the end
     acc_start: np.ndarray | None = None
     acc_end: np.ndarray | None = None
@@ -207,15 +210,13 @@ def _drop_done(problem: Problem, run: LoopRun) -> None:
 def started_today(run: LoopRun, horizon: Horizon) -> dict[str, int]:
     """Type id -> the entries of it that started on board since the UTC midnight that
     begins ``horizon``'s first day (a day's repetition goal counts across re-plans)."""
-    midnight = utc_midnight_tdb_s(horizon) - TIME_TOL_S
+    midnight = midnight_tdb_s(horizon.start_tdb_s) - TIME_TOL_S
     started: dict[str, int] = {}
-    for s in reversed(run.schedules):
-        if s.timeline.stop_tdb_s <= midnight:
+    for stretch, starts in zip(reversed(run.schedules), reversed(run.starts), strict=True):
+        if stretch.timeline.stop_tdb_s <= midnight:
             break
-        for d in s.executed():
-            runs = d["runs_tdb_s"]
-            if d["minutes_run"] > 0 and runs and runs[0][0] >= midnight:
-                kind = d["label"].split(" #")[0]
+        for t, kind in starts:
+            if t >= midnight:
                 started[kind] = started.get(kind, 0) + 1
     return started
 
@@ -370,10 +371,12 @@ def closed_loop(twin: Twin, acts: ActivitySet, start_tdb_s: float, days: float, 
         live.load_timeline(timeline)
         live.advance_to(nxt)
         run.schedules.append(live.onboard)
+        run.starts.append([])
         for d in live.onboard.executed():
             if d["minutes_run"] > 0:
                 kind = d["label"].split(" #")[0]
                 run.ran[kind] = run.ran.get(kind, 0) + 1
+                run.starts[-1].append((d["runs_tdb_s"][0][0], kind))
         run.replans.append({"at_tdb_s": now, "utc": _utc(now), "why": why,
                             "until_utc": _utc(nxt),
                             "planned": len(timeline.entries),

@@ -36,14 +36,13 @@ __all__ = [
     "controlled_loads",
     "day_windows",
     "exclusions",
-    "first_midnight_slot",
     "groups",
+    "midnight_tdb_s",
     "per_day_cap",
     "restore_slot",
     "science_slots",
     "slots_to_midnight",
     "to_plan",
-    "utc_midnight_tdb_s",
 ]
 
 #: Data are counted in 10 Mbit units inside the planners.
@@ -136,16 +135,10 @@ def _durations(t: ActivityType, slot_s: float) -> list[int]:
     return sorted({a, (a + b) // 2, b})
 
 
-def first_midnight_slot(horizon: Horizon) -> int:
-    """The first slot that starts at or after a UTC midnight (0 if the horizon starts at
-    one): a day's repetition goal counts per UTC day, whatever time a plan starts (a
-    re-plan at noon does not open a fresh day of them)."""
-    return slots_to_midnight(horizon.start_tdb_s, horizon.slot_s)
-
-
 def slots_to_midnight(start_tdb_s: float, slot_s: float) -> int:
     """Slots of ``slot_s`` from ``start_tdb_s`` to the first slot starting at or after the
-    next UTC midnight (0 at a midnight)."""
+    next UTC midnight (0 at a midnight): a day's repetition goal counts per UTC day,
+    whatever time a plan starts (a re-plan at noon does not open a fresh day of them)."""
     midnight = midnight_tdb_s(start_tdb_s)
     if abs(start_tdb_s - midnight) <= TIME_TOL_S:
         return 0
@@ -158,35 +151,28 @@ def midnight_tdb_s(tdb_s: float) -> float:
     return float(utc_to_tdb_s([f"{day}T00:00:00"])[0])
 
 
-def utc_midnight_tdb_s(horizon: Horizon) -> float:
-    """TDB seconds of the UTC midnight that begins the horizon's first day."""
-    return midnight_tdb_s(horizon.start_tdb_s)
-
-
-def day_windows(horizon: Horizon, day_slots: int) -> list[tuple[int, int]]:
-    """The slots of each UTC day in ``horizon`` (the first and last may be partial): from
-    its start to the first midnight, then a day at a time."""
-    n = horizon.n_slots
-    first = min(n, first_midnight_slot(horizon))
-    edges = [0, *range(first, n, day_slots), n] if first else [*range(0, n, day_slots), n]
+def day_windows(n_slots: int, first: int, day_slots: int) -> list[tuple[int, int]]:
+    """The slots of each UTC day in ``n_slots`` whose first midnight is at slot ``first``
+    (:func:`slots_to_midnight`; the first and last day may be partial)."""
+    first = min(n_slots, first)
+    edges = sorted({0, *range(first, n_slots, day_slots), n_slots})
     return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
-def _windows(t: ActivityType, horizon: Horizon, day_slots: int,
+def _windows(t: ActivityType, days: list[tuple[int, int]], n_slots: int, day_slots: int,
              done_today: dict[str, int] | None = None) -> list[tuple[int, int]]:
     """(release, deadline) of each instance of ``t``: ``count`` over the whole horizon,
-    ``per_day`` / ``hours_per_day`` per UTC day, a partial day in proportion — or, for a
-    horizon that starts inside a day whose earlier part ran (``done_today``: type id ->
-    instances started since midnight), the day's whole goal less those."""
-    n = horizon.n_slots
+    ``per_day`` / ``hours_per_day`` per UTC day of ``days`` (:func:`day_windows`), a
+    partial day in proportion — or, for a horizon that starts inside a day whose earlier
+    part ran (``done_today``: type id -> instances started since midnight), that first
+    day's whole goal less those."""
     r = t.repeat
     if r.count is not None:
-        return [(0, n)] * r.count
+        return [(0, n_slots)] * r.count
     out = []
-    inside = done_today is not None and first_midnight_slot(horizon) > 0
-    for lo, hi in day_windows(horizon, day_slots):
+    for lo, hi in days:
         frac = (hi - lo) / day_slots
-        if lo == 0 and inside:
+        if lo == 0 and done_today is not None:
             k = max(0, per_day_cap(t) - done_today.get(t.id, 0))
         elif r.per_day is not None:
             k = math.ceil(r.per_day * frac - 1e-9)
@@ -228,6 +214,10 @@ def build_problem(acts: ActivitySet, horizon: Horizon,
     started on board that day (a re-plan: the day keeps its goal, :func:`_windows`)."""
     slot_s = horizon.slot_s
     day_slots = round(86400.0 / slot_s)
+    first = slots_to_midnight(horizon.start_tdb_s, slot_s)
+    days = day_windows(horizon.n_slots, first, day_slots)
+    if first == 0:
+        done_today = None        # a whole first day: its goal as any day's
     instances: list[Instance] = []
     candidates: list[Candidate] = []
     science_from = horizon.science_from_slot
@@ -250,7 +240,8 @@ def build_problem(acts: ActivitySet, horizon: Horizon,
             ok &= horizon.crew >= t.crew
         run = np.concatenate([[0], np.cumsum(ok)])
         durs = _durations(t, slot_s)
-        for k, (lo, hi) in enumerate(_windows(t, horizon, day_slots, done_today)):
+        for k, (lo, hi) in enumerate(_windows(t, days, horizon.n_slots, day_slots,
+                                              done_today)):
             inst = Instance(t, k, lo, hi)
             lo = max(lo, science_from)   # FDIR holds science for the buffer before
             idx = len(instances)
